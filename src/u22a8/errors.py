@@ -1,0 +1,85 @@
+"""Domain errors. Each carries its HTTP status and a stable machine ``code``.
+
+    U22A8Error
+    ├── InvalidRequest      422      invalid_request
+    │   └── LimitExceeded   422      limit_exceeded
+    ├── Unauthorized        401      unauthorized
+    ├── Forbidden           403      forbidden
+    ├── NotFound            404      not_found
+    ├── Conflict            409      conflict
+    │   └── ModelNotReady   409      model_not_ready
+    ├── PayloadTooLarge     413      payload_too_large
+    ├── TooFewSamples       422      too_few_samples
+    └── RateLimited         429      rate_limited
+
+The store and the run layer raise them; the API renders them as problem+json.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "U22A8Error",
+    "InvalidRequest",
+    "LimitExceeded",
+    "Unauthorized",
+    "Forbidden",
+    "NotFound",
+    "Conflict",
+    "ModelNotReady",
+    "PayloadTooLarge",
+    "TooFewSamples",
+    "RateLimited",
+]
+
+
+class U22A8Error(Exception):
+    status: int = 500
+    code: str = "internal_error"
+    title: str = "Internal error"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class InvalidRequest(U22A8Error, ValueError):
+    status, code, title = 422, "invalid_request", "Invalid request"
+
+
+class LimitExceeded(InvalidRequest):
+    code, title = "limit_exceeded", "Limit exceeded"
+
+
+class Unauthorized(U22A8Error):
+    status, code, title = 401, "unauthorized", "Unauthorized"
+
+
+class Forbidden(U22A8Error):
+    status, code, title = 403, "forbidden", "Forbidden"
+
+
+class NotFound(U22A8Error, LookupError):
+    status, code, title = 404, "not_found", "Not found"
+
+
+class Conflict(U22A8Error):
+    status, code, title = 409, "conflict", "Conflict"
+
+
+class ModelNotReady(Conflict):
+    code, title = "model_not_ready", "Model not ready"
+
+
+class PayloadTooLarge(U22A8Error):
+    status, code, title = 413, "payload_too_large", "Payload too large"
+
+
+class TooFewSamples(U22A8Error):
+    status, code, title = 422, "too_few_samples", "Too few samples"
+
+
+class RateLimited(U22A8Error):
+    status, code, title = 429, "rate_limited", "Rate limited"

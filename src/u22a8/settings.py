@@ -1,0 +1,56 @@
+"""One typed settings object, read from ``U22A8_*`` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "get_settings"]
+
+
+class Settings(BaseSettings):
+    """Every knob of the platform. Each field is ``U22A8_<NAME>`` in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="U22A8_", extra="ignore")
+
+    home: Path = Field(default=Path(".u22a8"), description="Data directory (SQLite, artifacts, cache).")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite in home.")
+    broker_url: str | None = Field(default=None, description="Celery broker URL; unset = embedded executor.")
+    artifacts_dir: Path | None = Field(default=None, description="Artifacts and feature cache; default home/artifacts.")
+
+    # Limits: each answered with a clear problem+json error when exceeded.
+    max_body_bytes: int = Field(default=50 * 1024 * 1024, description="Largest request body accepted.")
+    max_samples_per_request: int = Field(default=50_000, description="Samples in one POST.")
+    max_inputs_per_predict: int = Field(default=1_000, description="Texts in one predict call.")
+    max_text_chars: int = Field(default=20_000, description="Longest sample or input text.")
+    max_samples_per_model: int = Field(default=1_000_000, description="Samples one model may hold.")
+    max_labels_per_model: int = Field(default=1_000, description="Distinct labels one model may hold.")
+
+    # Runs.
+    run_slots: int = Field(default=1, description="Runs the embedded executor trains at once.")
+    lease_seconds: float = Field(default=30.0, description="A run's lease; renewed by heartbeats.")
+    max_attempts: int = Field(default=2, description="Times a run whose worker died is tried.")
+    poll_seconds: float = Field(default=0.2, description="How often the scheduler looks for work.")
+    default_quiet_seconds: float = Field(default=1.0, description="Quiet period before auto-retrain.")
+    retrain_tolerance: float = Field(default=0.01, description="How much worse a retrain may score and still be promoted.")
+    idempotency_ttl_seconds: int = Field(default=24 * 3600, description="How long Idempotency-Key replays last.")
+    predictor_cache_size: int = Field(default=32, description="Loaded predictors kept in memory.")
+    seed: int = Field(default=0, description="Seed of every parameter search.")
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'u22a8.db').resolve()}"
+
+    @property
+    def resolved_artifacts_dir(self) -> Path:
+        return (self.artifacts_dir or self.home / "artifacts").resolve()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

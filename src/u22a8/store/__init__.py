@@ -1,0 +1,62 @@
+"""Persistence: tables, repositories, migrations and artifacts. Knows no HTTP and no models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .artifacts import ArtifactCorrupt, ArtifactStore, open_artifacts
+from .database import Database, StoreUnavailable, utcnow
+from .idempotency import IdempotencyRepository, StoredResponse
+from .keys import SCOPES, KeyRepository
+from .models import ModelRepository
+from .records import ApiKey, Model, Run, RunEvent, Sample, SampleCounts, Version
+from .runs import NewVersion, RunRepository, SearchAlreadyActive
+from .samples import NewSample, SampleRepository, text_hash
+from .versions import VersionRepository
+
+__all__ = [
+    "Store",
+    "Database",
+    "StoreUnavailable",
+    "ArtifactStore",
+    "ArtifactCorrupt",
+    "open_artifacts",
+    "ApiKey",
+    "Model",
+    "Run",
+    "RunEvent",
+    "Sample",
+    "SampleCounts",
+    "Version",
+    "NewSample",
+    "NewVersion",
+    "SearchAlreadyActive",
+    "StoredResponse",
+    "SCOPES",
+    "text_hash",
+    "utcnow",
+]
+
+
+class Store:
+    """Every repository over one database, plus the artifact store.
+
+    The URL picks the backend: ``sqlite:///…`` (embedded default) or ``postgresql+psycopg://…``
+    (scale-out); both run the same code and the same migrations.
+    """
+
+    def __init__(self, database_url: str, artifacts: str | Path, *, idempotency_ttl: int = 86400) -> None:
+        self.db = Database(database_url)
+        self.keys = KeyRepository(self.db)
+        self.models = ModelRepository(self.db)
+        self.samples = SampleRepository(self.db)
+        self.runs = RunRepository(self.db)
+        self.versions = VersionRepository(self.db)
+        self.idempotency = IdempotencyRepository(self.db, idempotency_ttl)
+        self.artifacts: ArtifactStore = open_artifacts(artifacts)
+
+    def upgrade(self) -> None:
+        self.db.upgrade()
+
+    def close(self) -> None:
+        self.db.dispose()

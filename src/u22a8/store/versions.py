@@ -1,0 +1,71 @@
+"""Versions: immutable trained artifacts; one per model is active."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..errors import NotFound
+from ._convert import version_record
+from .database import Database, utcnow
+from .models import model_row
+from .records import Version
+from .tables import VersionRow
+
+if TYPE_CHECKING:
+    from .runs import NewVersion
+
+__all__ = ["VersionRepository", "insert_version"]
+
+
+def insert_version(s: Session, model_id: int, run_id: str, new: NewVersion) -> VersionRow:
+    """Add the next version of a model (inside the caller's transaction)."""
+    number = (s.scalar(select(func.max(VersionRow.number)).where(VersionRow.model_id == model_id)) or 0) + 1
+    row = VersionRow(
+        model_id=model_id,
+        number=number,
+        run_id=run_id,
+        params=new.params,
+        metrics=new.metrics,
+        report=new.report,
+        sample_ids=new.sample_ids,
+        artifact_key=new.artifact_key,
+        artifact_sha256=new.artifact_sha256,
+        created_at=utcnow(),
+    )
+    s.add(row)
+    s.flush()
+    return row
+
+
+class VersionRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def list(self, handle: str) -> list[Version]:
+        with self._db.session(write=False) as s:
+            model = model_row(s, handle)
+            q = select(VersionRow).where(VersionRow.model_id == model.id).order_by(VersionRow.number.desc())
+            return [version_record(r) for r in s.scalars(q)]
+
+    def get(self, handle: str, number: int) -> Version:
+        with self._db.session(write=False) as s:
+            return version_record(self._row(s, handle, number))
+
+    def activate(self, handle: str, number: int) -> Version:
+        """Make an earlier (or later) version the one that serves: a rollback."""
+        with self._db.session() as s:
+            row = self._row(s, handle, number)
+            model = model_row(s, handle, lock=True)
+            model.active_version_id, model.updated_at = row.id, utcnow()
+            return version_record(row)
+
+    @staticmethod
+    def _row(s: Session, handle: str, number: int) -> VersionRow:
+        model = model_row(s, handle)
+        row = s.scalar(select(VersionRow).where(VersionRow.model_id == model.id, VersionRow.number == number))
+        if row is None:
+            raise NotFound(f"no version {number} of {handle!r}")
+        return row
