@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ..errors import Conflict, NotFound
 from ._convert import run_record, version_record
 from .database import Database, utcnow
-from .records import ACTIVE_RUN_STATES, Model
+from .records import ACTIVE_RUN_STATES, Model, Version
 from .tables import ModelRow, RunRow, SampleRow, VersionRow
 
 __all__ = ["ModelRepository"]
@@ -103,6 +103,18 @@ class ModelRepository:
     def get(self, handle: str) -> Model:
         with self._db.session(write=False) as s:
             return load_model(s, model_row(s, handle))
+
+    def active_version(self, handle: str) -> Version | None:
+        """Just the serving version: the predict hot path needs nothing else."""
+        with self._db.session(write=False) as s:
+            q = select(VersionRow).join(ModelRow, ModelRow.active_version_id == VersionRow.id).where(
+                ModelRow.handle == handle
+            )
+            row = s.scalar(q)
+            if row is None:
+                model_row(s, handle)  # raises NotFound for an unknown handle
+                return None
+            return version_record(row)
 
     def list(self, owners: list[str], *, after: str | None = None, limit: int = 50) -> list[Model]:
         with self._db.session(write=False) as s:

@@ -1,0 +1,26 @@
+"""Prometheus metrics: request counts and latencies, predictions, runs in flight."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+if TYPE_CHECKING:
+    from .deps import Platform
+
+__all__ = ["REGISTRY", "REQUESTS", "LATENCY", "PREDICTIONS", "refresh_gauges"]
+
+# A registry of our own: several apps in one test process must not collide on the global one.
+REGISTRY = CollectorRegistry()
+REQUESTS = Counter("u22a8_http_requests_total", "HTTP requests", ["method", "route", "status"], registry=REGISTRY)
+LATENCY = Histogram(
+    "u22a8_http_request_seconds", "HTTP request latency", ["method", "route"], registry=REGISTRY,
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+PREDICTIONS = Counter("u22a8_predictions_total", "Texts predicted", registry=REGISTRY)
+ACTIVE_RUNS = Gauge("u22a8_runs_active", "Runs queued or running", registry=REGISTRY)
+
+
+def refresh_gauges(platform: Platform) -> None:
+    ACTIVE_RUNS.set(platform.store.runs.active_count())

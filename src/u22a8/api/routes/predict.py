@@ -1,0 +1,35 @@
+"""POST /v1/models/{handle}/predict."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from ...errors import LimitExceeded, ModelNotReady
+from ..auth import KeyDep, check_model_access
+from ..deps import PlatformDep
+from ..schemas import PredictBody
+from .models import checked_handle
+
+router = APIRouter(prefix="/v1/models/{handle}", tags=["predict"])
+
+
+@router.post("/predict", operation_id="predict")
+def predict(handle: str, body: PredictBody, key: KeyDep, platform: PlatformDep) -> dict[str, Any]:
+    """Predictions in input order, from the active version (or ``version``, to compare)."""
+    check_model_access(key, checked_handle(handle), "read")
+    limits = platform.settings
+    if len(body.inputs) > limits.max_inputs_per_predict:
+        raise LimitExceeded(f"{len(body.inputs)} inputs; the limit is {limits.max_inputs_per_predict} per call")
+    for i, text in enumerate(body.inputs):
+        if len(text) > limits.max_text_chars:
+            raise LimitExceeded(f"input {i} has {len(text)} characters; the limit is {limits.max_text_chars}")
+    if body.version is not None:
+        version = platform.store.versions.get(handle, body.version)
+    else:
+        version = platform.store.models.active_version(handle)
+        if version is None:
+            raise ModelNotReady(f"{handle} has no trained version yet; train it and wait for state 'ready'")
+    predictor = platform.predictors.get(version)
+    return {"model": handle, "version": version.number, "predictions": predictor.predict(body.inputs, top_k=body.top_k)}

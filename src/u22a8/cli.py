@@ -1,0 +1,109 @@
+"""The ``u22a8`` command line. Thin: each command builds what it needs and calls it."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from .settings import get_settings
+
+app = typer.Typer(help="u22a8: labeled text in, well-tuned models out.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys (works on the database directly; no server needed).", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    no_executor: Annotated[bool, typer.Option("--no-executor", help="API only; runs execute in `u22a8 worker`.")] = False,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+) -> None:
+    """Start the platform: API, embedded run executor, database migrations."""
+    import uvicorn
+
+    from .api import create_app
+
+    application = create_app(get_settings(), with_executor=not no_executor)
+    uvicorn.run(application, host=host, port=port, log_level=log_level, access_log=False)
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(help="Runs this worker trains at once.")] = 1,
+) -> None:
+    """Take runs from the broker (U22A8_BROKER_URL) and train them."""
+    from .runs.celery_executor import run_worker
+
+    run_worker(get_settings(), concurrency=concurrency)
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema to the newest version."""
+    from .store import Store
+
+    settings = get_settings()
+    Store(settings.resolved_database_url, settings.resolved_artifacts_dir).upgrade()
+    typer.echo("database is up to date")
+
+
+@keys_app.command("create")
+def keys_create(
+    owner: Annotated[str, typer.Option(help="Owner namespace, e.g. acme.")],
+    scopes: Annotated[str, typer.Option(help="Comma-separated: read,write,train,admin.")] = "read,write,train",
+    name: Annotated[str, typer.Option(help="A name to recognise the key by.")] = "",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Create a key and print its secret (shown once)."""
+    import re
+
+    from .store import SCOPES, Store
+
+    wanted = [s.strip() for s in scopes.split(",") if s.strip()]
+    bad = [s for s in wanted if s not in SCOPES]
+    if bad or not wanted:
+        typer.echo(f"unknown scopes: {', '.join(bad) or '(none given)'}; choose from {', '.join(SCOPES)}", err=True)
+        raise typer.Exit(2)
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,38}", owner):
+        typer.echo("owner must match [a-z0-9][a-z0-9-]{0,38}", err=True)
+        raise typer.Exit(2)
+    settings = get_settings()
+    store = Store(settings.resolved_database_url, settings.resolved_artifacts_dir)
+    store.upgrade()
+    key, secret = store.keys.create(owner, wanted, name)
+    if as_json:
+        typer.echo(json.dumps({"id": key.id, "owner": key.owner, "scopes": sorted(key.scopes), "key": secret}))
+    else:
+        typer.echo(secret)
+
+
+@app.command()
+def quickstart(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    effort: Annotated[str, typer.Option(help="Effort of the demo's first training.")] = "low",
+) -> None:
+    """Serve the platform and set up a demo: a key, a trained model, and a curl to paste."""
+    import threading
+
+    import uvicorn
+
+    from .api import create_app
+    from .quickstart import prepare_demo
+
+    settings = get_settings()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning"))
+    threading.Thread(target=prepare_demo, args=(server, settings, f"http://{host}:{port}", effort), daemon=True).start()
+    server.run()
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    app(args=argv if argv is not None else sys.argv[1:])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,32 @@
+"""Runs: the train lifecycle, executors, the worker, the scheduler and leases."""
+
+from __future__ import annotations
+
+from ..settings import Settings
+from ..store import Store
+from .executor import RunExecutor, worker_identity
+from .lifecycle import DEFAULT_EFFORT, TrainOutcome, request_train
+from .local import LocalExecutor
+from .serving import PredictorCache
+from .worker import execute_run
+
+__all__ = [
+    "RunExecutor",
+    "LocalExecutor",
+    "PredictorCache",
+    "TrainOutcome",
+    "DEFAULT_EFFORT",
+    "request_train",
+    "execute_run",
+    "make_executor",
+    "worker_identity",
+]
+
+
+def make_executor(store: Store, settings: Settings) -> RunExecutor:
+    """The broker URL picks the backend: none → embedded worker processes, else Celery."""
+    if settings.broker_url:
+        from .celery_executor import CeleryExecutor
+
+        return CeleryExecutor(store, settings)
+    return LocalExecutor(store, settings)

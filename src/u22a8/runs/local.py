@@ -1,0 +1,93 @@
+"""The embedded executor: runs train in worker processes, so the API process stays responsive."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import threading
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from ..settings import Settings
+from ..store import Store
+from .executor import RunExecutor, worker_identity
+
+__all__ = ["LocalExecutor"]
+
+log = logging.getLogger("u22a8.runs")
+
+_child_store: Store | None = None
+_child_settings: Settings | None = None
+
+
+def _init_child(settings_data: dict[str, Any]) -> None:
+    global _child_store, _child_settings
+    # Training may use every core it is given; the API keeps one for itself via the OS scheduler.
+    settings = Settings(**settings_data)
+    _child_settings = settings
+    _child_store = Store(settings.resolved_database_url, settings.resolved_artifacts_dir)
+    from .. import engine  # noqa: F401  (import the heavy stack once per worker, not per run)
+
+
+def _child_execute(run_id: str, owner: str, parent_pid: int) -> None:
+    from .worker import execute_run
+
+    assert _child_store is not None and _child_settings is not None
+    run = _child_store.runs.get_by_id(run_id)
+    if run is not None:
+        execute_run(_child_store, _child_settings, run, owner, parent_pid=parent_pid)
+
+
+class LocalExecutor(RunExecutor):
+    def __init__(self, store: Store, settings: Settings) -> None:
+        super().__init__(store, settings)
+        self._owner = worker_identity()
+        self._running: dict[str, Future[None]] = {}
+        self._lock = threading.Lock()
+        self._pool: ProcessPoolExecutor | None = None
+
+    def start(self) -> None:
+        self._pool = self._new_pool()
+        super().start()
+
+    def stop(self) -> None:
+        super().stop()
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            for proc in list(getattr(self._pool, "_processes", {}).values()):
+                proc.terminate()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        ctx = multiprocessing.get_context("spawn")
+        pool = ProcessPoolExecutor(
+            max_workers=self.settings.run_slots,
+            mp_context=ctx,
+            initializer=_init_child,
+            initargs=(self.settings.model_dump(),),
+            max_tasks_per_child=25,
+        )
+        return pool
+
+    def dispatch(self) -> None:
+        with self._lock:
+            for run_id, fut in list(self._running.items()):
+                if fut.done():
+                    del self._running[run_id]
+                    if isinstance(fut.exception(), BrokenProcessPool):
+                        # A worker process died (killed, out of memory): its lease will lapse and
+                        # the reaper re-queues or fails the run; a fresh pool serves the rest.
+                        log.error("worker process of run %s died", run_id)
+                        self._pool = self._new_pool()
+            free = self.settings.run_slots - len(self._running)
+            if free <= 0 or self._pool is None:
+                return
+            for run_id in self.store.runs.queued_ids(limit=free * 4):
+                run = self.store.runs.claim(run_id, self._owner, self.settings.lease_seconds)
+                if run is None:
+                    continue
+                self._running[run_id] = self._pool.submit(_child_execute, run_id, self._owner, os.getpid())
+                free -= 1
+                if free == 0:
+                    break

@@ -1,0 +1,130 @@
+"""Executing one claimed run: the same code under the embedded executor and under Celery.
+
+The run's lease is kept alive by a heartbeat thread. The heartbeat also carries the two ways a
+run is told to stop: a cancel request written to the database, and a lost lease (another worker
+took the run over). Either makes the engine's stop check return True between trials.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+
+from .. import engine
+from ..settings import Settings
+from ..store import NewVersion, Run, Store
+from .dataset import build_dataset
+
+__all__ = ["execute_run"]
+
+log = logging.getLogger("u22a8.runs")
+
+
+class _Heartbeat(threading.Thread):
+    def __init__(self, store: Store, run: Run, owner: str, lease: float, parent_pid: int | None) -> None:
+        super().__init__(name=f"heartbeat-{run.id}", daemon=True)
+        self._store, self._run_id, self._owner, self._lease = store, run.id, owner, lease
+        self._parent_pid = parent_pid
+        self._done = threading.Event()
+        self.canceled = False
+        self.lost = False
+
+    def run(self) -> None:
+        while not self._done.wait(min(self._lease / 3, 2.0)):
+            if self._parent_pid is not None and os.getppid() != self._parent_pid:
+                # The server that started us is gone (killed): stop at once so the lease lapses
+                # and the restarted server's reaper re-queues the run.
+                os._exit(3)
+            try:
+                run = self._store.runs.heartbeat(self._run_id, self._owner, self._lease)
+            except Exception:  # the database may be restarting; the lease has slack for that
+                log.warning("heartbeat for %s failed", self._run_id, exc_info=True)
+                continue
+            if run is None:
+                self.lost = True
+            elif run.cancel_requested:
+                self.canceled = True
+
+    def should_stop(self) -> bool:
+        return self.canceled or self.lost
+
+    def stop(self) -> None:
+        self._done.set()
+
+
+def execute_run(store: Store, settings: Settings, run: Run, owner: str, *, parent_pid: int | None = None) -> None:
+    """Train a run already claimed by ``owner`` and record the outcome. Never raises."""
+    beat = _Heartbeat(store, run, owner, settings.lease_seconds, parent_pid)
+    beat.start()
+    cpu0 = time.process_time()
+    try:
+        _train(store, settings, run, owner, beat.should_stop, cpu0)
+    except engine.SearchCanceled:
+        if beat.lost:
+            log.warning("run %s lost its lease; leaving it to its new owner", run.id)
+        else:
+            store.runs.finish(run.id, owner, "canceled", error="canceled by request", cpu_seconds=_cpu(cpu0))
+    except Exception as exc:
+        log.exception("run %s failed", run.id)
+        reason = f"{type(exc).__name__}: {exc}"
+        store.runs.finish(run.id, owner, "failed", error=reason[:2000], cpu_seconds=_cpu(cpu0))
+    finally:
+        beat.stop()
+
+
+def _cpu(cpu0: float) -> float:
+    return round(time.process_time() - cpu0, 3)
+
+
+def _train(store: Store, settings: Settings, run: Run, owner: str, should_stop: Callable[[], bool], cpu0: float) -> None:
+    model = store.models.get(run.handle)
+    samples = store.samples.snapshot(model.id)
+    data = build_dataset(model.task, model.labels, samples)
+    cache_dir = settings.resolved_artifacts_dir / "feature-cache"
+
+    if run.kind == "search":
+        result = engine.search(
+            data,
+            run.effort or "medium",  # type: ignore[arg-type]
+            seed=settings.seed,
+            on_progress=lambda p: _report(store, run, owner, p),
+            should_stop=should_stop,
+            cache_dir=cache_dir,
+        )
+        promote, decision = True, "first version" if model.active_version is None else "fresh parameter search"
+    else:
+        active = model.active_version
+        if active is None:
+            raise RuntimeError("retrain needs an active version")
+        result = engine.refit(data, active.params, cache_dir=cache_dir)
+        promote, decision = engine.should_promote(result.metrics, active.metrics, settings.retrain_tolerance)
+        if not promote:
+            store.runs.finish(run.id, owner, "succeeded", decision=f"kept version {active.number}: {decision}",
+                              cpu_seconds=_cpu(cpu0))
+            return
+    if should_stop():
+        raise engine.SearchCanceled()
+    key = f"{model.handle}/{run.id}.u22a8"
+    sha = store.artifacts.put(key, result.artifact)
+    version = NewVersion(
+        params=result.params, metrics=result.metrics, report=result.report,
+        sample_ids=[s.id for s in samples], artifact_key=key, artifact_sha256=sha,
+    )
+    store.runs.finish(run.id, owner, "succeeded", decision=decision, cpu_seconds=_cpu(cpu0),
+                      version=version, promote=promote)
+
+
+def _report(store: Store, run: Run, owner: str, p: engine.Progress) -> None:
+    values = {
+        "trials_planned": p.trials_planned,
+        "trials_done": p.trials_done,
+        "best_score": p.best_score,
+        "eta_seconds": p.eta_seconds,
+    }
+    try:
+        store.runs.progress(run.id, owner, values, p.last_trial)
+    except Exception:  # progress is best effort; the outcome is what must be written
+        log.warning("progress of %s not recorded", run.id, exc_info=True)

@@ -1,0 +1,135 @@
+"""Shared fixtures: a real SQLite file per test, a real server process when needed."""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from u22a8.settings import Settings
+from u22a8.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def tone_samples(n_per_label: int = 20, seed: int = 0) -> list[dict[str, Any]]:
+    """Separable three-class data, made here so tests need no files."""
+    rng = random.Random(seed)
+    words = {
+        "friendly": ["thanks", "happy", "glad", "wonderful", "great", "cheers", "lovely"],
+        "curt": ["no", "denied", "stop", "policy", "closed", "refused", "never"],
+        "sorry": ["sorry", "apologies", "regret", "mistake", "unfortunately", "oops", "forgive"],
+    }
+    filler = ["the", "order", "account", "refund", "card", "today", "your", "we", "it", "ticket"]
+    out = []
+    for label, vocab in words.items():
+        for i in range(n_per_label):
+            text = " ".join(rng.sample(vocab, 3) + rng.sample(filler, 4)) + f" #{i}"
+            out.append({"text": text, "label": label})
+    rng.shuffle(out)
+    return out
+
+
+@dataclass
+class LiveServer:
+    """A real ``u22a8 serve`` process on a free port with its own data directory."""
+
+    home: Path
+    port: int
+    env: dict[str, str]
+    proc: subprocess.Popen[bytes] | None = None
+    log: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.log = self.home / "server.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        logf = open(self.log, "ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "u22a8.cli", "serve", "--port", str(self.port), "--log-level", "warning"],
+            env=self.env, stdout=logf, stderr=subprocess.STDOUT, cwd=ROOT,
+        )
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log.read_text()[-3000:]}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("server did not start")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def store(self) -> Store:
+        s = Settings(home=self.home)
+        return Store(s.resolved_database_url, s.resolved_artifacts_dir)
+
+    def key(self, owner: str = "acme", scopes: tuple[str, ...] = ("read", "write", "train", "admin")) -> str:
+        store = self.store()
+        store.upgrade()
+        _, secret = store.keys.create(owner, list(scopes))
+        store.close()
+        return secret
+
+    def client(self, key: str) -> httpx.Client:
+        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {key}"}, timeout=60)
+
+
+def server_env(home: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("U22A8_")}
+    env.update({"U22A8_HOME": str(home), "U22A8_DEFAULT_QUIET_SECONDS": "0.5", "PYTHONUNBUFFERED": "1"})
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    server = LiveServer(home=tmp_path / "home", port=free_port(), env=server_env(tmp_path / "home"))
+    server.start()
+    yield server
+    server.stop()
+
+
+def wait_for(predicate: Any, timeout: float = 120, interval: float = 0.2) -> Any:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("condition not met in time")
+
+
+def wait_state(http: httpx.Client, handle: str, state: str, timeout: float = 120) -> dict[str, Any]:
+    return wait_for(lambda: (m := http.get(f"/v1/models/{handle}").json())["state"] == state and m, timeout)  # type: ignore[no-any-return]

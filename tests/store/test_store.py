@@ -1,0 +1,208 @@
+"""Store behaviour every backend must share."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+
+from u22a8.errors import Conflict, NotFound
+from u22a8.store import NewSample, NewVersion, SearchAlreadyActive, Store, utcnow
+from u22a8.store.artifacts import ArtifactCorrupt
+from u22a8.store.tables import ModelRow, RunRow
+
+
+def _model(store: Store, handle: str = "acme.tone", quiet: float = 0.0) -> None:
+    store.models.create(handle, "classify", quiet_seconds=quiet)
+
+
+def _version() -> NewVersion:
+    return NewVersion(params={"c": 1}, metrics={"primary": 0.9}, report={}, sample_ids=["a"], artifact_key="k",
+                      artifact_sha256="0" * 64)
+
+
+def test_model_create_get_list_delete(store: Store) -> None:
+    _model(store)
+    _model(store, "acme.other")
+    _model(store, "globex.tone")
+    with pytest.raises(Conflict):
+        _model(store)
+    m = store.models.get("acme.tone")
+    assert (m.owner, m.name, m.state, m.sample_count) == ("acme", "tone", "draft", 0)
+    assert [x.handle for x in store.models.list(["acme"])] == ["acme.other", "acme.tone"]
+    assert [x.handle for x in store.models.list(["acme"], after="acme.other")] == ["acme.tone"]
+    store.models.delete("acme.tone")
+    with pytest.raises(NotFound):
+        store.models.get("acme.tone")
+
+
+def test_sample_upsert_counts_and_all_or_nothing(store: Store) -> None:
+    _model(store)
+    counts = store.samples.upsert("acme.tone", [NewSample("a", {"label": "x"}, id="1"), NewSample("b", {"label": "y"})],
+                                  max_per_model=10)
+    assert (counts.added, counts.updated, counts.unchanged) == (2, 0, 0)
+    counts = store.samples.upsert("acme.tone", [NewSample("a", {"label": "x"}, id="1"), NewSample("b", {"label": "x"}),
+                                                NewSample("c", {"label": "x"})], max_per_model=10)
+    assert (counts.added, counts.updated, counts.unchanged) == (1, 1, 1)
+    before = store.samples.snapshot(store.models.get("acme.tone").id)
+    with pytest.raises(Exception):
+        store.samples.upsert("acme.tone", [NewSample(f"t{i}", {"label": "x"}) for i in range(20)], max_per_model=10)
+    assert store.samples.snapshot(store.models.get("acme.tone").id) == before
+
+
+def test_sample_paging_and_label_filter(store: Store) -> None:
+    _model(store)
+    store.samples.upsert("acme.tone", [NewSample(f"t{i}", {"label": "even" if i % 2 == 0 else "odd"}) for i in range(25)],
+                         max_per_model=100)
+    seen, cursor = [], None
+    while True:
+        page, cursor = store.samples.list("acme.tone", after=cursor, limit=10)
+        seen += [s.text for s in page]
+        if cursor is None:
+            break
+    assert seen == [f"t{i}" for i in range(25)]
+    odd, _ = store.samples.list("acme.tone", label="odd", limit=100)
+    assert len(odd) == 12
+    store.samples.delete("acme.tone", odd[0].id)
+    with pytest.raises(NotFound):
+        store.samples.delete("acme.tone", odd[0].id)
+
+
+def test_one_search_per_model_even_under_concurrency(store: Store) -> None:
+    _model(store)
+    results: list[str] = []
+
+    def enqueue() -> None:
+        try:
+            results.append(store.runs.enqueue_search("acme.tone", "low").id)
+        except SearchAlreadyActive as hit:
+            results.append(hit.run.id)
+
+    threads = [threading.Thread(target=enqueue) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(results)) == 1
+    assert store.models.get("acme.tone").state == "busy"
+
+
+def test_claim_heartbeat_finish_promote_once(store: Store) -> None:
+    _model(store)
+    run = store.runs.enqueue_search("acme.tone", "low")
+    assert store.runs.claim(run.id, "w1", 30) is not None
+    assert store.runs.claim(run.id, "w2", 30) is None
+    assert store.runs.heartbeat(run.id, "w2", 30) is None
+    assert store.runs.heartbeat(run.id, "w1", 30) is not None
+    done = store.runs.finish(run.id, "w1", "succeeded", version=_version(), promote=True)
+    assert done is not None and done.version_number == 1
+    # A second finish (the run executed twice after a lost lease) changes nothing.
+    assert store.runs.finish(run.id, "w1", "succeeded", version=_version(), promote=True) is None
+    assert [v.number for v in store.versions.list("acme.tone")] == [1]
+    assert store.models.get("acme.tone").state == "ready"
+
+
+def test_lost_lease_is_requeued_then_failed(store: Store) -> None:
+    _model(store)
+    run = store.runs.enqueue_search("acme.tone", "low")
+    store.runs.claim(run.id, "w1", 0.01)
+    import time
+
+    time.sleep(0.05)
+    [reaped] = store.runs.reap_expired(max_attempts=2)
+    assert reaped.state == "queued" and "worker lost" in (reaped.error or "")
+    assert store.models.get("acme.tone").state == "busy"
+    assert store.runs.progress(run.id, "w1", {"trials_done": 3}, None) is False
+    store.runs.claim(run.id, "w2", 0.01)
+    time.sleep(0.05)
+    [reaped] = store.runs.reap_expired(max_attempts=2)
+    assert reaped.state == "failed" and reaped.attempts == 2
+    assert store.models.get("acme.tone").state == "draft"
+
+
+def test_due_retrains_are_coalesced(store: Store) -> None:
+    _model(store)
+    run = store.runs.enqueue_search("acme.tone", "low")
+    store.runs.claim(run.id, "w", 30)
+    store.runs.finish(run.id, "w", "succeeded", version=_version(), promote=True)
+    for i in range(3):
+        store.samples.upsert("acme.tone", [NewSample(f"new {i}", {"label": "x"})], max_per_model=100)
+    made = store.runs.enqueue_due_retrains()
+    assert len(made) == 1 and made[0].kind == "retrain"
+    store.samples.upsert("acme.tone", [NewSample("newer", {"label": "x"})], max_per_model=100)
+    assert store.runs.enqueue_due_retrains() == []  # one is already queued
+    assert store.models.get("acme.tone").state == "ready"
+
+
+def test_retrain_waits_for_quiet_period(store: Store) -> None:
+    _model(store, quiet=3600)
+    run = store.runs.enqueue_search("acme.tone", "low")
+    store.runs.claim(run.id, "w", 30)
+    store.runs.finish(run.id, "w", "succeeded", version=_version(), promote=True)
+    store.samples.upsert("acme.tone", [NewSample("new", {"label": "x"})], max_per_model=100)
+    assert store.runs.enqueue_due_retrains() == []
+    due = store.models.get("acme.tone").retrain_due_at
+    assert due is not None and due > utcnow() + timedelta(seconds=3000)
+
+
+def test_cancel_queued_and_running(store: Store) -> None:
+    _model(store)
+    run = store.runs.enqueue_search("acme.tone", "low")
+    assert store.runs.request_cancel("acme.tone", run.id).state == "canceled"
+    assert store.models.get("acme.tone").state == "draft"
+    run = store.runs.enqueue_search("acme.tone", "low")
+    store.runs.claim(run.id, "w", 30)
+    assert store.runs.request_cancel("acme.tone", run.id).cancel_requested
+    assert store.runs.heartbeat(run.id, "w", 30).cancel_requested  # type: ignore[union-attr]
+
+
+def test_rollback_activates_an_earlier_version(store: Store) -> None:
+    _model(store)
+    for _ in range(2):
+        run = store.runs.enqueue_search("acme.tone", "low")
+        store.runs.claim(run.id, "w", 30)
+        store.runs.finish(run.id, "w", "succeeded", version=_version(), promote=True)
+    assert store.models.get("acme.tone").active_version.number == 2  # type: ignore[union-attr]
+    store.versions.activate("acme.tone", 1)
+    assert store.models.active_version("acme.tone").number == 1  # type: ignore[union-attr]
+    with pytest.raises(NotFound):
+        store.versions.activate("acme.tone", 9)
+
+
+def test_keys_hashed_and_revocable(store: Store) -> None:
+    key, secret = store.keys.create("acme", ["read"])
+    assert store.keys.authenticate(secret) == key
+    assert store.keys.authenticate(secret + "x") is None
+    store.keys.revoke(key.id, "acme")
+    assert store.keys.authenticate(secret) is None
+    with pytest.raises(NotFound):
+        store.keys.revoke(key.id, "globex")
+
+
+def test_artifacts_checksummed(store: Store) -> None:
+    sha = store.artifacts.put("acme.tone/run_1.bin", b"payload")
+    assert store.artifacts.get("acme.tone/run_1.bin", sha) == b"payload"
+    with pytest.raises(ArtifactCorrupt):
+        store.artifacts.get("acme.tone/run_1.bin", "f" * 64)
+    with pytest.raises(ValueError):
+        store.artifacts.put("../escape", b"x")
+
+
+def test_idempotency_replay(store: Store) -> None:
+    store.idempotency.put("k1", "h", 202, '{"ok": 1}')
+    got = store.idempotency.get("k1")
+    assert got is not None and got.status == 202 and got.body == '{"ok": 1}'
+    assert store.idempotency.get("k2") is None
+
+
+def test_migrations_are_idempotent_and_reach_head(store: Store) -> None:
+    from sqlalchemy import inspect, text
+
+    _model(store)
+    store.upgrade()  # a second start must not touch existing data
+    with store.db.engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+    tables = set(inspect(store.db.engine).get_table_names())
+    assert {ModelRow.__tablename__, RunRow.__tablename__, "samples", "versions", "api_keys"} <= tables
+    assert store.models.get("acme.tone").handle == "acme.tone"
