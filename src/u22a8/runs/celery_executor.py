@@ -65,7 +65,8 @@ def _execute_task(task: Any, run_id: str) -> None:
             # Its model is training another run right now: try again shortly.
             raise task.retry(countdown=2)
         return
-    execute_run(store, settings, run, owner)
+    # parent_pid: a prefork child whose worker was killed stops too, so its lease lapses.
+    execute_run(store, settings, run, owner, parent_pid=os.getppid())
 
 
 class CeleryExecutor(RunExecutor):

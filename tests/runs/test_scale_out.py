@@ -1,0 +1,126 @@
+"""The same code on PostgreSQL with Celery workers on Redis or RabbitMQ, including faults."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+
+from ..conftest import tone_samples, wait_for, wait_state
+from .conftest import Cluster
+
+H = "acme.support-tone"
+
+
+def _create(http: httpx.Client, n: int = 15) -> None:
+    assert http.post("/v1/models", json={"handle": H, "task": "classify"}).status_code == 201
+    assert http.post(f"/v1/models/{H}/samples", json={"samples": tone_samples(n)}).status_code == 200
+
+
+def test_train_and_predict_through_a_worker(cluster: Cluster) -> None:
+    api = cluster.add_api()
+    cluster.add_worker()
+    with api.client(cluster.key()) as http:
+        _create(http)
+        r = http.post(f"/v1/models/{H}/train", json={"effort": "low"})
+        assert r.status_code == 202
+        wait_state(http, H, "ready", timeout=180)
+        run = http.get(f"/v1/models/{H}/runs/{r.json()['run_id']}").json()
+        assert run["state"] == "succeeded"
+        p = http.post(f"/v1/models/{H}/predict", json={"inputs": ["thanks, wonderful, cheers"]}).json()
+        assert p["predictions"][0]["label"] == "friendly"
+
+
+def test_one_run_across_two_api_processes(redis_cluster: Cluster) -> None:
+    a, b = redis_cluster.add_api(), redis_cluster.add_api()
+    key = redis_cluster.key()
+    with a.client(key) as http:
+        _create(http)
+
+    def call(i: int) -> httpx.Response:
+        with (a if i % 2 else b).client(key) as c:
+            return c.post(f"/v1/models/{H}/train", json={"effort": "low"})
+
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        responses = list(pool.map(call, range(40)))
+    assert {r.status_code for r in responses} == {202}  # no worker yet: the run stays queued
+    assert len({r.json()["run_id"] for r in responses}) == 1
+    with b.client(key) as http:
+        assert len(http.get(f"/v1/models/{H}/runs").json()["items"]) == 1
+
+
+def test_sigkill_worker_mid_search_then_another_worker_finishes(redis_cluster: Cluster) -> None:
+    api = redis_cluster.add_api()
+    first = redis_cluster.add_worker()
+    with api.client(redis_cluster.key()) as http:
+        _create(http, 60)
+        run_id = http.post(f"/v1/models/{H}/train", json={"effort": "high"}).json()["run_id"]
+        wait_for(lambda: http.get(f"/v1/models/{H}/runs/{run_id}").json()["state"] == "running", 120)
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait()
+        redis_cluster.add_worker()
+
+        def settled() -> dict | None:
+            run = http.get(f"/v1/models/{H}/runs/{run_id}").json()
+            return run if run["state"] in ("succeeded", "failed") else None
+
+        run = wait_for(settled, 300, 0.5)
+        model = http.get(f"/v1/models/{H}").json()
+        if run["state"] == "succeeded":
+            assert run["attempts"] == 2 and model["state"] == "ready"
+            assert [v["number"] for v in http.get(f"/v1/models/{H}/versions").json()] == [1]
+        else:
+            assert "worker lost" in run["error"] and model["state"] == "draft"
+
+
+def test_sigkill_api_during_upload_stores_all_or_nothing(redis_cluster: Cluster) -> None:
+    api = redis_cluster.add_api()
+    key = redis_cluster.key()
+    with api.client(key) as http:
+        assert http.post("/v1/models", json={"handle": H, "task": "classify"}).status_code == 201
+    batch = [{"text": f"sample number {i} " + "word " * 30, "label": "a" if i % 2 else "b"} for i in range(20000)]
+
+    def upload() -> None:
+        try:
+            with api.client(key) as c:
+                c.post(f"/v1/models/{H}/samples", json={"samples": batch}, timeout=120)
+        except httpx.HTTPError:
+            pass
+
+    t = threading.Thread(target=upload)
+    t.start()
+    time.sleep(1.5)  # mid-upload: body sent, parsing or inserting
+    assert api.proc is not None
+    api.proc.send_signal(signal.SIGKILL)
+    api.proc.wait()
+    t.join()
+    api.port = api.port + 0
+    api.start()
+    with api.client(key) as http:
+        count = http.get(f"/v1/models/{H}").json()["sample_count"]
+        assert count in (0, len(batch))
+
+
+def test_postgres_restart_while_idle_is_survived(redis_cluster: Cluster) -> None:
+    api = redis_cluster.add_api()
+    with api.client(redis_cluster.key()) as http:
+        _create(http)
+        assert http.get("/readyz").status_code == 200
+        ver = sorted(os.listdir("/etc/postgresql"))[-1]
+        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", ver, "main", "restart"], check=True)
+        wait_for(lambda: _ok(http, "/readyz"), 60)
+        assert http.get(f"/v1/models/{H}").json()["sample_count"] == 45
+        r = http.post(f"/v1/models/{H}/samples", json={"samples": [{"text": "after restart", "label": "curt"}]})
+        assert r.status_code == 200 and r.json()["added"] == 1
+
+
+def _ok(http: httpx.Client, path: str) -> bool:
+    try:
+        return http.get(path).status_code == 200
+    except httpx.HTTPError:
+        return False
