@@ -1,4 +1,9 @@
-"""The ``u22a8`` command line. Thin: each command builds what it needs and calls it."""
+"""The ``u22a8`` command line. Thin: each command builds what it needs and calls it.
+
+Server-side commands (serve, worker, migrate, keys create, quickstart) live here; the commands
+that talk to a running server through the SDK live in ``u22a8.client.cli``. Exit codes are
+listed in ``u22a8.client.cli.ExitCode`` and docs/cli.md.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,26 @@ import typer
 
 from .settings import get_settings
 
+from .client.cli import CliState, register
+
 app = typer.Typer(help="u22a8: labeled text in, well-tuned models out.", no_args_is_help=True)
-keys_app = typer.Typer(help="API keys (works on the database directly; no server needed).", no_args_is_help=True)
+keys_app = typer.Typer(
+    help="API keys: create works on the database directly (no server needed); list and revoke use the API.",
+    no_args_is_help=True,
+)
 app.add_typer(keys_app, name="keys")
+
+
+@app.callback()
+def _connection(
+    ctx: typer.Context,
+    base_url: Annotated[Optional[str], typer.Option(
+        "--base-url", envvar="U22A8_BASE_URL", help="Server to talk to (default http://127.0.0.1:8000).")] = None,
+    api_key: Annotated[Optional[str], typer.Option(
+        "--api-key", envvar="U22A8_API_KEY", help="API key (Bearer).", show_default=False)] = None,
+) -> None:
+    """u22a8: labeled text in, well-tuned models out."""
+    ctx.obj = CliState(base_url=base_url, api_key=api_key)
 
 
 @app.command()
@@ -99,6 +121,9 @@ def quickstart(
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning"))
     threading.Thread(target=prepare_demo, args=(server, settings, f"http://{host}:{port}", effort), daemon=True).start()
     server.run()
+
+
+register(app, keys_app)
 
 
 def main(argv: Optional[list[str]] = None) -> None:

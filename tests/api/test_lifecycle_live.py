@@ -79,10 +79,11 @@ def test_failed_search_returns_model_to_where_it_was(live_server: LiveServer) ->
 def test_cancel_a_queued_or_running_search(live_server: LiveServer) -> None:
     with live_server.client(live_server.key()) as http:
         assert http.post("/v1/models", json={"handle": H, "task": "classify"}).status_code == 201
-        http.post(f"/v1/models/{H}/samples", json={"samples": tone_samples(40)})
-        run_id = http.post(f"/v1/models/{H}/train", json={"effort": "high"}).json()["run_id"]
+        http.post(f"/v1/models/{H}/samples", json={"samples": tone_samples(300)})
+        run_id = http.post(f"/v1/models/{H}/train", json={"effort": "max"}).json()["run_id"]
+        wait_for(lambda: http.get(f"/v1/models/{H}/runs/{run_id}").json()["trials_done"] >= 1, 60, 0.05)
         r = http.post(f"/v1/models/{H}/runs/{run_id}/cancel")
-        assert r.status_code == 200
+        assert r.status_code == 200 and r.json()["state"] == "running"
         run = wait_for(lambda: (x := http.get(f"/v1/models/{H}/runs/{run_id}").json())["state"] == "canceled" and x, 90)
         assert run["finished_at"]
         assert http.get(f"/v1/models/{H}").json()["state"] == "draft"

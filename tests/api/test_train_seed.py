@@ -53,16 +53,14 @@ def test_draft_to_busy_to_ready_then_noop_then_reoptimize(live_server: LiveServe
 
 def test_effort_null_means_default_and_no_body_is_accepted(live_server: LiveServer) -> None:
     with live_server.client(live_server.key()) as http:
-        _model(http)
-        r = http.post(f"/v1/models/{H}/train", json={"effort": None})
-        assert r.status_code == 202
-        run = http.get(f"/v1/models/{H}/runs/{r.json()['run_id']}").json()
-        assert run["effort"] == "medium"
-        http.post(f"/v1/models/{H}/runs/{run['id']}/cancel")
-        wait_state(http, H, "draft")
-        bare = http.post(f"/v1/models/{H}/train")
-        assert bare.status_code == 202
-        assert http.get(f"/v1/models/{H}/runs/{bare.json()['run_id']}").json()["effort"] == "medium"
+        for handle, kwargs in (("acme.null-effort", {"json": {"effort": None}}), ("acme.no-body", {})):
+            assert http.post("/v1/models", json={"handle": handle, "task": "classify"}).status_code == 201
+            http.post(f"/v1/models/{handle}/samples", json={"samples": tone_samples(15)})
+            r = http.post(f"/v1/models/{handle}/train", **kwargs)
+            assert r.status_code == 202 and r.json()["state"] == "busy"
+            run = http.get(f"/v1/models/{handle}/runs/{r.json()['run_id']}").json()
+            assert run["effort"] == "medium"
+            http.post(f"/v1/models/{handle}/runs/{run['id']}/cancel")
 
 
 def test_bad_bodies_are_422_problems_and_queue_nothing(live_server: LiveServer) -> None:

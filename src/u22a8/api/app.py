@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None, *, with_executor: bool = True) 
     install_error_handlers(app)
     for module in (health, keys, models, samples, train, runs, versions, predict):
         app.include_router(module.router)
+    app.include_router(__import__("u22a8.console", fromlist=["router"]).router)  # the web console, /console
     app.add_middleware(Idempotency)
     app.add_middleware(RequestMetrics)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

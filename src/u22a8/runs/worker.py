@@ -31,6 +31,7 @@ class _Heartbeat(threading.Thread):
         self._done = threading.Event()
         self.canceled = False
         self.lost = False
+        self._last_look = 0.0
 
     def run(self) -> None:
         while not self._done.wait(min(self._lease / 3, 2.0)):
@@ -49,6 +50,17 @@ class _Heartbeat(threading.Thread):
                 self.canceled = True
 
     def should_stop(self) -> bool:
+        # Asked between trials: look at the database at most twice a second so a cancel is
+        # honoured promptly without a query per trial.
+        now = time.monotonic()
+        if not (self.canceled or self.lost) and now - self._last_look >= 0.5:
+            self._last_look = now
+            try:
+                run = self._store.runs.get_by_id(self._run_id)
+            except Exception:
+                run = None
+            if run is not None and run.cancel_requested:
+                self.canceled = True
         return self.canceled or self.lost
 
     def stop(self) -> None:

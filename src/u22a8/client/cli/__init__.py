@@ -1,0 +1,31 @@
+"""The CLI's API commands (models, samples, train, runs, versions, predict…), built on the SDK.
+
+``u22a8.cli`` owns the root command and the server-side commands (serve, worker, migrate,
+keys create); it calls :func:`register` to add these. Not imported by ``u22a8.client``, so
+the SDK does not need Typer or Rich to import.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from ._common import CliState, ExitCode
+from ._models import models_app, samples_app
+from ._predict import estimate, keys_list, keys_revoke, predict
+from ._training import runs_app, train
+from ._versions import export, versions_app
+
+__all__ = ["register", "CliState", "ExitCode"]
+
+
+def register(app: typer.Typer, keys_app: typer.Typer) -> None:
+    app.add_typer(models_app, name="models")
+    app.add_typer(samples_app, name="samples")
+    app.command("train")(train)
+    app.add_typer(runs_app, name="runs")
+    app.add_typer(versions_app, name="versions")
+    app.command("predict")(predict)
+    app.command("export")(export)
+    app.command("estimate")(estimate)
+    keys_app.command("list")(keys_list)
+    keys_app.command("revoke")(keys_revoke)

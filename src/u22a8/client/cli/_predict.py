@@ -1,0 +1,86 @@
+"""``u22a8 predict``, ``u22a8 estimate`` and the API side of ``u22a8 keys``."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from .._types import Prediction
+from ._common import JsonOpt, api, emit_json, fail, out
+from ._render import estimate_table, keys_table
+
+__all__ = ["predict", "estimate", "keys_list", "keys_revoke"]
+
+Handle = Annotated[str, typer.Argument(help="owner.name, e.g. acme.support-tone")]
+
+
+def _line(p: Prediction) -> str:
+    if p.label is not None:
+        return f"{p.label}\t{p.confidence:.4f}" if p.confidence is not None else p.label
+    if p.labels is not None:
+        return "|".join(p.labels) or "-"
+    return f"{p.score:.6g}" if p.score is not None else "-"
+
+
+def predict(
+    ctx: typer.Context,
+    handle: Handle,
+    texts: Annotated[Optional[list[str]], typer.Argument(help="Texts to predict; none: read stdin, one per line.")] = None,
+    top_k: Annotated[Optional[int], typer.Option(min=1, help="Keep only the k best scores per input.")] = None,
+    version: Annotated[Optional[int], typer.Option(min=1, help="Ask this version instead of the active one.")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Inputs per request.")] = 500,
+    as_json: JsonOpt = False,
+) -> None:
+    """Predict: one line per input, in input order, tab-separated.
+
+    classify: label, confidence, text. multilabel: labels joined by |, text. score: score, text."""
+    inputs = list(texts or [])
+    if not inputs:
+        if sys.stdin.isatty():
+            fail("give texts as arguments, or pipe them in, one per line")
+        inputs = [line.rstrip("\r\n") for line in sys.stdin if line.strip()]
+        if not inputs:
+            fail("no texts on stdin")
+    results = []
+    with api(ctx, as_json) as client:
+        for start in range(0, len(inputs), batch_size):
+            results.append(client.predict(handle, inputs[start:start + batch_size], top_k=top_k, version=version))
+    if as_json:
+        predictions = [p.raw for r in results for p in r]
+        emit_json({"model": handle, "version": results[-1].version, "predictions": predictions})
+        return
+    for text, prediction in zip(inputs, (p for r in results for p in r)):
+        typer.echo(f"{_line(prediction)}\t{text}")
+
+
+def estimate(ctx: typer.Context, handle: Handle, as_json: JsonOpt = False) -> None:
+    """What each effort would likely cost on the model's current samples."""
+    with api(ctx, as_json) as client:
+        found = client.estimate(handle)
+    if as_json:
+        emit_json(found.raw)
+    else:
+        out().print(estimate_table(found))
+
+
+def keys_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """List keys through the API (admin key; a u22a8 admin key sees every owner's)."""
+    with api(ctx, as_json) as client:
+        keys = client.keys.list()
+    if as_json:
+        emit_json([k.raw for k in keys])
+    else:
+        out().print(keys_table(keys))
+
+
+def keys_revoke(ctx: typer.Context, key_id: Annotated[str, typer.Argument(help="The key's id (see keys list).")],
+                as_json: JsonOpt = False) -> None:
+    """Revoke a key through the API (admin key); it stops working at once."""
+    with api(ctx, as_json) as client:
+        key = client.keys.revoke(key_id)
+    if as_json:
+        emit_json(key.raw)
+    else:
+        out().print(f"revoked {key.id} ({key.owner}, {key.prefix}…)", markup=False)

@@ -1,0 +1,69 @@
+"""Sign in with an API key, sign out."""
+
+from __future__ import annotations
+
+import posixpath
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response
+
+from ..api.deps import PlatformDep
+from . import session
+from .forms import read_form
+from .web import ConsoleRoute, FormDep, KeyDep, check_origin, console_base, render, see_other
+
+router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
+
+
+def _safe_next(request: Request, target: str) -> str:
+    """Only a path inside the console: an open redirect would make a fine phishing link."""
+    base = console_base(request)
+    parts = urlsplit(target)
+    path = posixpath.normpath(parts.path) if parts.path else ""
+    if parts.scheme or parts.netloc or "\\" in target or not path.startswith(base + "/") or "/sign-" in path:
+        return base + "/models"
+    return path + (f"?{parts.query}" if parts.query else "")
+
+
+@router.get("")
+def console_home(request: Request) -> Response:
+    return RedirectResponse(console_base(request) + "/models", status_code=303)
+
+
+def _sign_in_page(request: Request, next_path: str, *, error: str | None = None, status: int = 200) -> Response:
+    token, is_new = session.pre_session_token(request)
+    page = render(request, "sign_in.html", status=status, pre_token=token, error=error,
+                  next=_safe_next(request, next_path))
+    if is_new:
+        session.set_pre_cookie(page, request, token)
+    return page
+
+
+@router.get("/sign-in")
+def sign_in_form(request: Request) -> Response:
+    return _sign_in_page(request, request.query_params.get("next", ""))
+
+
+@router.post("/sign-in")
+async def sign_in(request: Request, platform: PlatformDep) -> Response:
+    check_origin(request)
+    form = await read_form(request)
+    # Login CSRF (signing a victim into the attacker's key) is stopped by the double-submit token.
+    if not session.tokens_match(form.get("pre"), request.cookies.get(session.PRE_COOKIE)):
+        return _sign_in_page(request, form.get("next"), error="The sign-in form expired. Please try again.", status=403)
+    secret = form.get("key").strip()
+    key = await run_in_threadpool(platform.store.keys.authenticate, secret) if secret else None
+    if key is None:
+        return _sign_in_page(request, form.get("next"), error="That key is unknown or revoked. Check it and try again.", status=401)
+    response = RedirectResponse(_safe_next(request, form.get("next")), status_code=303)
+    session.set_key_cookie(response, request, secret)
+    return response
+
+
+@router.post("/sign-out")
+def sign_out(request: Request, key: KeyDep, form: FormDep) -> Response:
+    response = see_other(request, "/sign-in", ("notice", "You are signed out."))
+    session.clear_key_cookie(response, request)
+    return response

@@ -1,0 +1,51 @@
+"""A run with live progress, its event stream for the browser, and a version's report."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from ..api.deps import PlatformDep
+from ..api.presenters import run_public, version_public
+from ..api.routes.runs import run_events as api_run_events
+from . import actions
+from .views import heatmap, per_class_rows, scalar_metrics
+from .web import ConsoleRoute, KeyDep, render
+
+router = APIRouter(prefix="/console/models/{handle}", route_class=ConsoleRoute, include_in_schema=False)
+
+
+@router.get("/runs/{run_id}")
+def run_page(request: Request, handle: str, run_id: str, key: KeyDep, platform: PlatformDep) -> Response:
+    model = actions.model_for(platform, key, handle)
+    run = run_public(platform.store.runs.get(handle, run_id))
+    return render(request, "run.html", model=model, run=run, final=run.state in ("succeeded", "failed", "canceled"))
+
+
+@router.get("/runs/{run_id}/events")
+async def run_events(request: Request, handle: str, run_id: str, key: KeyDep, platform: PlatformDep) -> Response:
+    """The API's own event stream, authenticated by the console cookie instead of a Bearer header.
+
+    EventSource cannot send headers, and handing the key to JavaScript would defeat the
+    HttpOnly cookie; so the console calls the /v1 route function with the cookie's key.
+    """
+    return await api_run_events(handle, run_id, request, key, platform)
+
+
+@router.get("/versions/{number}")
+def version_page(request: Request, handle: str, number: int, key: KeyDep, platform: PlatformDep) -> Response:
+    model = actions.model_for(platform, key, handle)
+    version = platform.store.versions.get(handle, number)
+    active = model.active_version.number if model.active_version else None
+    metrics = version.metrics or {}
+    return render(
+        request, "version.html", model=model, version=version_public(version, active),
+        scalars=scalar_metrics(metrics), heat=heatmap(metrics.get("confusion")),
+        per_class=per_class_rows(metrics.get("per_class")),
+        params_json=json.dumps(version.params, indent=2, sort_keys=True, default=str),
+        data_json=json.dumps(version.report, indent=2, sort_keys=True, default=str) if version.report else "",
+        can_train=actions.may(key, handle, "train"),
+    )
+

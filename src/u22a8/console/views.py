@@ -1,0 +1,136 @@
+"""Presentation helpers: template filters and the shapes the report templates draw.
+
+Kept apart from the routes so they can be tested without a request, and so templates stay
+free of arithmetic.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+__all__ = ["FILTERS", "HeatCell", "heatmap", "per_class_rows", "scalar_metrics", "target_text"]
+
+HEAT_LEVELS = 10  # CSS classes heat-0 … heat-9; classes rather than inline styles keep the CSP strict
+
+
+def when(value: datetime | str | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:  # the store writes UTC; SQLite hands it back naive
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def iso(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.isoformat()
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None or not math.isfinite(seconds):
+        return "—"
+    seconds = max(0.0, seconds)
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
+
+
+def score(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return "—" if value is None else str(value)
+    if isinstance(value, int):
+        return str(value)
+    return f"{value:.3f}" if math.isfinite(value) else str(value)
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.0f}%"
+
+
+FILTERS: dict[str, Callable[..., str]] = {
+    "when": when,
+    "iso": iso,
+    "duration": duration,
+    "score": score,
+    "percent": percent,
+}
+
+
+def target_text(sample: Any) -> str:
+    """A sample's answer, whatever the task: a label, labels joined, or a score."""
+    if getattr(sample, "label", None) is not None:
+        return str(sample.label)
+    if getattr(sample, "labels", None) is not None:
+        return ", ".join(sample.labels)
+    return score(getattr(sample, "score", None))
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    count: float
+    share: float  # of the true label's row: that is what a reader compares along a row
+    level: int
+    diagonal: bool
+
+
+def heatmap(confusion: Any) -> tuple[list[str], list[list[HeatCell]]] | None:
+    """``{labels, matrix}`` → labels and rows of cells, or None if the shape is not one we know."""
+    if not isinstance(confusion, dict):
+        return None
+    labels, matrix = confusion.get("labels"), confusion.get("matrix")
+    if not isinstance(labels, list) or not isinstance(matrix, list) or len(matrix) != len(labels):
+        return None
+    rows: list[list[HeatCell]] = []
+    for i, row in enumerate(matrix):
+        if not isinstance(row, list) or len(row) != len(labels):
+            return None
+        counts = [float(c) if isinstance(c, (int, float)) else 0.0 for c in row]
+        total = sum(counts)
+        cells = []
+        for j, count in enumerate(counts):
+            share = count / total if total > 0 else 0.0
+            level = min(HEAT_LEVELS - 1, int(share * HEAT_LEVELS)) if count > 0 else 0
+            cells.append(HeatCell(count=count, share=share, level=level, diagonal=i == j))
+        rows.append(cells)
+    return [str(label) for label in labels], rows
+
+
+def per_class_rows(per_class: Any) -> list[tuple[str, dict[str, Any]]]:
+    if not isinstance(per_class, dict):
+        return []
+    return [(str(label), stats) for label, stats in per_class.items() if isinstance(stats, dict)]
+
+
+# Metrics with their own presentation (or bookkeeping) are left out of the plain list.
+_SPECIAL = {"confusion", "per_class", "primary_name"}
+
+
+def scalar_metrics(metrics: dict[str, Any]) -> list[tuple[str, Any, bool]]:
+    """The single-number metrics of a version as (name, value, is_primary), primary first.
+
+    ``primary`` usually repeats a named metric (``primary_name``); it is then shown once,
+    under its own name, marked as the one the search optimised.
+    """
+    primary_name = metrics.get("primary_name")
+    named = isinstance(primary_name, str) and primary_name in metrics
+    out = []
+    for k, v in metrics.items():
+        if k in _SPECIAL or (k == "primary" and named):
+            continue
+        if v is None or isinstance(v, (int, float, str, bool)):
+            is_primary = k == primary_name if named else k == "primary"
+            name = str(primary_name) if k == "primary" and isinstance(primary_name, str) else k
+            out.append((name, v, is_primary))
+    return sorted(out, key=lambda item: (not item[2], item[0]))

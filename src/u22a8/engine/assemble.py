@@ -1,0 +1,111 @@
+"""From chosen configuration(s) to a :class:`TrainingResult`: calibrate, score, fit on all, pack.
+
+Search and refit both end here, which is what makes their metrics comparable: calibration
+(temperatures, multilabel thresholds) is fitted on the protocol folds' held-out outputs, the
+metrics are computed on those same outputs after calibration, and then every member is fitted
+once more on all rows for serving.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+
+from .calibration import fit_multilabel_temperature, fit_temperature, fit_thresholds, sigmoid, softmax
+from .evaluation import classify_metrics, multilabel_metrics, score_metrics
+from .predictor import Member, Predictor, dump_predictor
+from .training import Workspace
+from .types import TrainingResult
+
+__all__ = ["protocol_outputs", "assemble", "PARAMS_FORMAT"]
+
+PARAMS_FORMAT = 1
+Outputs = dict[int, np.ndarray]
+
+
+def protocol_outputs(ws: Workspace, member: dict[str, Any], known: Outputs | None = None) -> Outputs:
+    """Held-out outputs of ``member`` on every protocol fold, reusing those already computed."""
+    out = dict(known or {})
+    for k in range(ws.n_protocol):
+        if k not in out:
+            out[k] = ws.fold_output(member, k)[0]
+    return out
+
+
+def _stack(ws: Workspace, outputs: Outputs) -> np.ndarray:
+    return np.concatenate([outputs[k] for k in range(ws.n_protocol)])
+
+
+def _calibrated(ws: Workspace, raw: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+    if ws.task == "classify":
+        t = fit_temperature(raw, y)
+        return softmax(raw, t), t
+    if ws.task == "multilabel":
+        t = fit_multilabel_temperature(raw, y)
+        return sigmoid(raw, t), t
+    return raw, 1.0
+
+
+def assemble(ws: Workspace, members: list[dict[str, Any]], outputs: list[Outputs], *, trials_done: int,
+             cpu0: float, report: dict[str, Any], extra_metrics: dict[str, Any] | None = None,
+             seed: int = 0) -> TrainingResult:
+    rows = ws.protocol_rows()
+    y = ws.y[rows]
+    total = sum(float(m.get("weight", 1.0)) for m in members)
+    mixed: np.ndarray | None = None
+    temps = []
+    for member, outs in zip(members, outputs):
+        probs, t = _calibrated(ws, _stack(ws, outs), y)
+        temps.append(t)
+        part = probs * (float(member.get("weight", 1.0)) / total)
+        mixed = part if mixed is None else mixed + part
+    assert mixed is not None
+
+    thresholds = None
+    if ws.task == "classify":
+        metrics = classify_metrics(y, mixed, ws.labels or [], ws.n, ws.protocol)
+    elif ws.task == "multilabel":
+        thresholds = fit_thresholds(mixed, y)
+        metrics = multilabel_metrics(y, (mixed >= thresholds).astype(int), ws.labels or [], ws.n, ws.protocol)
+        metrics["thresholds"] = {lab: round(float(c), 4) for lab, c in zip(ws.labels or [], thresholds)}
+    else:
+        metrics = score_metrics(y, mixed, ws.n, ws.protocol)
+    if extra_metrics:
+        metrics.update(extra_metrics)
+
+    predictor = Predictor(
+        task=ws.task, labels=ws.labels, members=_fit_all(ws, members, temps, total, seed),
+        thresholds=None if thresholds is None else [float(c) for c in thresholds],
+        info={"protocol": ws.protocol, "n_samples": ws.n},
+    )
+    params = {"format": PARAMS_FORMAT, "task": ws.task, "members": members}
+    return TrainingResult(
+        artifact=dump_predictor(predictor), params=params, metrics=metrics,
+        report={**report, "notes": list(report.get("notes", [])) + [n for n in ws.notes if n not in report.get("notes", [])]},
+        trials_done=trials_done, cpu_seconds=round(time.process_time() - cpu0, 3),
+    )
+
+
+def _fit_all(ws: Workspace, members: list[dict[str, Any]], temps: list[float], total: float,
+             seed: int) -> list[Member]:
+    everything = np.arange(ws.n)
+
+    def one(i: int) -> Member:
+        member = members[i]
+        features, x = ws.full(member["features"])
+        head = ws.fit_head(member, x, everything, seed=seed)
+        return Member(features=features, head=head, weight=float(member.get("weight", 1.0)) / total,
+                      temperature=temps[i])
+
+    # Featurizing uses the workspace's memo (not thread-safe), so do it first in this thread.
+    for m in members:
+        ws.counted(m["features"])
+        if m["features"].get("embed"):
+            ws.dense(m["features"]["embed"])
+    if len(members) == 1:
+        return [one(0)]
+    with ThreadPoolExecutor(max_workers=2) as pool:  # liblinear releases the GIL
+        return list(pool.map(one, range(len(members))))

@@ -1,0 +1,99 @@
+"""Per-text feature cache on disk: a refit embeds only the texts it has not seen before.
+
+Vectors are keyed by the SHA-256 of the text and namespaced by the embedder's ``version``, so a
+changed embedder never serves stale vectors. One SQLite file under ``cache_dir`` is shared by
+every search and refit of every model (same text → same vector whatever the model), and
+SQLite's locking makes concurrent workers safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sqlite3
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .embeddings import Embedder
+
+__all__ = ["FeatureCache", "CachedEmbedder", "text_key"]
+
+log = logging.getLogger("u22a8.engine")
+
+_CHUNK = 500  # texts embedded between two stop checks, and keys per SQL query
+
+
+def text_key(text: str) -> bytes:
+    return hashlib.sha256(text.encode("utf-8")).digest()
+
+
+class FeatureCache:
+    def __init__(self, cache_dir: Path) -> None:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        self.path = cache_dir / "features.sqlite3"
+        with self._connect() as db:
+            db.execute("CREATE TABLE IF NOT EXISTS vectors (version TEXT NOT NULL, key BLOB NOT NULL, "
+                       "dim INTEGER NOT NULL, vec BLOB NOT NULL, PRIMARY KEY (version, key))")
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30)
+        db.execute("PRAGMA journal_mode=WAL")
+        return db
+
+    def get(self, version: str, keys: Sequence[bytes]) -> dict[bytes, np.ndarray]:
+        found: dict[bytes, np.ndarray] = {}
+        with self._connect() as db:
+            for i in range(0, len(keys), _CHUNK):
+                chunk = list(keys[i : i + _CHUNK])
+                marks = ",".join("?" * len(chunk))
+                rows = db.execute(f"SELECT key, vec FROM vectors WHERE version = ? AND key IN ({marks})",
+                                  [version, *chunk])
+                for key, blob in rows:
+                    found[bytes(key)] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def put(self, version: str, keys: Sequence[bytes], vectors: np.ndarray) -> None:
+        rows = [(version, k, int(v.shape[0]), np.ascontiguousarray(v, dtype=np.float32).tobytes())
+                for k, v in zip(keys, vectors)]
+        with self._connect() as db:
+            db.executemany("INSERT OR REPLACE INTO vectors (version, key, dim, vec) VALUES (?, ?, ?, ?)", rows)
+
+
+class CachedEmbedder:
+    """Wraps an embedder: cached vectors come from disk, the rest are embedded in chunks.
+
+    ``should_stop`` is checked between chunks, so a cancel does not wait for 10k embeddings.
+    """
+
+    def __init__(self, inner: Embedder, cache: FeatureCache | None,
+                 should_stop: Callable[[], bool] | None = None) -> None:
+        self.inner = inner
+        self.cache = cache
+        self.should_stop = should_stop
+        self.name, self.version = inner.name, inner.version
+        self.embedded = 0  # texts actually sent to the network, for reports and tests
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        from .types import SearchCanceled
+
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        keys = [text_key(t) for t in texts]
+        known = self.cache.get(self.version, list(dict.fromkeys(keys))) if self.cache else {}
+        todo = list(dict.fromkeys(k for k in keys if k not in known))
+        by_key = {k: t for k, t in zip(keys, texts)}
+        for i in range(0, len(todo), _CHUNK):
+            if self.should_stop and self.should_stop():
+                raise SearchCanceled()
+            chunk = todo[i : i + _CHUNK]
+            vecs = self.inner.encode([by_key[k] for k in chunk])
+            self.embedded += len(chunk)
+            known.update(zip(chunk, vecs))
+            if self.cache:
+                try:
+                    self.cache.put(self.version, chunk, vecs)
+                except sqlite3.Error:  # a full disk must not fail the training run
+                    log.warning("feature cache write failed", exc_info=True)
+        return np.vstack([known[k] for k in keys]).astype(np.float32)

@@ -1,0 +1,170 @@
+"""Text → feature matrix: word and character n-gram TF-IDF, optionally ⊕ a sentence embedding.
+
+Each block is L2-normalised on its own and then scaled by its weight, so a weight says how much
+a block counts relative to the others regardless of how many columns it has.
+
+Counting n-grams is the expensive part of TF-IDF; the IDF is cheap. :class:`CountedTexts` counts
+every text of a dataset once and then produces the exact matrices a :class:`TextFeatures` fitted
+on any subset of rows would produce (terms unseen in that subset get dropped, IDF is computed on
+that subset only), so cross-validation folds and the final fit share one counting pass without
+leaking held-out vocabulary into training.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["TextFeatures", "CountedTexts", "TOKEN_PATTERN"]
+
+# Keep one-character words ("i", "2") and punctuation ("?", "£"): they carry intent in short texts.
+TOKEN_PATTERN = r"(?u)\b\w+\b|[^\w\s]"
+
+
+def _vectorizers(word_ngrams: Sequence[int] | None, char_ngrams: Sequence[int] | None) -> list[tuple[str, CountVectorizer]]:
+    out: list[tuple[str, CountVectorizer]] = []
+    if word_ngrams:
+        out.append(("word", CountVectorizer(ngram_range=tuple(word_ngrams), token_pattern=TOKEN_PATTERN,  # type: ignore[arg-type]
+                                            dtype=np.float32)))
+    if char_ngrams:
+        out.append(("char", CountVectorizer(analyzer="char_wb", ngram_range=tuple(char_ngrams),  # type: ignore[arg-type]
+                                            dtype=np.float32)))
+    return out
+
+
+def _idf(counts: sp.csr_matrix) -> np.ndarray:
+    n = counts.shape[0]
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    return (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
+
+
+def _tfidf(counts: sp.csr_matrix, idf: np.ndarray, weight: float) -> sp.csr_matrix:
+    """Sublinear TF × IDF, rows L2-normalised, times the block weight."""
+    m = counts.astype(np.float32, copy=True)
+    np.log(m.data, out=m.data)
+    m.data += 1.0
+    m = sp.csr_matrix(m.multiply(idf[None, :]))
+    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    scale = (weight / norms).astype(np.float32)
+    return sp.csr_matrix(m.multiply(scale[:, None]), dtype=np.float32)
+
+
+class TextFeatures(BaseEstimator, TransformerMixin):  # type: ignore[misc]
+    """Sparse TF-IDF blocks, plus a dense embedding block when ``embed`` names an embedder.
+
+    ``embedder`` is the object that turns texts into vectors (see :mod:`.embeddings`); it is not
+    a tuning parameter, so it is passed in rather than looked up by name.
+    """
+
+    def __init__(
+        self,
+        word_ngrams: tuple[int, int] | None = (1, 2),
+        char_ngrams: tuple[int, int] | None = (2, 5),
+        word_weight: float = 1.0,
+        char_weight: float = 1.0,
+        embed: str | None = None,
+        embed_weight: float = 2.0,
+        embedder: Any = None,
+    ) -> None:
+        self.word_ngrams = word_ngrams
+        self.char_ngrams = char_ngrams
+        self.word_weight = word_weight
+        self.char_weight = char_weight
+        self.embed = embed
+        self.embed_weight = embed_weight
+        self.embedder = embedder
+
+    def _weights(self) -> dict[str, float]:
+        return {"word": float(self.word_weight), "char": float(self.char_weight)}
+
+    def fit(self, texts: Sequence[str], y: Any = None) -> "TextFeatures":
+        counted = CountedTexts(texts, self.word_ngrams, self.char_ngrams)
+        self._fit_from(counted, np.arange(len(texts)))
+        return self
+
+    def _fit_from(self, counted: "CountedTexts", rows: np.ndarray) -> tuple[sp.csr_matrix, list[np.ndarray]]:
+        """Fit on ``rows`` of already-counted texts.
+
+        Returns their sparse blocks and, per block, the counted columns that were kept.
+        """
+        if not counted.blocks and not self.embed:
+            raise ValueError("TextFeatures needs at least one of word_ngrams, char_ngrams or embed")
+        self.vectorizers_, self.idf_, parts, keeps = [], [], [], []
+        for name, vec, counts in counted.blocks:
+            sub = counts[rows]
+            keep = np.flatnonzero(np.bincount(sub.indices, minlength=sub.shape[1]))
+            sub = sub[:, keep]
+            idf = _idf(sub)
+            # A vectorizer restricted to the kept terms, in the kept order: predict-time output
+            # then matches the training columns exactly.
+            terms = counted.terms[name][keep]
+            fitted = CountVectorizer(**vec.get_params())
+            fitted.vocabulary_ = {t: i for i, t in enumerate(terms)}
+            self.vectorizers_.append((name, fitted))
+            self.idf_.append(idf)
+            keeps.append(keep)
+            parts.append(_tfidf(sub, idf, self._weights()[name]))
+        self.n_sparse_ = sum(p.shape[1] for p in parts)
+        x = sp.hstack(parts, format="csr") if parts else sp.csr_matrix((len(rows), 0), dtype=np.float32)
+        return x, keeps
+
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        check_is_fitted(self, "vectorizers_")
+        texts = list(texts)
+        parts = [
+            _tfidf(sp.csr_matrix(vec.transform(texts), dtype=np.float32), idf, self._weights()[name])
+            for (name, vec), idf in zip(self.vectorizers_, self.idf_)
+        ]
+        if self.embed:
+            parts.append(sp.csr_matrix(self.embed_block(texts)))
+        return sp.hstack(parts, format="csr") if len(parts) > 1 else parts[0]
+
+    def embed_block(self, texts: Sequence[str]) -> np.ndarray:
+        if self.embedder is None:
+            raise RuntimeError("embed is set but no embedder was given")
+        return np.asarray(self.embedder.encode(list(texts)), dtype=np.float32) * np.float32(self.embed_weight)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The embedder holds a loaded network: ship its name only and reattach on load.
+        state = dict(self.__dict__)
+        if state.get("embedder") is not None:
+            state["embedder"] = None
+        return state
+
+
+class CountedTexts:
+    """All texts of a dataset counted once, for every fold and the final fit to slice from."""
+
+    def __init__(self, texts: Sequence[str], word_ngrams: Sequence[int] | None, char_ngrams: Sequence[int] | None) -> None:
+        self.n = len(texts)
+        self.blocks: list[tuple[str, CountVectorizer, sp.csr_matrix]] = []
+        self.terms: dict[str, np.ndarray] = {}
+        texts = list(texts)
+        for name, vec in _vectorizers(word_ngrams, char_ngrams):
+            counts = sp.csr_matrix(vec.fit_transform(texts), dtype=np.float32)
+            self.blocks.append((name, vec, counts))
+            self.terms[name] = vec.get_feature_names_out()
+
+    def fold(self, features: TextFeatures, train: np.ndarray, test: np.ndarray,
+             dense: np.ndarray | None = None) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """Matrices for ``train`` and ``test`` rows, as ``features`` fitted on ``train`` would give.
+
+        ``dense`` is the (already weighted) embedding block for all rows, if any.
+        """
+        x_train, keeps = features._fit_from(self, train)
+        tests = [
+            _tfidf(counts[test][:, keep], idf, features._weights()[name])
+            for (name, _, counts), keep, idf in zip(self.blocks, keeps, features.idf_)
+        ]
+        x_test = sp.hstack(tests, format="csr") if tests else sp.csr_matrix((len(test), 0), dtype=np.float32)
+        if dense is not None:
+            x_train = sp.hstack([x_train, sp.csr_matrix(dense[train])], format="csr")
+            x_test = sp.hstack([x_test, sp.csr_matrix(dense[test])], format="csr")
+        return x_train, x_test

@@ -1,0 +1,103 @@
+"""What a search may try: the known-good default per task, and the space around it per effort.
+
+A member config is plain JSON (lists, not tuples) because it is stored as the version's
+``params`` and handed back to :func:`refit`.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import optuna
+
+from .embeddings import MINILM
+
+__all__ = ["default_member", "suggest_member", "normalize_params", "member_summary"]
+
+_SPARSE = {"word_ngrams": [1, 2], "char_ngrams": [2, 5], "word_weight": 1.0, "char_weight": 1.0,
+           "embed": None, "embed_weight": 2.0}
+_MODELS = {
+    "classify": {"family": "svm", "C": 0.5, "class_weight": None},
+    "multilabel": {"family": "svm", "C": 0.5, "class_weight": None},
+    "score": {"family": "ridge", "alpha": 1.0},
+}
+_CHAR_RANGES = {"none": None, "2-4": [2, 4], "2-5": [2, 5], "1-5": [1, 5], "3-6": [3, 6]}
+
+
+def default_member(task: str, embed: bool = False) -> dict[str, Any]:
+    """The configuration tried first: TF-IDF word 1-2 + char_wb 2-5 (⊕ MiniLM ×2) into a linear model."""
+    features = dict(_SPARSE)
+    if embed:
+        features["embed"] = MINILM
+    return {"features": features, "model": dict(_MODELS[task]), "weight": 1.0}
+
+
+def suggest_member(trial: optuna.Trial, task: str, *, embed: bool, n_samples: int, n_labels: int) -> dict[str, Any]:
+    """Sample one configuration. ``embed`` allows the sentence-embedding block."""
+    word = trial.suggest_categorical("word_ngrams", ["1-1", "1-2", "1-3"])
+    char = trial.suggest_categorical("char_ngrams", list(_CHAR_RANGES))
+    features: dict[str, Any] = {
+        "word_ngrams": [1, int(word[-1])],
+        "char_ngrams": _CHAR_RANGES[char],
+        "word_weight": 1.0,
+        "char_weight": round(trial.suggest_float("char_weight", 0.5, 2.0, log=True), 4) if char != "none" else 1.0,
+        "embed": None,
+        "embed_weight": 2.0,
+    }
+    if embed and trial.suggest_categorical("embed", [True, False]):
+        features["embed"] = MINILM
+        features["embed_weight"] = round(trial.suggest_float("embed_weight", 1.0, 4.0, log=True), 4)
+    return {"features": features, "model": _suggest_model(trial, task, n_samples, n_labels), "weight": 1.0}
+
+
+def _suggest_model(trial: optuna.Trial, task: str, n_samples: int, n_labels: int) -> dict[str, Any]:
+    if task == "score":
+        family = trial.suggest_categorical("family", ["ridge", "svr"])
+        if family == "ridge":
+            return {"family": "ridge", "alpha": round(trial.suggest_float("alpha", 0.1, 30.0, log=True), 5)}
+        return {"family": "svr", "C": round(trial.suggest_float("svr_C", 0.01, 3.0, log=True), 5)}
+    # Multinomial logistic regression costs ~10x an SVM on many labels: only offered when cheap.
+    families = ["svm", "sgd"] + (["logreg"] if n_samples * max(n_labels, 2) <= 100_000 else [])
+    family = trial.suggest_categorical("family", families)
+    balanced = trial.suggest_categorical("class_weight", ["none", "balanced"])
+    model: dict[str, Any] = {"family": family, "class_weight": None if balanced == "none" else "balanced"}
+    if family == "svm":
+        model["C"] = round(trial.suggest_float("svm_C", 0.05, 5.0, log=True), 5)
+    elif family == "logreg":
+        model["C"] = round(trial.suggest_float("logreg_C", 1.0, 200.0, log=True), 5)
+    else:
+        model["alpha"] = round(trial.suggest_float("sgd_alpha", 1e-6, 1e-3, log=True), 8)
+    return model
+
+
+def normalize_params(task: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Params in the current format; also accepts a bare member and the interim engine's flat dict."""
+    params = copy.deepcopy(params)
+    if "members" in params:
+        return params
+    if "features" in params and "model" in params:
+        return {"format": 1, "task": task, "members": [{**params, "weight": params.get("weight", 1.0)}]}
+    member = default_member(task)  # interim flat params: {"C", "alpha", "word_max", "char"}
+    if "word_max" in params:
+        member["features"]["word_ngrams"] = [1, int(params["word_max"])]
+    if params.get("char") is False:
+        member["features"]["char_ngrams"] = None
+    if task == "score" and "alpha" in params:
+        member["model"]["alpha"] = float(params["alpha"])
+    elif task != "score" and "C" in params:
+        member["model"]["C"] = float(params["C"])
+    return {"format": 1, "task": task, "members": [member]}
+
+
+def member_summary(member: dict[str, Any]) -> str:
+    f, m = member["features"], member["model"]
+    parts = []
+    if f.get("word_ngrams"):
+        parts.append("word {}-{}".format(*f["word_ngrams"]))
+    if f.get("char_ngrams"):
+        parts.append("char {}-{}".format(*f["char_ngrams"]))
+    if f.get("embed"):
+        parts.append(f"{f['embed']}×{f.get('embed_weight', 2.0):g}")
+    knobs = ", ".join(f"{k}={v}" for k, v in m.items() if k != "family" and v is not None)
+    return f"{' + '.join(parts)} → {m['family']}({knobs})"

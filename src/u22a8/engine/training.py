@@ -1,0 +1,176 @@
+"""One dataset prepared for training, and fitting configurations on its folds.
+
+A :class:`Workspace` encodes the targets, fixes the folds, and memoises the costly parts that
+different configurations share: n-gram counts (per n-gram range), embeddings (per embedder,
+through the on-disk cache) and per-fold matrices (per feature configuration).
+
+A *member* is one configuration from a params dict: ``{"features": {...}, "model": {...},
+"weight": w}``. Its fold *output* is the raw margin matrix (classify, multilabel) or the
+predicted values (score) on the fold's held-out rows.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from .cache import CachedEmbedder, FeatureCache
+from .embeddings import get_embedder, unavailable_reason
+from .evaluation import fold_score, make_folds, protocol_folds, protocol_name
+from .families import make_head
+from .features import CountedTexts, TextFeatures
+from .types import Dataset, SearchCanceled
+
+__all__ = ["Workspace", "MISSING_CLASS_MARGIN"]
+
+log = logging.getLogger("u22a8.engine")
+
+# Margin given to a class absent from a fold's training rows: far below any real margin.
+MISSING_CLASS_MARGIN = -10.0
+_MATRIX_MEMO = 6  # fold matrices kept in memory (about 20 MB each for 10k short texts)
+
+
+def _key(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True)
+
+
+class Workspace:
+    def __init__(self, data: Dataset, *, cache_dir: Path | None = None,
+                 should_stop: Callable[[], bool] | None = None) -> None:
+        self.task = data.task
+        self.texts = [str(t) for t in data.texts]
+        self.n = len(self.texts)
+        self.weights = None if data.weights is None else np.asarray(data.weights, dtype=np.float64)
+        self.should_stop = should_stop
+        self.cache = FeatureCache(Path(cache_dir)) if cache_dir is not None else None
+        self.notes: list[str] = []
+        self._encode_targets(data)
+        strat = self.y if self.task == "classify" else np.zeros(self.n, dtype=int)
+        self.folds = make_folds(self.task, strat)
+        self.n_protocol = protocol_folds(self.n, len(self.folds))
+        self.protocol = protocol_name(self.n, len(self.folds))
+        self._counted: dict[str, CountedTexts] = {}
+        self._dense: dict[str, np.ndarray] = {}
+        self._embedders: dict[str, CachedEmbedder] = {}
+        self._matrices: OrderedDict[str, tuple[sp.csr_matrix, sp.csr_matrix]] = OrderedDict()
+
+    def _encode_targets(self, data: Dataset) -> None:
+        if self.task == "classify":
+            self.labels: list[str] | None = sorted({str(t) for t in data.targets})
+            index = {lab: i for i, lab in enumerate(self.labels)}
+            self.y = np.array([index[str(t)] for t in data.targets], dtype=int)
+        elif self.task == "multilabel":
+            sets = [{str(t)} if isinstance(t, str) else {str(x) for x in t} for t in data.targets]  # type: ignore[union-attr]
+            self.labels = sorted(set().union(*sets)) if sets else []
+            self.y = np.array([[lab in s for lab in self.labels] for s in sets], dtype=int).reshape(self.n, -1)
+        else:
+            self.labels = None
+            self.y = np.array([float(t) for t in data.targets], dtype=np.float64)  # type: ignore[arg-type]
+
+    # -- features -------------------------------------------------------------------------
+    def usable(self, features: dict[str, Any]) -> dict[str, Any]:
+        """``features`` with the embedding dropped (and a note) if the embedder cannot load here."""
+        name = features.get("embed")
+        if not name:
+            return features
+        reason = unavailable_reason(name)
+        if reason is None:
+            return features
+        note = f"embedder {name} unavailable ({reason}); trained on sparse features only"
+        if note not in self.notes:
+            self.notes.append(note)
+            log.warning(note)
+        return {**features, "embed": None}
+
+    def embedder(self, name: str) -> CachedEmbedder:
+        if name not in self._embedders:
+            self._embedders[name] = CachedEmbedder(get_embedder(name), self.cache, self.should_stop)
+        return self._embedders[name]
+
+    def dense(self, name: str) -> np.ndarray:
+        """Unweighted embeddings of every text, computed (or read from the cache) once."""
+        if name not in self._dense:
+            self._dense[name] = self.embedder(name).encode(self.texts)
+        return self._dense[name]
+
+    def counted(self, features: dict[str, Any]) -> CountedTexts:
+        key = _key([features.get("word_ngrams"), features.get("char_ngrams")])
+        if key not in self._counted:
+            self._counted[key] = CountedTexts(self.texts, features.get("word_ngrams"), features.get("char_ngrams"))
+        return self._counted[key]
+
+    def text_features(self, features: dict[str, Any]) -> TextFeatures:
+        kw = {k: (tuple(v) if isinstance(v, list) else v) for k, v in features.items()}
+        tf = TextFeatures(**kw)
+        if tf.embed:
+            tf.embedder = self.embedder(tf.embed).inner
+        return tf
+
+    def _weighted_dense(self, features: dict[str, Any]) -> np.ndarray | None:
+        if not features.get("embed"):
+            return None
+        return self.dense(features["embed"]) * np.float32(features.get("embed_weight", 2.0))
+
+    def matrices(self, features: dict[str, Any], fold: int) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        key = _key([features, fold])
+        if key in self._matrices:
+            self._matrices.move_to_end(key)
+            return self._matrices[key]
+        train, test = self.folds[fold]
+        pair = self.counted(features).fold(self.text_features(features), train, test, self._weighted_dense(features))
+        self._matrices[key] = pair
+        while len(self._matrices) > _MATRIX_MEMO:
+            self._matrices.popitem(last=False)
+        return pair
+
+    def full(self, features: dict[str, Any]) -> tuple[TextFeatures, sp.csr_matrix]:
+        """``features`` fitted on every row, and the matrix of every row."""
+        tf = self.text_features(features)
+        x, _ = tf._fit_from(self.counted(features), np.arange(self.n))
+        dense = self._weighted_dense(features)
+        if dense is not None:
+            x = sp.hstack([x, sp.csr_matrix(dense)], format="csr")
+        return tf, x
+
+    # -- fitting --------------------------------------------------------------------------
+    def _sample_weight(self, rows: np.ndarray) -> np.ndarray | None:
+        return None if self.weights is None else self.weights[rows]
+
+    def fit_head(self, member: dict[str, Any], x: sp.csr_matrix, rows: np.ndarray, seed: int = 0) -> Any:
+        head = make_head(self.task, member["model"], seed=seed)
+        return head.fit(x, self.y[rows], sample_weight=self._sample_weight(rows))
+
+    def head_output(self, head: Any, x: sp.csr_matrix) -> np.ndarray:
+        if self.task == "score":
+            return head.predict(x)  # type: ignore[no-any-return]
+        d = head.decision_function(x)
+        if self.task == "classify" and len(head.classes_) < len(self.labels or []):
+            full = np.full((d.shape[0], len(self.labels or [])), MISSING_CLASS_MARGIN)
+            full[:, head.classes_] = d
+            d = full
+        return d  # type: ignore[no-any-return]
+
+    def fold_output(self, member: dict[str, Any], fold: int) -> tuple[np.ndarray, float]:
+        """Fit ``member`` on the fold's training rows; its output and primary score on the rest."""
+        if self.should_stop and self.should_stop():
+            raise SearchCanceled()
+        x_train, x_test = self.matrices(member["features"], fold)
+        train, test = self.folds[fold]
+        if self.task == "classify" and len(np.unique(self.y[train])) < 2:
+            # A tiny dataset can leave one class alone in a fold's training rows: predict it.
+            only = int(self.y[train][0])
+            out = np.full((len(test), len(self.labels or [])), MISSING_CLASS_MARGIN)
+            out[:, only] = 0.0
+        else:
+            out = self.head_output(self.fit_head(member, x_train, train), x_test)
+        return out, fold_score(self.task, self.y[test], out)
+
+    def protocol_rows(self) -> np.ndarray:
+        return np.concatenate([self.folds[k][1] for k in range(self.n_protocol)])

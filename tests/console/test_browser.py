@@ -1,0 +1,165 @@
+"""End to end in a real browser against a real server: the console as a user drives it.
+
+Debian's chromium, driven by Playwright's Python package; nothing downloads a browser.
+Screenshots land in test-artifacts/console/ for a human to look at.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ..conftest import ROOT, LiveServer, tone_samples
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts" / "console"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+TRAIN_TIMEOUT_MS = 90_000
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="run scripts/ensure-browser.sh for /usr/bin/chromium")
+
+
+@pytest.fixture
+def browser_page(live_server: LiveServer) -> Iterator[tuple[Any, list[str]]]:
+    """A page whose requests may only reach the live server, and a list collecting its problems."""
+    problems: list[str] = []
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+
+        def only_local(route: Any) -> None:
+            # The console must work offline: any request leaving the server is a bug.
+            if route.request.url.startswith(live_server.url):
+                route.continue_()
+            else:
+                problems.append(f"external request: {route.request.url}")
+                route.abort()
+
+        page.route("**/*", only_local)
+        page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        try:
+            yield page, problems
+        finally:
+            context.close()
+            browser.close()
+
+
+def shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def train_and_watch(page: Any, expect: Any, reoptimize: bool) -> None:
+    """Start a low-effort search from the model page and follow its run page until it succeeds."""
+    page.get_by_label("Effort").select_option("low")
+    if reoptimize:
+        page.get_by_label("Search parameters again").check()
+    page.get_by_role("button", name="Start training").click()
+    expect(page).to_have_url(re.compile(r"/runs/run_"))
+    expect(page.locator("#run-state")).to_have_text("succeeded", timeout=TRAIN_TIMEOUT_MS)
+    expect(page.locator("#model-state")).to_have_text("ready")
+    expect(page.locator("#run-live")).to_contain_text("version")
+
+
+def test_console_end_to_end(live_server: LiveServer, browser_page: tuple[Any, list[str]], tmp_path: Path) -> None:
+    page, problems = browser_page
+    expect = sync_api.expect
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+    secret = live_server.key("acme")
+    samples_csv = tmp_path / "tone.csv"
+    with samples_csv.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=["text", "label"])
+        writer.writeheader()
+        writer.writerows(tone_samples())
+
+    # Sign in, with the keyboard: the skip link comes first, then the key field.
+    page.goto(live_server.url + "/console")
+    expect(page).to_have_url(re.compile(r"/console/sign-in"))
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to main content"
+    page.keyboard.press("Enter")  # follows the skip link: the next Tab lands in main content
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "key"
+    shot(page, "01-sign-in")
+    page.keyboard.type(secret)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Models", exact=True)).to_be_visible()
+
+    # Create a model.
+    page.get_by_label("Handle").fill("acme.support-tone")
+    page.get_by_label("Task").select_option("classify")
+    page.get_by_label("Description").fill("Tone of support replies")
+    page.get_by_role("button", name="Create model").click()
+    expect(page.get_by_role("status")).to_contain_text("Created acme.support-tone")
+    expect(page.locator("h1 .badge")).to_have_text("draft")
+
+    # Upload samples from a CSV file, then page and filter them.
+    page.get_by_label("Upload a CSV file").set_input_files(str(samples_csv))
+    page.get_by_role("button", name="Upload samples", exact=True).click()
+    expect(page.get_by_role("status").first).to_contain_text("60 added")
+    page.get_by_role("link", name="Next page").click()
+    expect(page.get_by_role("link", name="First page")).to_be_visible()
+    page.get_by_label("Show label").select_option("curt")
+    page.get_by_role("button", name="Filter").click()
+    rows = page.locator("section:has(#samples-title) tbody tr")
+    expect(rows).to_have_count(20)
+    assert set(rows.locator("td:nth-child(2)").all_inner_texts()) == {"curt"}
+    shot(page, "02-model-draft")
+
+    # Train at low effort and watch the run page's live progress reach ready.
+    train_and_watch(page, expect, reoptimize=False)
+    assert int(page.locator("#trials-done").inner_text()) >= 1
+    expect(page.locator("#trial-plot circle").first).to_be_attached()
+    expect(page.locator("#trial-rows tr").first).to_be_attached()
+    shot(page, "03-run-succeeded")
+
+    # Predict from the model page.
+    page.get_by_role("link", name="acme.support-tone").first.click()
+    page.get_by_label("Texts, one per line").fill("thanks, wonderful and glad\nsorry, our mistake, apologies")
+    page.get_by_role("button", name="Predict").click()
+    predicted = page.locator(".result tbody tr td:nth-child(2)")
+    expect(predicted).to_have_count(2)
+    assert predicted.all_inner_texts() == ["friendly", "sorry"]
+    shot(page, "04-model-ready-predict")
+
+    # A second version with a fresh search, then roll back to the first.
+    train_and_watch(page, expect, reoptimize=True)
+    page.get_by_role("link", name="acme.support-tone").first.click()
+    expect(page.locator(".row-active th")).to_contain_text("v2")
+    page.get_by_role("button", name="Roll back to v1").click()
+    expect(page.get_by_role("status").first).to_contain_text("Version 1 now serves predictions")
+    expect(page.locator(".row-active th")).to_contain_text("v1")
+    shot(page, "05-rolled-back")
+
+    # The version report.
+    page.get_by_role("link", name="v1", exact=True).first.click()
+    expect(page.get_by_role("heading", name="Metrics")).to_be_visible()
+    shot(page, "06-version-report")
+
+    # Keys: create one (the secret shows once), then revoke it.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Keys").click()
+    page.get_by_label("Name").fill("ci bot")
+    page.get_by_role("button", name="Create key").click()
+    secret_box = page.get_by_label("Secret")
+    expect(secret_box).to_have_value(re.compile(r"^u22a8_"))
+    shot(page, "07-key-created")
+    page.get_by_role("button", name=re.compile(r"^Revoke key .*\(ci bot\)$")).click()
+    expect(page.get_by_role("status").first).to_contain_text("Revoked key")
+    expect(page.locator("tr.row-revoked")).to_contain_text("ci bot")
+    shot(page, "08-key-revoked")
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    assert problems == []
