@@ -92,7 +92,8 @@ class LiveServer:
                 self.proc.wait()
 
     def store(self) -> Store:
-        s = Settings(home=self.home)
+        s = Settings(home=self.home, database_url=self.env.get("U22A8_DATABASE_URL"),
+                     artifacts_dir=self.env.get("U22A8_ARTIFACTS_DIR"))
         return Store(s.resolved_database_url, s.resolved_artifacts_dir)
 
     def key(self, owner: str = "acme", scopes: tuple[str, ...] = ("read", "write", "train", "admin")) -> str:

@@ -1,5 +1,7 @@
 """The ``u22a8`` command line. Thin: each command builds what it needs and calls it.
 
+Imports happen inside the commands: every CLI call pays only for what it uses.
+
 Server-side commands (serve, worker, migrate, keys create, quickstart) live here; the commands
 that talk to a running server through the SDK live in ``u22a8.client.cli``. Exit codes are
 listed in ``u22a8.client.cli.ExitCode`` and docs/cli.md.
@@ -12,8 +14,6 @@ import sys
 from typing import Annotated, Optional
 
 import typer
-
-from .settings import get_settings
 
 from .client.cli import CliState, register
 
@@ -48,6 +48,7 @@ def serve(
     import uvicorn
 
     from .api import create_app
+    from .settings import get_settings
 
     application = create_app(get_settings(), with_executor=not no_executor)
     uvicorn.run(application, host=host, port=port, log_level=log_level, access_log=False)
@@ -59,6 +60,7 @@ def worker(
 ) -> None:
     """Take runs from the broker (U22A8_BROKER_URL) and train them."""
     from .runs.celery_executor import run_worker
+    from .settings import get_settings
 
     run_worker(get_settings(), concurrency=concurrency)
 
@@ -66,6 +68,7 @@ def worker(
 @app.command()
 def migrate() -> None:
     """Bring the database schema to the newest version."""
+    from .settings import get_settings
     from .store import Store
 
     settings = get_settings()
@@ -83,6 +86,7 @@ def keys_create(
     """Create a key and print its secret (shown once)."""
     import re
 
+    from .settings import get_settings
     from .store import SCOPES, Store
 
     wanted = [s.strip() for s in scopes.split(",") if s.strip()]
@@ -116,6 +120,7 @@ def quickstart(
 
     from .api import create_app
     from .quickstart import prepare_demo
+    from .settings import get_settings
 
     settings = get_settings()
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning"))

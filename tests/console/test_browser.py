@@ -146,6 +146,10 @@ def test_console_end_to_end(live_server: LiveServer, browser_page: tuple[Any, li
     # The version report.
     page.get_by_role("link", name="v1", exact=True).first.click()
     expect(page.get_by_role("heading", name="Metrics")).to_be_visible()
+    heat = page.locator("table.heatmap")
+    expect(heat.locator("tbody tr")).to_have_count(3)  # friendly, curt, sorry
+    expect(heat.locator("td.diag")).to_have_count(3)
+    expect(page.get_by_role("heading", name="Per class")).to_be_visible()
     shot(page, "06-version-report")
 
     # Keys: create one (the secret shows once), then revoke it.

@@ -142,7 +142,7 @@ def test_upload_train_report_rollback_and_events(client: TestClient) -> None:
     report = client.get("/console/models/acme.tone/versions/1")
     assert report.status_code == 200
     assert "heat-7 diag" in report.text and "75%" in report.text  # 3 of 4 curt samples right
-    assert "0.857" in report.text and "macro_f1" in report.text
+    assert "0.857" in report.text and "macro f1 <span class=\"small\">(optimised)" in report.text
     model_page = client.get("/console/models/acme.tone")
     assert "Roll back to v1" in model_page.text
     done = follow(client, client.post("/console/models/acme.tone/versions/1/activate", data={"csrf": csrf}))

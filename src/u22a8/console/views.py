@@ -79,7 +79,7 @@ def target_text(sample: Any) -> str:
 
 @dataclass(frozen=True)
 class HeatCell:
-    count: float
+    count: int | float
     share: float  # of the true label's row: that is what a reader compares along a row
     level: int
     diagonal: bool
@@ -96,7 +96,8 @@ def heatmap(confusion: Any) -> tuple[list[str], list[list[HeatCell]]] | None:
     for i, row in enumerate(matrix):
         if not isinstance(row, list) or len(row) != len(labels):
             return None
-        counts = [float(c) if isinstance(c, (int, float)) else 0.0 for c in row]
+        # Counts stay whole numbers when they are (weighted samples can make them fractional).
+        counts = [(int(c) if float(c).is_integer() else float(c)) if isinstance(c, (int, float)) else 0 for c in row]
         total = sum(counts)
         cells = []
         for j, count in enumerate(counts):

@@ -1,20 +1,68 @@
-"""The training engine: arrays in, estimators out. Knows neither HTTP nor the database."""
+"""The training engine: labeled texts in, a tuned, calibrated, checksummed predictor out.
 
-from .baseline import (
-    ArtifactIntegrityError,
-    Predictor,
-    artifact_checksum,
-    check_trainable,
-    estimate,
-    load_predictor,
-    refit,
-    search,
-    should_promote,
+It knows neither HTTP nor the database. ``u22a8.runs`` builds a :class:`Dataset`, calls
+:func:`search` (first training, re-optimisation) or :func:`refit` (retraining on new samples
+with the same configuration), decides with :func:`should_promote`, and serves the artifact
+through :func:`load_predictor`.
+
+Minimum data (:func:`check_trainable` raises :class:`TooFewSamples` below these):
+
+- classify: 2 labels with at least 2 samples each;
+- multilabel: 4 samples, each label present on at least 2 and absent from at least 2;
+- score: 8 samples with at least 2 distinct scores.
+
+Modules, one job each::
+
+    types        value objects crossing the boundary     rules        minimums, promotion rule
+    features     TF-IDF word/char (+ embedding) matrix   families     linear heads per task
+    embeddings   MiniLM loader, embedder registry        cache        on-disk per-text vectors
+    evaluation   protocol folds and metrics              calibration  temperature, thresholds
+    training     a dataset prepared for fitting          assemble     calibrate, score, pack
+    space        defaults and search space               budget       effort → trials, seconds
+    search       seeded Optuna search with pruning       ensemble     soft-voting selection
+    refit        same params, new data                   estimate     cost model per effort
+    predictor    serving object and its checksummed bytes
+    data_report  duplicates, conflicts, balance
+"""
+
+from .estimate import estimate
+from .predictor import ArtifactIntegrityError, Predictor, artifact_checksum, load_predictor
+from .refit import refit
+from .rules import check_trainable, should_promote
+from .search import search
+from .types import (
+    EFFORTS,
+    Dataset,
+    Effort,
+    Progress,
+    ProgressCallback,
+    SearchCanceled,
+    StopCheck,
+    Target,
+    Task,
+    TooFewSamples,
+    TrainingResult,
 )
-from .types import EFFORTS, Dataset, Effort, Progress, SearchCanceled, Task, TooFewSamples, TrainingResult
 
 __all__ = [
-    "ArtifactIntegrityError", "Predictor", "artifact_checksum", "check_trainable", "estimate", "load_predictor",
-    "refit", "search", "should_promote", "EFFORTS", "Dataset", "Effort", "Progress", "SearchCanceled", "Task",
-    "TooFewSamples", "TrainingResult",
+    "ArtifactIntegrityError",
+    "Dataset",
+    "EFFORTS",
+    "Effort",
+    "Predictor",
+    "Progress",
+    "ProgressCallback",
+    "SearchCanceled",
+    "StopCheck",
+    "Target",
+    "Task",
+    "TooFewSamples",
+    "TrainingResult",
+    "artifact_checksum",
+    "check_trainable",
+    "estimate",
+    "load_predictor",
+    "refit",
+    "search",
+    "should_promote",
 ]

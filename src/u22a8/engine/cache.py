@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import sqlite3
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import numpy as np
 
 from .embeddings import Embedder
 
-__all__ = ["FeatureCache", "CachedEmbedder", "text_key"]
+__all__ = ["FeatureCache", "CachedEmbedder", "EmbeddingTimeout", "text_key"]
 
 log = logging.getLogger("u22a8.engine")
 
@@ -61,10 +62,15 @@ class FeatureCache:
             db.executemany("INSERT OR REPLACE INTO vectors (version, key, dim, vec) VALUES (?, ?, ?, ?)", rows)
 
 
+class EmbeddingTimeout(Exception):
+    """Embedding would run past the deadline the caller gave."""
+
+
 class CachedEmbedder:
     """Wraps an embedder: cached vectors come from disk, the rest are embedded in chunks.
 
-    ``should_stop`` is checked between chunks, so a cancel does not wait for 10k embeddings.
+    ``should_stop`` is checked between chunks, so a cancel does not wait for 10k embeddings;
+    so is the optional ``deadline`` (a ``time.monotonic()`` value).
     """
 
     def __init__(self, inner: Embedder, cache: FeatureCache | None,
@@ -74,6 +80,12 @@ class CachedEmbedder:
         self.should_stop = should_stop
         self.name, self.version = inner.name, inner.version
         self.embedded = 0  # texts actually sent to the network, for reports and tests
+        self.deadline: float | None = None
+
+    def missing(self, texts: Sequence[str]) -> int:
+        """How many distinct texts are not in the cache yet (what an encode would cost)."""
+        keys = list(dict.fromkeys(text_key(t) for t in texts))
+        return len(keys) - (len(self.cache.get(self.version, keys)) if self.cache else 0)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         from .types import SearchCanceled
@@ -87,6 +99,8 @@ class CachedEmbedder:
         for i in range(0, len(todo), _CHUNK):
             if self.should_stop and self.should_stop():
                 raise SearchCanceled()
+            if self.deadline is not None and time.monotonic() > self.deadline:
+                raise EmbeddingTimeout()
             chunk = todo[i : i + _CHUNK]
             vecs = self.inner.encode([by_key[k] for k in chunk])
             self.embedded += len(chunk)

@@ -31,15 +31,23 @@ def _fit_log_t(nll: object) -> float:
     return float(np.exp(res.x))
 
 
+def _smoothing(n: int) -> float:
+    # Held-out rows that are all classified right would push T → 0 and confidences to exactly 1;
+    # smoothing the targets by about one sample's worth keeps "certain" at ~1 - 1/n instead.
+    return 1.0 / (n + 2)
+
+
 def fit_temperature(d: np.ndarray, y: np.ndarray) -> float:
-    """``T`` minimising the negative log-likelihood of class indices ``y`` under ``softmax(d / T)``."""
+    """``T`` minimising the cross-entropy of (lightly smoothed) class indices ``y`` and ``softmax(d / T)``."""
     if len(y) == 0:
         return 1.0
-    rows = np.arange(len(y))
+    eps = _smoothing(len(y))
+    target = np.full(d.shape, eps / max(d.shape[1] - 1, 1))
+    target[np.arange(len(y)), y] = 1.0 - eps
 
     def nll(log_t: float) -> float:
         p = softmax(d, float(np.exp(log_t)))
-        return float(-np.log(np.clip(p[rows, y], 1e-12, None)).mean())
+        return float(-(target * np.log(np.clip(p, 1e-12, None))).sum(axis=1).mean())
 
     return _fit_log_t(nll)
 
@@ -48,6 +56,8 @@ def fit_multilabel_temperature(d: np.ndarray, Y: np.ndarray) -> float:
     """One ``T`` for all labels, minimising the binary log-loss of ``sigmoid(d / T)``."""
     if d.size == 0:
         return 1.0
+    eps = _smoothing(len(Y))
+    Y = Y * (1 - 2 * eps) + eps
 
     def nll(log_t: float) -> float:
         p = np.clip(sigmoid(d, float(np.exp(log_t))), 1e-12, 1 - 1e-12)

@@ -94,6 +94,15 @@ class Workspace:
             self._embedders[name] = CachedEmbedder(get_embedder(name), self.cache, self.should_stop)
         return self._embedders[name]
 
+    def embedding_seconds(self, name: str) -> float:
+        """Expected seconds to get every text's embedding (cached ones are free)."""
+        emb = self.embedder(name)
+        inner = emb.inner
+        per_text = float(getattr(inner, "seconds_per_text", 0.0))
+        load = 0.0 if getattr(inner, "loaded", True) else float(getattr(inner, "load_seconds", 0.0))
+        missing = emb.missing(self.texts)
+        return 0.0 if missing == 0 else load + per_text * missing
+
     def dense(self, name: str) -> np.ndarray:
         """Unweighted embeddings of every text, computed (or read from the cache) once."""
         if name not in self._dense:

@@ -115,8 +115,10 @@ def samples_add(
 ) -> None:
     """Upload samples; existing ones (same id, or same text without id) are updated."""
     batches = _read(file, format)
+    console = err()
+    # A bar only on a terminal: in logs and pipes it would be noise.
     progress = Progress(TextColumn("uploading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        console=err(), disable=as_json, transient=True)
+                        console=console, disable=as_json or not console.is_terminal, transient=True)
     with progress, api(ctx, as_json) as client:
         task = progress.add_task("upload", total=len(batches))
         counts = client.samples.add(handle, batches, chunk_size=chunk_size,

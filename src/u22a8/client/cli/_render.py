@@ -35,8 +35,9 @@ def fmt_seconds(value: float | None) -> str:
     return f"{minutes}m{seconds:02d}s" if minutes < 60 else f"{minutes // 60}h{minutes % 60:02d}m"
 
 
-def _when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S") if value else "-"
+def _when(value: datetime | None, seconds: bool = False) -> str:
+    # Local time; to the minute in tables. The JSON output has the exact instant.
+    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M") if value else "-"
 
 
 def primary(metrics: Mapping[str, Any]) -> str:
@@ -53,6 +54,12 @@ def _kv(rows: Iterable[tuple[str, Any]], title: str | None = None) -> Table:
     for key, value in rows:
         table.add_row(key, "-" if value is None else str(value))
     return table
+
+
+def _ids(table: Table, values: list[str], column: int = 0) -> None:
+    """Ids are copied into later commands: never fold or cut them."""
+    table.columns[column].no_wrap = True
+    table.columns[column].min_width = max((len(v) for v in values), default=2)
 
 
 def models_table(models: Iterable[Model[Any]]) -> Table:
@@ -72,16 +79,19 @@ def model_details(m: Model[Any]) -> Table:
         ("active version", f"{v.number} ({primary(v.metrics)})" if v else "-"),
         ("last run", f"{r.id} {r.kind} {r.state}" if r else "-"),
         ("auto retrain", f"on, after {m.auto_retrain.quiet_seconds:g}s quiet" if m.auto_retrain.enabled else "off"),
-        ("created", _when(m.created_at)), ("updated", _when(m.updated_at)),
+        ("created", _when(m.created_at, True)), ("updated", _when(m.updated_at, True)),
     ])
 
 
 def runs_table(runs: Iterable[_RunFields]) -> Table:
-    table = Table("id", "kind", "state", "effort", "trials", "best", "elapsed", "version", "created")
+    runs = list(runs)
+    table = Table("id", "kind", "state", "effort", "trials", "best", "elapsed", "version")
+    _ids(table, [r.id for r in runs])
+    _ids(table, [r.state for r in runs], column=2)
     for r in runs:
         trials = f"{r.trials_done}/{r.trials_planned if r.trials_planned is not None else '?'}"
         table.add_row(r.id, r.kind, r.state, r.effort or "-", trials, fmt_score(r.best_score),
-                      fmt_seconds(r.elapsed_seconds), str(r.version) if r.version else "-", _when(r.created_at))
+                      fmt_seconds(r.elapsed_seconds), str(r.version) if r.version else "-")
     return table
 
 
@@ -92,7 +102,8 @@ def run_details(r: _RunFields) -> Table:
         ("best score", fmt_score(r.best_score)), ("elapsed", fmt_seconds(r.elapsed_seconds)),
         ("eta", fmt_seconds(r.eta_seconds)), ("cpu", fmt_seconds(r.cpu_seconds)), ("attempts", r.attempts),
         ("version", r.version), ("decision", r.decision), ("error", r.error),
-        ("created", _when(r.created_at)), ("started", _when(r.started_at)), ("finished", _when(r.finished_at)),
+        ("created", _when(r.created_at, True)), ("started", _when(r.started_at, True)),
+        ("finished", _when(r.finished_at, True)),
     ])
 
 
@@ -106,7 +117,9 @@ def run_summary(r: Run) -> str:
 
 
 def versions_table(versions: Iterable[Version]) -> Table:
+    versions = list(versions)
     table = Table("version", "active", "score", "samples", "run", "created")
+    _ids(table, [v.run_id for v in versions], column=4)
     for v in versions:
         table.add_row(str(v.number), "*" if v.active else "", primary(v.metrics), str(v.sample_count), v.run_id,
                       _when(v.created_at))
@@ -114,7 +127,9 @@ def versions_table(versions: Iterable[Version]) -> Table:
 
 
 def samples_table(samples: Iterable[Sample]) -> Table:
+    samples = list(samples)
     table = Table("id", "target", "weight", "text")
+    _ids(table, [s.id for s in samples])
     for s in samples:
         target = s.label if s.label is not None else ("|".join(s.labels) if s.labels is not None else fmt_score(s.score))
         text = s.text if len(s.text) <= 80 else s.text[:79] + "…"
@@ -123,16 +138,19 @@ def samples_table(samples: Iterable[Sample]) -> Table:
 
 
 def keys_table(keys: Iterable[Key]) -> Table:
+    keys = list(keys)
     table = Table("id", "owner", "name", "scopes", "prefix", "created", "revoked")
+    _ids(table, [k.id for k in keys])
+    _ids(table, [k.prefix for k in keys], column=4)
     for k in keys:
-        table.add_row(k.id, k.owner, k.name or "-", ",".join(k.scopes), k.prefix, _when(k.created_at),
+        table.add_row(k.id, k.owner, k.name or "-", ", ".join(k.scopes), k.prefix, _when(k.created_at),
                       _when(k.revoked_at))
     return table
 
 
 def estimate_table(e: Estimate) -> Table:
     fields = sorted({f for v in e.efforts.values() for f in v})
-    table = Table("effort", *fields, title=f"{e.model}: {e.n_samples} samples, {e.n_labels} labels")
+    table = Table("effort", *fields, caption=f"{e.model}: {e.n_samples} samples, {e.n_labels} labels")
     for effort, values in e.efforts.items():
         table.add_row(effort, *(f"{values[f]:g}" if f in values else "-" for f in fields))
     return table

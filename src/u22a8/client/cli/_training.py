@@ -23,15 +23,23 @@ Timeout = Annotated[Optional[float], typer.Option(help="Give up waiting after th
 
 
 def wait_with_bar(run: Run, *, show: bool, timeout: float | None) -> Run:
-    """Poll the run to its end, drawing trials done of planned and the best score so far."""
+    """Poll the run to its end, showing trials done of planned and the best score so far: a live
+    bar on a terminal, one line per change otherwise (logs), nothing if not ``show``."""
+    console = err()
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("trials  best {task.fields[best]}  eta {task.fields[eta]}"), TimeElapsedColumn())
-    with Progress(*columns, console=err(), disable=not show) as bar:
+    live = show and console.is_terminal
+    with Progress(*columns, console=console, disable=not live) as bar:
         task = bar.add_task(f"{run.kind} {run.state}", total=run.trials_planned, best="-", eta="-")
 
         def on_progress(r: Run) -> None:
-            bar.update(task, description=f"{r.kind} {r.state}", total=r.trials_planned, completed=r.trials_done,
-                       best=fmt_score(r.best_score), eta=fmt_seconds(r.eta_seconds))
+            if live:
+                bar.update(task, description=f"{r.kind} {r.state}", total=r.trials_planned,
+                           completed=r.trials_done, best=fmt_score(r.best_score), eta=fmt_seconds(r.eta_seconds))
+            elif show:
+                planned = r.trials_planned if r.trials_planned is not None else "?"
+                console.print(f"{r.kind} {r.state}: {r.trials_done}/{planned} trials, best {fmt_score(r.best_score)}",
+                              markup=False)
 
         try:
             return run.wait(on_progress=on_progress, timeout=timeout)
@@ -41,8 +49,8 @@ def wait_with_bar(run: Run, *, show: bool, timeout: float | None) -> Run:
                  ExitCode.API_ERROR)
         except KeyboardInterrupt:
             bar.stop()
-            err().print(f"stopped waiting; run {run.id} goes on (`u22a8 runs cancel {run.model} {run.id}` stops it)",
-                        markup=False)
+            console.print(f"stopped waiting; run {run.id} goes on (`u22a8 runs cancel {run.model} {run.id}` stops it)",
+                          markup=False)
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
 
 

@@ -1,0 +1,234 @@
+"""Hyper-parameter search: seeded Optuna over the space of :mod:`.space`, within a time ceiling.
+
+- Trial 0 is the known-good default (⊕ MiniLM when the effort embeds), so a search never ends
+  worse than the default on its own protocol folds.
+- Trials are scored fold by fold on the protocol's folds (first) and a few more; the running mean
+  is reported after each fold and a successive-halving pruner stops hopeless trials early
+  (multi-fidelity over folds).
+- Time: a trial starts only if, judging by trials so far, it and the final fit still fit in the
+  ceiling; between folds the same check can cut a trial short. Trial 0 always completes its
+  protocol folds, so there is always a result.
+- Cancel: ``should_stop`` is checked before each fold and between embedding chunks.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import optuna
+
+from .assemble import assemble, protocol_outputs
+from .budget import BUDGETS, Budget
+from .cache import EmbeddingTimeout
+from .data_report import data_report
+from .embeddings import MINILM
+from .ensemble import select_ensemble
+from .rules import check_trainable
+from .space import default_member, member_summary, suggest_member
+from .training import Workspace
+from .types import Dataset, Effort, Progress, ProgressCallback, SearchCanceled, StopCheck, TrainingResult
+
+__all__ = ["search"]
+
+log = logging.getLogger("u22a8.engine")
+
+_DEFAULT_SUGGESTION = {"word_ngrams": "1-2", "char_ngrams": "2-5", "char_weight": 1.0, "class_weight": "none"}
+
+
+def _enqueue_defaults(study: optuna.Study, task: str, embed: bool) -> None:
+    model = {"family": "ridge", "alpha": 1.0} if task == "score" else {"family": "svm", "svm_C": 0.5}
+    if embed:
+        study.enqueue_trial({**_DEFAULT_SUGGESTION, **model, "embed": True, "embed_weight": 2.0})
+    study.enqueue_trial({**_DEFAULT_SUGGESTION, **model, **({"embed": False} if embed else {})})
+
+
+class _Clock:
+    """Wall-clock accounting: what the trials cost and whether another one fits."""
+
+    def __init__(self, limit: float) -> None:
+        self.t0 = time.monotonic()
+        self.limit = limit
+        self.fold_seconds: list[float] = []
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.t0
+
+    def fold_cost(self) -> float:
+        recent = self.fold_seconds[-6:]
+        return max(recent) if recent else 0.0
+
+    def final_reserve(self, members: int) -> float:
+        # Fitting on all rows costs about one fold fit on 5/4 of the rows, plus calibration.
+        return 1.4 * self.fold_cost() * max(members, 1) + 0.2
+
+    def fits(self, folds: int, members: int) -> bool:
+        return self.elapsed() + folds * self.fold_cost() + self.final_reserve(members) <= self.limit
+
+
+def search(
+    data: Dataset,
+    effort: Effort,
+    *,
+    seed: int = 0,
+    on_progress: ProgressCallback | None = None,
+    should_stop: StopCheck | None = None,
+    cache_dir: Path | None = None,
+    time_limit_seconds: float | None = None,
+) -> TrainingResult:
+    """Search configurations for ``data`` at ``effort``; the best (or an ensemble) fitted on all rows."""
+    if effort not in BUDGETS:
+        raise ValueError(f"unknown effort {effort!r}; use one of {', '.join(BUDGETS)}")
+    check_trainable(data)
+    cpu0 = time.process_time()
+    budget = BUDGETS[effort]
+    clock = _Clock(time_limit_seconds if time_limit_seconds is not None else budget.seconds)
+    stop = should_stop or (lambda: False)
+    report = data_report(data)
+    ws = Workspace(data, cache_dir=cache_dir, should_stop=stop)
+    embed = budget.embed and ws.usable({"embed": MINILM}).get("embed") is not None
+    if embed:
+        embed = _embed_up_front(ws, clock)
+    n_folds = max(ws.n_protocol, min(budget.folds, len(ws.folds)))
+    n_labels = len(ws.labels or []) or 1
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(
+        direction="maximize",
+        sampler=optuna.samplers.TPESampler(seed=seed, n_startup_trials=min(8, budget.trials)),
+        pruner=optuna.pruners.SuccessiveHalvingPruner(min_resource=max(1, ws.n_protocol), reduction_factor=2),
+    )
+    _enqueue_defaults(study, ws.task, embed)
+    kept: dict[int, tuple[dict[str, Any], dict[int, np.ndarray]]] = {}  # completed trials' fold outputs
+    done = 0
+    best_number: int | None = None
+    members_final = max(1, budget.ensemble)
+    stopped_for_time = False
+
+    while done < budget.trials:
+        if stop():
+            raise SearchCanceled()
+        if done > 0 and not clock.fits(n_folds, members_final):
+            stopped_for_time = True
+            break
+        t_trial = clock.elapsed()
+        trial = study.ask()
+        member = suggest_member(trial, ws.task, embed=embed, n_samples=ws.n, n_labels=n_labels)
+        outputs, scores, state = _run_trial(ws, trial, member, n_folds, clock, members_final, first=done == 0)
+        value = float(np.mean(scores)) if scores else None
+        if state == optuna.trial.TrialState.COMPLETE:
+            study.tell(trial, value)
+            kept[trial.number] = (member, outputs)
+            if best_number is None or value > study.trials[best_number].value:  # type: ignore[operator]
+                best_number = trial.number
+        else:
+            study.tell(trial, state=state)
+        done += 1
+        _prune_kept(kept, study, keep=max(members_final * 2, 2))
+        if on_progress:
+            _report(on_progress, study, budget, clock, done, trial.number, value, member, t_trial, state)
+
+    if best_number is None:  # cannot happen: trial 0 always completes
+        raise RuntimeError("no trial completed")
+    if stopped_for_time:
+        log.info("search stopped after %d trials: time ceiling %.0f s", done, clock.limit)
+    best_member, best_outputs = kept[best_number]
+    chosen = [(best_member, best_outputs)]
+    ensemble_info: dict[str, Any] = {}
+    if budget.ensemble > 1 and len(kept) > 1:
+        candidates = [kept[n] for n in sorted(kept, key=lambda n: -(study.trials[n].value or 0.0))]
+        chosen, ensemble_info = select_ensemble(ws, candidates, budget.ensemble)
+    members = [m for m, _ in chosen]
+    outputs = [protocol_outputs(ws, m, outs) for m, outs in chosen]
+    extra = {
+        "search": {
+            "effort": effort, "trials_done": done, "trials_planned": budget.trials,
+            "search_folds": n_folds, "best_trial": best_number, "best_cv_score": round(float(study.trials[best_number].value), 6),  # type: ignore[arg-type]
+            "stopped_for_time": stopped_for_time, "seconds": round(clock.elapsed(), 2),
+            "best": member_summary(best_member), **ensemble_info,
+        }
+    }
+    if stop():
+        raise SearchCanceled()
+    return assemble(ws, members, outputs, trials_done=done, cpu0=cpu0, report=report, extra_metrics=extra, seed=seed)
+
+
+def _embed_up_front(ws: Workspace, clock: _Clock) -> bool:
+    """Embed every text now (so trial timings and the ETA are not skewed by trial 1) if it fits.
+
+    Embeddings may take at most half the ceiling: the other half is for trials and the final fit.
+    Returns whether the search may use them.
+    """
+    share = 0.5 * clock.limit
+    expected = ws.embedding_seconds(MINILM)
+    if expected > share:
+        ws.notes.append(f"embeddings skipped: about {expected:.0f} s needed, {share:.0f} s available in this effort")
+        return False
+    emb = ws.embedder(MINILM)
+    emb.deadline = clock.t0 + share
+    try:
+        ws.dense(MINILM)
+    except EmbeddingTimeout:
+        ws.notes.append(f"embeddings skipped: not done within {share:.0f} s (half the time ceiling)")
+        return False
+    except SearchCanceled:
+        raise
+    except Exception as exc:  # a broken torch install must cost the embeddings, not the run
+        log.warning("embedder failed to load", exc_info=True)
+        ws.notes.append(f"embedder {MINILM} failed ({type(exc).__name__}: {exc}); trained on sparse features only")
+        return False
+    finally:
+        emb.deadline = None
+    return True
+
+
+def _run_trial(ws: Workspace, trial: optuna.Trial, member: dict[str, Any], n_folds: int, clock: _Clock,
+               members_final: int, first: bool) -> tuple[dict[int, np.ndarray], list[float], optuna.trial.TrialState]:
+    outputs: dict[int, np.ndarray] = {}
+    scores: list[float] = []
+    for k in range(n_folds):
+        must_finish = first and k < ws.n_protocol
+        if k > 0 and not must_finish and not clock.fits(1, members_final):
+            # Out of time mid-trial: a partial mean is not comparable with full ones.
+            return outputs, scores, optuna.trial.TrialState.PRUNED
+        t = time.monotonic()
+        out, score = ws.fold_output(member, k)
+        clock.fold_seconds.append(time.monotonic() - t)
+        outputs[k] = out
+        scores.append(score)
+        if k + 1 >= ws.n_protocol and k + 1 < n_folds:
+            trial.report(float(np.mean(scores)), step=k + 1)
+            if not first and trial.should_prune():
+                return outputs, scores, optuna.trial.TrialState.PRUNED
+    return outputs, scores, optuna.trial.TrialState.COMPLETE
+
+
+def _prune_kept(kept: dict[int, Any], study: optuna.Study, keep: int) -> None:
+    """Hold fold outputs of the best ``keep`` trials only: they are the ensemble's candidates."""
+    if len(kept) <= keep:
+        return
+    ranked = sorted(kept, key=lambda n: -(study.trials[n].value or 0.0))
+    for n in ranked[keep:]:
+        del kept[n]
+
+
+def _report(on_progress: ProgressCallback, study: optuna.Study, budget: Budget, clock: _Clock, done: int,
+            number: int, value: float | None, member: dict[str, Any], t_trial: float,
+            state: optuna.trial.TrialState) -> None:
+    elapsed = clock.elapsed()
+    per_trial = elapsed / done
+    eta = min(per_trial * (budget.trials - done), max(clock.limit - elapsed, 0.0))
+    try:
+        best = float(study.best_value)
+    except ValueError:
+        best = None
+    last = {
+        "number": number, "score": None if value is None else round(value, 6),
+        "state": state.name.lower(), "params": member, "summary": member_summary(member),
+        "elapsed": round(elapsed - t_trial, 3),
+    }
+    on_progress(Progress(trials_planned=budget.trials, trials_done=done, best_score=best,
+                         elapsed_seconds=round(elapsed, 3), eta_seconds=round(eta, 3), last_trial=last))

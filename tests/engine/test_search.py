@@ -1,0 +1,134 @@
+"""search(): what a user of the platform notices — right answers, progress, cancel, time, seeds."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from u22a8 import engine
+from u22a8.engine import Dataset, Progress, SearchCanceled
+
+from .conftest import assert_jsonable, classify_data, multilabel_data, score_data
+
+
+def _predictor(result: engine.TrainingResult) -> engine.Predictor:
+    return engine.load_predictor(result.artifact, engine.artifact_checksum(result.artifact))
+
+
+def test_classify_recovers_labels_with_calibrated_scores(clf_data: Dataset) -> None:
+    result = engine.search(clf_data, "low")
+    m = result.metrics
+    assert m["primary_name"] == "accuracy" and m["primary"] >= 0.95 and m["accuracy"] == m["primary"]
+    assert set(m["per_class"]) == {"friendly", "curt", "sorry"}
+    assert m["confusion"]["labels"] == ["curt", "friendly", "sorry"]
+    assert sum(map(sum, m["confusion"]["matrix"])) == len(clf_data.texts)
+    assert "cross-validation" in m["protocol"] and m["n_samples"] == 60
+    for part in (result.params, result.metrics, result.report):
+        assert_jsonable(part)
+
+    p = _predictor(result)
+    assert p.task == "classify" and p.labels == ["curt", "friendly", "sorry"]
+    out = p.predict(["thanks, wonderful and lovely", "sorry, our mistake, apologies", "denied by policy, closed"])
+    assert [o["label"] for o in out] == ["friendly", "sorry", "curt"]
+    for o in out:
+        assert sum(o["scores"].values()) == pytest.approx(1.0, abs=1e-9)
+        assert o["confidence"] == max(o["scores"].values()) > 0.5
+        assert o["confidence"] < 1.0  # calibrated, not a hard 0/1
+    top = p.predict(["thanks a lot"], top_k=1)[0]
+    assert list(top["scores"]) == [top["label"]]
+    assert p.predict([]) == []
+
+
+def test_multilabel_recovers_label_sets_with_thresholds() -> None:
+    data = multilabel_data()
+    result = engine.search(data, "low")
+    assert result.metrics["primary_name"] == "micro_f1" and result.metrics["primary"] >= 0.9
+    assert set(result.metrics["per_label"]) == {"billing", "login", "shipping"}
+    assert set(result.metrics["thresholds"]) == {"billing", "login", "shipping"}
+    p = _predictor(result)
+    out = p.predict(["my invoice and the courier", "password locked please", "the order today"])
+    assert sorted(out[0]["labels"]) == ["billing", "shipping"]
+    assert out[1]["labels"] == ["login"]
+    assert out[2]["labels"] == []
+    assert set(out[0]["scores"]) == {"billing", "login", "shipping"}
+
+
+def test_score_recovers_ordering() -> None:
+    result = engine.search(score_data(), "low")
+    m = result.metrics
+    assert m["primary_name"] == "spearman" and m["spearman"] >= 0.8 and {"mae", "r2"} <= set(m)
+    p = _predictor(result)
+    assert p.labels is None
+    good, bad = p.predict(["excellent excellent excellent the order", "awful awful awful the order"])
+    assert good["score"] > 1 > -1 > bad["score"]
+
+
+def _without_timing(metrics: dict) -> dict:
+    return {**metrics, "search": {k: v for k, v in metrics["search"].items() if k != "seconds"}}
+
+
+def test_same_seed_same_result(clf_data: Dataset) -> None:
+    a = engine.search(clf_data, "low", seed=3)
+    b = engine.search(clf_data, "low", seed=3)
+    assert a.params == b.params and _without_timing(a.metrics) == _without_timing(b.metrics)
+    texts = ["thanks so much", "closed, no"]
+    assert _predictor(a).predict(texts) == _predictor(b).predict(texts)
+
+
+def test_progress_after_every_trial() -> None:
+    seen: list[Progress] = []
+    result = engine.search(classify_data(), "low", on_progress=seen.append)
+    assert [p.trials_done for p in seen] == list(range(1, len(seen) + 1))
+    assert len(seen) == result.trials_done and seen[-1].trials_planned >= len(seen)
+    assert all(p.best_score is not None and p.eta_seconds is not None and p.eta_seconds >= 0 for p in seen)
+    assert [p.elapsed_seconds for p in seen] == sorted(p.elapsed_seconds for p in seen)
+    first = seen[0].last_trial
+    assert first is not None and first["number"] == 0 and set(first) >= {"number", "score", "params", "elapsed"}
+    # Trial 0 is the known-good default.
+    assert first["params"]["model"] == {"family": "svm", "C": 0.5, "class_weight": None}
+    assert_jsonable(first)
+
+
+def test_should_stop_cancels_promptly() -> None:
+    calls = {"n": 0}
+
+    def stop_after_first_trial() -> bool:
+        return calls["n"] >= 1
+
+    def progress(p: Progress) -> None:
+        calls["n"] = p.trials_done
+
+    t0 = time.monotonic()
+    with pytest.raises(SearchCanceled):
+        engine.search(classify_data(), "low", on_progress=progress, should_stop=stop_after_first_trial)
+    assert calls["n"] == 1 and time.monotonic() - t0 < 5
+    with pytest.raises(SearchCanceled):
+        engine.search(classify_data(), "low", should_stop=lambda: True)
+
+
+def test_time_limit_is_respected() -> None:
+    data = classify_data(n_per_label=150)
+    limit = 3.0
+    t0 = time.monotonic()
+    result = engine.search(data, "max", time_limit_seconds=limit)
+    wall = time.monotonic() - t0
+    assert wall <= limit * 1.1
+    assert 1 <= result.trials_done < 100
+    assert result.metrics["search"]["stopped_for_time"] is True
+
+
+def test_sample_weights_are_respected() -> None:
+    base = classify_data()
+    # The same new phrase labelled both ways; the weights say which one counts.
+    texts = list(base.texts) + ["zebra crossing"] * 4
+    targets = list(base.targets) + ["curt", "curt", "friendly", "friendly"]
+    for heavy in ("curt", "friendly"):
+        weights = [1.0] * len(base.texts) + [10.0 if t == heavy else 0.1 for t in targets[-4:]]
+        result = engine.search(Dataset("classify", texts, targets, weights=weights), "low")
+        assert _predictor(result).predict(["zebra crossing"])[0]["label"] == heavy
+
+
+def test_unknown_effort_is_refused(clf_data: Dataset) -> None:
+    with pytest.raises(ValueError):
+        engine.search(clf_data, "extreme")  # type: ignore[arg-type]
