@@ -15,11 +15,29 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, text
 
 from u22a8.settings import Settings
 from u22a8.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
+PG_ADMIN_URL = os.environ.get("U22A8_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def throwaway_pg_database(prefix: str) -> Iterator[str]:
+    """Create a PostgreSQL database, yield its URL, drop it afterwards (for fixtures)."""
+    import uuid
+
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def free_port() -> int:

@@ -12,23 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-
-from ..conftest import ROOT, LiveServer, free_port, server_env
-
-PG_ADMIN_URL = os.environ.get("U22A8_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-
+from ..conftest import ROOT, LiveServer, free_port, server_env, throwaway_pg_database
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    name = f"u22a8_scale_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    yield from throwaway_pg_database("u22a8_scale")
 
 
 @dataclass

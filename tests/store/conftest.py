@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,20 +10,13 @@ from sqlalchemy import create_engine, text
 
 from u22a8.store import Store
 
-PG_ADMIN_URL = os.environ.get("U22A8_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+from ..conftest import throwaway_pg_database
 
 
 @pytest.fixture(scope="session")
 def pg_database() -> Iterator[str]:
     """A throwaway PostgreSQL database for this test session."""
-    name = f"u22a8_test_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    yield from throwaway_pg_database("u22a8_test")
 
 
 def _reset_pg(url: str) -> None:

@@ -159,12 +159,12 @@ def search(
 def _embed_up_front(ws: Workspace, clock: _Clock) -> bool:
     """Embed every text now (so trial timings and the ETA are not skewed by trial 1) if it fits.
 
-    Embeddings may take at most half the ceiling: the other half is for trials and the final fit.
-    Returns whether the search may use them.
+    They are skipped when expected to take over a quarter of the ceiling (trials on embeddings are
+    slower too), and abandoned if not done by half of it. Returns whether the search may use them.
     """
     share = 0.5 * clock.limit
     expected = ws.embedding_seconds(MINILM)
-    if expected > share:
+    if expected > share / 2:
         ws.notes.append(f"embeddings skipped: about {expected:.0f} s needed, {share:.0f} s available in this effort")
         return False
     emb = ws.embedder(MINILM)

@@ -31,6 +31,10 @@ def _init_child(settings_data: dict[str, Any]) -> None:
     from .. import engine  # noqa: F401  (import the heavy stack once per worker, not per run)
 
 
+def _warm() -> None:
+    """Nothing: submitting it makes the pool start its processes (and import the engine) now."""
+
+
 def _child_execute(run_id: str, owner: str, parent_pid: int) -> None:
     from .worker import execute_run
 
@@ -50,6 +54,10 @@ class LocalExecutor(RunExecutor):
 
     def start(self) -> None:
         self._pool = self._new_pool()
+        # Start worker processes at boot, not on the first train call: that call should not
+        # wait for interpreters to start and import the scientific stack.
+        for _ in range(self.settings.run_slots):
+            self._pool.submit(_warm)
         super().start()
 
     def stop(self) -> None:
