@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from u22a8.settings import Settings
 from u22a8.store import Store
@@ -29,7 +30,8 @@ def throwaway_pg_database(prefix: str) -> Iterator[str]:
     import uuid
 
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    # NullPool: a test may restart PostgreSQL, so never reuse a pooled connection for the drop.
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:

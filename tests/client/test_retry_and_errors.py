@@ -171,3 +171,42 @@ def test_async_client_retries_with_the_same_key() -> None:
 
     assert asyncio.run(main()) == "acme.m"
     assert len(seen) == 2 and seen[0].headers["idempotency-key"] == seen[1].headers["idempotency-key"]
+
+
+class _DroppingStream(httpx.SyncByteStream):
+    """Sends ``chunks`` then fails like a dropped connection."""
+
+    def __init__(self, chunks: list[bytes]) -> None:
+        self.chunks = chunks
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        yield from self.chunks
+        raise httpx.ReadError("connection reset")
+
+
+def test_events_resume_after_a_dropped_connection_with_last_event_id() -> None:
+    seen: list[httpx.Request] = []
+    first = [b'id: 1\nevent: queued\ndata: {"type": "queued"}\n\n', b'id: 2\nevent: started\ndata: {}\n\n']
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if len(seen) == 1:
+            return httpx.Response(200, stream=_DroppingStream(first), headers={"content-type": "text/event-stream"})
+        return httpx.Response(200, content=b": keep-alive\n\nid: 3\nevent: succeeded\ndata: {\"version\": 1}\n\n",
+                              headers={"content-type": "text/event-stream"})
+
+    events = list(client(httpx.MockTransport(handler)).runs.events("acme.m", "run_1"))
+    assert [(e.id, e.type) for e in events] == [(1, "queued"), (2, "started"), (3, "succeeded")]
+    assert "last-event-id" not in seen[0].headers and seen[1].headers["last-event-id"] == "2"
+    assert events[-1].final and events[-1].data == {"version": 1}
+
+
+def test_export_into_a_directory_keeps_the_file_inside_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    headers = {"content-disposition": 'attachment; filename="../../evil.u22a8.zip"'}
+    _, transport = scripted(httpx.Response(200, content=b"PK-zip-bytes", headers=headers))
+    path = client(transport).versions.export("acme.m", 3, tmp_path)
+    assert path == tmp_path / "evil.u22a8.zip" and path.read_bytes() == b"PK-zip-bytes"
+    _, transport = scripted(problem(404, "not_found"))
+    with pytest.raises(u22a8.NotFound):
+        client(transport).versions.export("acme.m", 4, tmp_path / "v4.zip")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["evil.u22a8.zip"]  # nothing half-written

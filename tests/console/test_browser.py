@@ -56,9 +56,28 @@ def browser_page(live_server: LiveServer) -> Iterator[tuple[Any, list[str]]]:
             browser.close()
 
 
+# Checks any page of the console must pass: named controls, landmarks, one h1, a skip link.
+_A11Y_PROBLEMS = """() => {
+  const out = [];
+  for (const el of document.querySelectorAll('input:not([type=hidden]), select, textarea, progress')) {
+    if (!el.labels.length && !el.getAttribute('aria-label')) out.push('unlabelled ' + el.outerHTML.slice(0, 80));
+  }
+  for (const el of document.querySelectorAll('button, a[href]')) {
+    if (!(el.getAttribute('aria-label') || el.textContent).trim()) out.push('nameless ' + el.outerHTML.slice(0, 80));
+  }
+  for (const sel of ['header', 'main#main', 'footer', 'a.skip-link[href="#main"]']) {
+    if (!document.querySelector(sel)) out.push('missing ' + sel);
+  }
+  if (document.querySelectorAll('h1').length !== 1) out.push('not exactly one h1');
+  return out;
+}"""
+
+
 def shot(page: Any, name: str) -> None:
+    """Save a screenshot, and check the page's accessibility basics while we are here."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    assert page.evaluate(_A11Y_PROBLEMS) == [], name
 
 
 def train_and_watch(page: Any, expect: Any, reoptimize: bool) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
 from ..conftest import ROOT, LiveServer, free_port, server_env, throwaway_pg_database
 
 @pytest.fixture

@@ -94,7 +94,8 @@ class Samples(_Resource):
 
 class Runs(_Resource):
     def get(self, handle: str, run_id: str) -> Run:
-        return self._c._call(calls.get_run(handle, run_id))
+        run: Run = self._c._call(calls.get_run(handle, run_id))
+        return run
 
     def list(self, handle: str, *, page_size: int = 50) -> Iterator[Run]:
         """The model's runs, newest first."""
@@ -102,7 +103,8 @@ class Runs(_Resource):
 
     def cancel(self, handle: str, run_id: str) -> Run:
         """A queued run ends at once; a running one stops at its next trial boundary."""
-        return self._c._call(calls.cancel_run(handle, run_id))
+        run: Run = self._c._call(calls.cancel_run(handle, run_id))
+        return run
 
     def events(self, handle: str, run_id: str) -> Iterator[RunEvent]:
         """The run's events as they happen, ending after the final one. A dropped connection is

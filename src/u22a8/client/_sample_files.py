@@ -19,7 +19,7 @@ from ._exceptions import InvalidRequest
 
 __all__ = ["SampleSource", "Chunk", "SampleBatches", "read_samples", "parse_samples_text", "relocate_error"]
 
-SampleSource = Union[str, "os.PathLike[str]", Iterable[Mapping[str, Any]]]
+SampleSource = Union[str, "os.PathLike[str]", Iterable[Mapping[str, Any]], "SampleBatches"]
 
 _FORMATS = {".csv": "csv", ".jsonl": "ndjson", ".ndjson": "ndjson", ".json": "json"}
 

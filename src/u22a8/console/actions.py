@@ -90,7 +90,8 @@ def upload_samples(platform: Platform, key: ApiKey, handle: str, upload: Upload 
     if counts.added or counts.updated:
         platform.wake_executor()
     total = platform.store.models.get(handle).sample_count
-    return SampleCountsPublic(added=counts.added, updated=counts.updated, unchanged=counts.unchanged, sample_count=total)
+    return SampleCountsPublic(added=counts.added, updated=counts.updated, unchanged=counts.unchanged,
+                              sample_count=total)
 
 
 def train(platform: Platform, key: ApiKey, handle: str, effort: str, reoptimize: bool) -> TrainOutcome:

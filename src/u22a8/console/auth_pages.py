@@ -52,11 +52,13 @@ async def sign_in(request: Request, platform: PlatformDep) -> Response:
     form = await read_form(request)
     # Login CSRF (signing a victim into the attacker's key) is stopped by the double-submit token.
     if not session.tokens_match(form.get("pre"), request.cookies.get(session.PRE_COOKIE)):
-        return _sign_in_page(request, form.get("next"), error="The sign-in form expired. Please try again.", status=403)
+        return _sign_in_page(request, form.get("next"), status=403,
+                             error="The sign-in form expired. Please try again.")
     secret = form.get("key").strip()
     key = await run_in_threadpool(platform.store.keys.authenticate, secret) if secret else None
     if key is None:
-        return _sign_in_page(request, form.get("next"), error="That key is unknown or revoked. Check it and try again.", status=401)
+        return _sign_in_page(request, form.get("next"), status=401,
+                             error="That key is unknown or revoked. Check it and try again.")
     response = RedirectResponse(_safe_next(request, form.get("next")), status_code=303)
     session.set_key_cookie(response, request, secret)
     return response

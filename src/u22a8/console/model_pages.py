@@ -120,7 +120,8 @@ def model_context(platform: Platform, key: ApiKey, handle: str, after: int | Non
 
 @router.get("/{handle}")
 def model_page(
-    request: Request, handle: str, key: KeyDep, platform: PlatformDep, after: str | None = None, label: str | None = None,
+    request: Request, handle: str, key: KeyDep, platform: PlatformDep,
+    after: str | None = None, label: str | None = None,
 ) -> Response:
     if after is not None and not after.isdigit():
         raise InvalidRequest("that page of samples does not exist; go back to the first page")

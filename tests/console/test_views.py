@@ -1,0 +1,64 @@
+"""Pure helpers of the console: the heatmap's shape, metric ordering, cookies' round trips."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from u22a8.console import session, views
+from u22a8.console.forms import _multipart
+
+
+def test_heatmap_shades_by_row_share_and_refuses_odd_shapes() -> None:
+    found = views.heatmap({"labels": ["a", "b"], "matrix": [[9, 1], [0, 0]]})
+    assert found is not None
+    labels, rows = found
+    assert labels == ["a", "b"]
+    assert [(c.count, c.level, c.diagonal) for c in rows[0]] == [(9, 9, True), (1, 1, False)]
+    assert [c.share for c in rows[1]] == [0.0, 0.0]  # an empty row is not a division by zero
+    assert views.heatmap({"labels": ["a"], "matrix": [[1, 2]]}) is None
+    assert views.heatmap(None) is None
+
+
+def test_primary_metric_is_shown_once_under_its_name() -> None:
+    metrics = {"primary": 0.9, "primary_name": "macro_f1", "macro_f1": 0.9, "accuracy": 0.95, "confusion": {}}
+    assert views.scalar_metrics(metrics) == [("macro_f1", 0.9, True), ("accuracy", 0.95, False)]
+    assert views.scalar_metrics({"primary": 0.5}) == [("primary", 0.5, True)]
+
+
+def test_durations_read_like_a_person_would_say_them() -> None:
+    assert views.duration(None) == "—"
+    assert views.duration(3.21) == "3.2 s"
+    assert views.duration(75) == "1 min 15 s"
+    assert views.duration(7300) == "2 h 01 min"
+
+
+def _request(cookies: dict[str, str]) -> Request:
+    header = "; ".join(f"{k}={v}" for k, v in cookies.items()).encode()
+    return Request({"type": "http", "method": "GET", "path": "/console", "headers": [(b"cookie", header)],
+                    "scheme": "http", "server": ("testserver", 80), "query_string": b""})
+
+
+def test_flash_messages_survive_unicode_and_ignore_tampering() -> None:
+    response = Response()
+    session.set_flash(response, _request({}), "error", "label ‘☃’ is not one of the model's labels")
+    value = response.headers["set-cookie"].split(";")[0].split("=", 1)[1]
+    flash = session.read_flash(_request({session.FLASH_COOKIE: value}))
+    assert flash == session.Flash("error", "label ‘☃’ is not one of the model's labels")
+    assert session.read_flash(_request({session.FLASH_COOKIE: "not-base64!"})) is None
+
+
+def test_csrf_tokens_differ_per_key_and_compare_safely() -> None:
+    a, b = session.csrf_token("u22a8_one"), session.csrf_token("u22a8_two")
+    assert a != b and session.tokens_match(a, session.csrf_token("u22a8_one"))
+    assert not session.tokens_match("", a) and not session.tokens_match(a, None)
+
+
+def test_multipart_forms_keep_file_bytes_exactly() -> None:
+    data = "text,label\r\nh\u00e9llo,a\n".encode()
+    body = (b'--B\r\nContent-Disposition: form-data; name="csrf"\r\n\r\ntok\r\n'
+            b'--B\r\nContent-Disposition: form-data; name="file"; filename="s.csv"\r\nContent-Type: text/csv\r\n\r\n'
+            + data + b"\r\n--B--\r\n")
+    form = _multipart(body, "multipart/form-data; boundary=B")
+    assert form.get("csrf") == "tok"
+    assert form.files["file"].filename == "s.csv" and form.files["file"].data == data
