@@ -239,3 +239,13 @@ def test_docs_cli_names_every_command_and_exit_code() -> None:
     assert [n for n in names if n not in text] == []
     for code in ExitCode:
         assert re.search(rf"\|\s*`?{int(code)}`?\s*\|", text), f"exit code {int(code)} is not documented"
+
+
+def test_predict_lines_for_each_task() -> None:
+    from u22a8.client import Prediction
+    from u22a8.client.cli._predict import _line
+
+    assert _line(Prediction(label="curt", confidence=0.91234)) == "curt\t0.9123"
+    assert _line(Prediction(labels=("billing", "urgent"))) == "billing|urgent"
+    assert _line(Prediction(labels=())) == "-"
+    assert _line(Prediction(score=0.4123456)) == "0.412346"

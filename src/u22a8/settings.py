@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     default_quiet_seconds: float = Field(default=1.0, description="Quiet period before auto-retrain.")
     retrain_tolerance: float = Field(default=0.01, description="How much worse a retrain may score and still be promoted.")
     idempotency_ttl_seconds: int = Field(default=24 * 3600, description="How long Idempotency-Key replays last.")
+    auth_cache_seconds: float = Field(default=5.0, description="How long an authenticated key is remembered.")
     predictor_cache_size: int = Field(default=32, description="Loaded predictors kept in memory.")
     seed: int = Field(default=0, description="Seed of every parameter search.")
 

@@ -92,3 +92,23 @@ def test_patch_labels_and_auto_retrain(app_client: TestClient) -> None:
     body = r.json()
     assert body["labels"] == ["good", "bad"] and body["description"] == "tone"
     assert body["auto_retrain"] == {"enabled": False, "quiet_seconds": 30.0}
+
+
+def test_replayed_problem_keeps_its_content_type(app_client: TestClient) -> None:
+    auth = make_key(app_client)
+    app_client.post("/v1/models", json={"handle": "acme.tone", "task": "classify"}, headers=auth)
+    headers = {**auth, "Idempotency-Key": "dup"}
+    first = app_client.post("/v1/models", json={"handle": "acme.tone", "task": "classify"}, headers=headers)
+    again = app_client.post("/v1/models", json={"handle": "acme.tone", "task": "classify"}, headers=headers)
+    assert first.status_code == again.status_code == 409
+    assert again.headers["content-type"].startswith("application/problem+json")
+    assert again.headers["idempotent-replayed"] == "true"
+
+
+def test_sample_ids_with_slashes_can_be_deleted(app_client: TestClient) -> None:
+    auth = make_key(app_client)
+    app_client.post("/v1/models", json={"handle": "acme.tone", "task": "classify"}, headers=auth)
+    app_client.post("/v1/models/acme.tone/samples", json={"samples": [{"id": "tickets/42", "text": "x", "label": "a"}]},
+                    headers=auth)
+    assert app_client.delete("/v1/models/acme.tone/samples/tickets%2F42", headers=auth).status_code == 204
+    assert app_client.get("/v1/models/acme.tone", headers=auth).json()["sample_count"] == 0

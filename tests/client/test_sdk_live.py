@@ -106,3 +106,24 @@ def test_unreachable_server_is_a_transport_error() -> None:
     with u22a8.Client(f"http://127.0.0.1:{free_port()}", "k", retry=u22a8.client.Retry(attempts=2, backoff=0.01)) as c:
         with pytest.raises(u22a8.TransportError):
             c.models.get(H)
+
+
+def test_multilabel_and_score_models_predict_their_shapes(trained_server: tuple[LiveServer, str]) -> None:
+    server, key = trained_server
+    base = tone_samples(12, seed=5)
+    with u22a8.Client(server.url, key) as c:
+        c.models.create("acme.tags", "multilabel")
+        c.samples.add("acme.tags", [{"text": s["text"], "labels": [s["label"], "reply"] if i % 2 else [s["label"]]}
+                                    for i, s in enumerate(base)])
+        c.models.create("acme.politeness", "score")
+        c.samples.add("acme.politeness", [{"text": s["text"], "score": {"friendly": 1.0, "sorry": 0.5}.get(s["label"], 0.0)}
+                                          for s in base])
+        runs = [c.train(h, "low").run for h in ("acme.tags", "acme.politeness")]
+        assert all(r is not None and r.wait(timeout=120).succeeded for r in runs)
+        (tags,) = c.predict("acme.tags", "thanks, wonderful, glad")
+        assert tags.labels is not None and "friendly" in tags.labels and tags.label is None and tags.scores
+        (politeness,) = c.predict("acme.politeness", "thanks, wonderful, glad")
+        assert politeness.score is not None and politeness.label is None and politeness.labels is None
+        assert c.versions.report("acme.politeness", 1).confusion is None
+        for h in ("acme.tags", "acme.politeness"):
+            c.models.delete(h)

@@ -89,7 +89,8 @@ def train_and_watch(page: Any, expect: Any, reoptimize: bool) -> None:
     expect(page).to_have_url(re.compile(r"/runs/run_"))
     expect(page.locator("#run-state")).to_have_text("succeeded", timeout=TRAIN_TIMEOUT_MS)
     expect(page.locator("#model-state")).to_have_text("ready")
-    expect(page.locator("#run-live")).to_contain_text("version")
+    expect(page.locator("#run-status")).to_contain_text("version")
+    expect(page.locator("#run-live")).to_contain_text("version")  # announced to screen readers too
 
 
 def test_console_end_to_end(live_server: LiveServer, browser_page: tuple[Any, list[str]], tmp_path: Path) -> None:

@@ -53,6 +53,10 @@ def test_form_posts_need_the_session_csrf_token(client: TestClient) -> None:
     foreign = client.post("/console/models", data={**form, "csrf": csrf}, headers={"Origin": "https://evil.example"})
     assert foreign.status_code == 403
     assert store_of(client).models.list(["acme"]) == []
+    behind_proxy = {"Origin": "https://console.acme.example", "X-Forwarded-Host": "console.acme.example"}
+    proxied = client.post("/console/models", data={**form, "handle": "acme.proxied", "csrf": csrf},
+                          headers=behind_proxy)
+    assert proxied.status_code == 303  # behind a proxy that rewrites Host
     made = follow(client, client.post("/console/models", data={**form, "csrf": csrf}))
     assert made.status_code == 200 and "Created acme.tone" in made.text
 
@@ -72,7 +76,7 @@ def test_other_owners_models_are_404_everywhere(client: TestClient) -> None:
     hidden = client.get("/console/models/globex.secret")
     assert hidden.status_code == missing.status_code == 404
     assert "globex.secret" not in client.get("/console/models").text
-    for path in ("/train", "/predict", "/versions/1/activate"):
+    for path in ("/train", "/predict", "/versions/1/activate", "/runs/run_x/cancel"):
         assert client.post(f"/console/models/globex.secret{path}", data={"csrf": csrf}).status_code == 404
     assert client.get("/console/models/globex.secret/runs/run_x").status_code == 404
     assert client.get("/console/models/globex.secret/runs/run_x/events").status_code == 404
@@ -131,7 +135,10 @@ def test_upload_train_report_rollback_and_events(client: TestClient) -> None:
 
     queued = client.post("/console/models/acme.tone/train", data={"csrf": csrf, "effort": "low"})
     assert queued.status_code == 303 and "/runs/run_" in queued.headers["location"]
-    store_of(client).runs.request_cancel("acme.tone", queued.headers["location"].rsplit("/", 1)[1])
+    run_path = queued.headers["location"]
+    assert "Cancel this run" in client.get(run_path).text
+    canceled = follow(client, client.post(f"{run_path}/cancel", data={"csrf": csrf}))
+    assert "Canceled." in canceled.text and "badge-run-canceled" in canceled.text
 
     metrics = {"primary": 0.9, "primary_name": "macro_f1", "accuracy": 0.92,
                "confusion": {"labels": ["curt", "friendly"], "matrix": [[3, 1], [0, 4]]},

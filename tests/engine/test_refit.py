@@ -108,3 +108,13 @@ def test_unavailable_embedder_falls_back_to_sparse() -> None:
     assert result.params["members"][0]["features"]["embed"] is None
     assert any("broken" in n and "sparse" in n for n in result.report["notes"])
     assert result.metrics["primary"] >= 0.9
+
+
+def test_large_data_uses_a_holdout_and_refit_matches_search() -> None:
+    data = classify_data(700, seed=2)  # 2100 samples: above the cross-validation cut-off
+    searched = engine.search(data, "low", time_limit_seconds=15)
+    assert searched.metrics["protocol"].startswith("holdout")
+    assert searched.metrics["n_evaluated"] == 420
+    again = engine.refit(data, searched.params)
+    for key in ("primary", "accuracy", "macro_f1", "log_loss", "per_class", "confusion"):
+        assert again.metrics[key] == searched.metrics[key], key

@@ -189,11 +189,16 @@ def test_artifacts_checksummed(store: Store) -> None:
         store.artifacts.put("../escape", b"x")
 
 
-def test_idempotency_replay(store: Store) -> None:
-    store.idempotency.put("k1", "h", 202, '{"ok": 1}')
-    got = store.idempotency.get("k1")
-    assert got is not None and got.status == 202 and got.body == '{"ok": 1}'
-    assert store.idempotency.get("k2") is None
+def test_idempotency_reserve_complete_replay(store: Store) -> None:
+    assert store.idempotency.reserve("k1", "h") is None
+    in_flight = store.idempotency.reserve("k1", "h")
+    assert in_flight is not None and in_flight.in_flight
+    store.idempotency.complete("k1", 202, '{"ok": 1}', "application/json")
+    got = store.idempotency.reserve("k1", "h")
+    assert got is not None and (got.status, got.body, got.content_type) == (202, '{"ok": 1}', "application/json")
+    assert store.idempotency.reserve("k2", "h") is None
+    store.idempotency.release("k2")
+    assert store.idempotency.reserve("k2", "h") is None
 
 
 def test_migrations_are_idempotent_and_reach_head(store: Store) -> None:
@@ -202,7 +207,7 @@ def test_migrations_are_idempotent_and_reach_head(store: Store) -> None:
     _model(store)
     store.upgrade()  # a second start must not touch existing data
     with store.db.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
     tables = set(inspect(store.db.engine).get_table_names())
     assert {ModelRow.__tablename__, RunRow.__tablename__, "samples", "versions", "api_keys"} <= tables
     assert store.models.get("acme.tone").handle == "acme.tone"

@@ -7,27 +7,61 @@ owner's model exists.
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from ..errors import Forbidden, NotFound, Unauthorized
 from ..store import ApiKey
 from .deps import PlatformDep
 
-__all__ = ["KeyDep", "require", "check_model_access", "PLATFORM_OWNER"]
+__all__ = ["KeyDep", "KeyCache", "require", "check_model_access", "PLATFORM_OWNER"]
 
 PLATFORM_OWNER = "u22a8"
 
 
-def current_key(request: Request, platform: PlatformDep) -> ApiKey:
+class KeyCache:
+    """Recently authenticated keys, so the hot path skips a database round trip and a thread hop.
+
+    An entry lives ``ttl`` seconds: a key revoked through another process stops working within
+    that time; revoking through this process drops it at once.
+    """
+
+    def __init__(self, ttl: float) -> None:
+        self._ttl = ttl
+        self._items: dict[str, tuple[ApiKey, float]] = {}
+
+    def get(self, secret: str) -> ApiKey | None:
+        hit = self._items.get(secret)
+        if hit is None or hit[1] < time.monotonic():
+            return None
+        return hit[0]
+
+    def put(self, secret: str, key: ApiKey) -> None:
+        if len(self._items) > 10_000:
+            self._items.clear()
+        self._items[secret] = (key, time.monotonic() + self._ttl)
+
+    def forget(self, key_id: str) -> None:
+        for secret, (key, _) in list(self._items.items()):
+            if key.id == key_id:
+                self._items.pop(secret, None)
+
+
+async def current_key(request: Request, platform: PlatformDep) -> ApiKey:
     header = request.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
+    secret = secret.strip()
+    if scheme.lower() != "bearer" or not secret:
         raise Unauthorized("send an API key as 'Authorization: Bearer <key>'")
-    key = platform.store.keys.authenticate(secret.strip())
+    key = platform.key_cache.get(secret)
     if key is None:
-        raise Unauthorized("unknown or revoked API key")
+        key = await run_in_threadpool(platform.store.keys.authenticate, secret)
+        if key is None:
+            raise Unauthorized("unknown or revoked API key")
+        platform.key_cache.put(secret, key)
     request.state.key = key
     return key
 

@@ -122,14 +122,17 @@ class Idempotency:
         auth = hashlib.sha256((_header(scope, b"authorization") or "").encode()).hexdigest()[:16]
         key = f"{auth}:{scope['path']}:{idem[:200]}"
         request_hash = hashlib.sha256(body).hexdigest()
-        stored = await run_in_threadpool(repo.get, key)
+        stored = await run_in_threadpool(repo.reserve, key, request_hash)
         if stored is not None:
             if stored.request_hash != request_hash:
                 return await _send_problem(send, 422, "idempotency_key_reused",
                                            "this Idempotency-Key was used with a different request body")
+            if stored.in_flight:
+                return await _send_problem(send, 409, "idempotency_key_in_flight",
+                                           "a request with this Idempotency-Key is still being answered; retry shortly")
             payload = stored.body.encode()
             await send({"type": "http.response.start", "status": stored.status, "headers": [
-                (b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
+                (b"content-type", stored.content_type.encode()), (b"content-length", str(len(payload)).encode()),
                 (b"idempotent-replayed", b"true")]})
             return await send({"type": "http.response.body", "body": payload})
 
@@ -143,19 +146,28 @@ class Idempotency:
             return await receive()
 
         status = 0
+        content_type = "application/json"
         out: list[bytes] = []
 
         async def capture_send(message: Message) -> None:
-            nonlocal status
+            nonlocal status, content_type
             if message["type"] == "http.response.start":
                 status = message["status"]
+                for k, v in message.get("headers", ()):
+                    if k.lower() == b"content-type":
+                        content_type = v.decode("latin-1")
             elif message["type"] == "http.response.body":
                 out.append(message.get("body", b""))
             await send(message)
 
-        await self.app(scope, replay_receive, capture_send)
-        # Only settled outcomes are stored: a 5xx may succeed when retried.
-        if 200 <= status < 500 and status != 429:
-            await run_in_threadpool(repo.put, key, request_hash, status, b"".join(out).decode("utf-8", "replace"))
+        try:
+            await self.app(scope, replay_receive, capture_send)
+        finally:
+            # Only settled outcomes are kept: a 5xx or a 429 may succeed when retried.
+            if 200 <= status < 500 and status != 429:
+                body_text = b"".join(out).decode("utf-8", "replace")
+                await run_in_threadpool(repo.complete, key, status, body_text, content_type)
+            else:
+                await run_in_threadpool(repo.release, key)
 
 

@@ -27,6 +27,7 @@ __all__ = [
     "VersionSummary",
     "VersionPublic",
     "PredictBody",
+    "PredictResponse",
     "KeyCreate",
     "KeyPublic",
     "KeyCreated",
@@ -244,6 +245,14 @@ class PredictBody(_Strict):
             if "\x00" in text:
                 raise ValueError(f"input {i} contains a NUL byte")
         return v
+
+
+class PredictResponse(BaseModel):
+    model: str
+    version: int
+    predictions: list[dict[str, Any]] = Field(
+        description='classify: {"label", "confidence", "scores"}; multilabel: {"labels", "scores"}; score: {"score"}'
+    )
 
 
 class KeyCreate(_Strict):

@@ -14,20 +14,21 @@ from pydantic import ValidationError
 from ..api.auth import PLATFORM_OWNER, check_model_access, require
 from ..api.deps import Platform
 from ..api.routes.models import checked_handle
-from ..api.routes.predict import predict as api_predict
 from ..api.sample_input import parse_sample_body, validate_samples
 from ..api.schemas import KeyCreate, ModelCreate, PredictBody, SampleCountsPublic, TrainBody
-from ..errors import InvalidRequest, NotFound, U22A8Error
+from ..errors import InvalidRequest, LimitExceeded, ModelNotReady, NotFound, U22A8Error
 from ..runs import TrainOutcome, request_train
-from ..store import ApiKey, Model, Version
+from ..store import ApiKey, Model, Run, Version
 from .forms import Upload
 
 __all__ = [
+    "has_scope",
     "may",
     "model_for",
     "create_model",
     "upload_samples",
     "train",
+    "cancel_run",
     "activate_version",
     "predict",
     "key_scope_owner",
@@ -47,6 +48,14 @@ def invalid(exc: ValidationError) -> InvalidRequest:
     where = ".".join(str(p) for p in first["loc"])
     message = str(first["msg"]).removeprefix("Value error, ")
     return InvalidRequest(f"{where}: {message}" if where else message)
+
+
+def has_scope(key: ApiKey, scope: str) -> bool:
+    try:
+        require(key, scope)
+    except U22A8Error:
+        return False
+    return True
 
 
 def may(key: ApiKey, handle: str, scope: str) -> bool:
@@ -106,6 +115,12 @@ def train(platform: Platform, key: ApiKey, handle: str, effort: str, reoptimize:
     return outcome
 
 
+def cancel_run(platform: Platform, key: ApiKey, handle: str, run_id: str) -> Run:
+    """Queued runs end at once; running ones stop at their next trial boundary (as the API's cancel)."""
+    check_model_access(key, checked_handle(handle), "train")
+    return platform.store.runs.request_cancel(handle, run_id)
+
+
 def activate_version(platform: Platform, key: ApiKey, handle: str, number: int) -> Version:
     check_model_access(key, checked_handle(handle), "train")
     return platform.store.versions.activate(handle, number)
@@ -114,8 +129,9 @@ def activate_version(platform: Platform, key: ApiKey, handle: str, number: int) 
 def predict(platform: Platform, key: ApiKey, handle: str, text: str) -> dict[str, Any]:
     """One input per non-empty line → the version used and (input, prediction) rows.
 
-    Delegates to the API route itself: its input limits are the rules, and they live there.
+    The same checks, in the same order, as ``POST /v1/models/{handle}/predict``.
     """
+    check_model_access(key, checked_handle(handle), "read")
     inputs = [line for line in text.splitlines() if line.strip()]
     if not inputs:
         raise InvalidRequest("type at least one text to predict")
@@ -123,8 +139,17 @@ def predict(platform: Platform, key: ApiKey, handle: str, text: str) -> dict[str
         body = PredictBody(inputs=inputs)
     except ValidationError as exc:
         raise invalid(exc) from exc
-    result = api_predict(handle, body, key, platform)
-    return {"version": result["version"], "rows": list(zip(inputs, result["predictions"]))}
+    limits = platform.settings
+    if len(body.inputs) > limits.max_inputs_per_predict:
+        raise LimitExceeded(f"{len(body.inputs)} inputs; the limit is {limits.max_inputs_per_predict} per call")
+    for i, line in enumerate(body.inputs):
+        if len(line) > limits.max_text_chars:
+            raise LimitExceeded(f"input {i} has {len(line)} characters; the limit is {limits.max_text_chars}")
+    version = platform.store.models.active_version(handle)
+    if version is None:
+        raise ModelNotReady(f"{handle} has no trained version yet; train it and wait for state 'ready'")
+    predictions = platform.predictors.get(version).predict(body.inputs, top_k=None)
+    return {"version": version.number, "rows": list(zip(body.inputs, predictions))}
 
 
 def key_scope_owner(key: ApiKey) -> str | None:
@@ -146,4 +171,6 @@ def create_key(platform: Platform, key: ApiKey, owner: str, scopes: list[str], n
 
 def revoke_key(platform: Platform, key: ApiKey, key_id: str) -> ApiKey:
     require(key, "admin")
-    return platform.store.keys.revoke(key_id, key_scope_owner(key))
+    revoked = platform.store.keys.revoke(key_id, key_scope_owner(key))
+    platform.key_cache.forget(revoked.id)  # the API's key cache must not keep serving it
+    return revoked

@@ -12,10 +12,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from .. import engine
 from ..api.auth import PLATFORM_OWNER, require
 from ..api.deps import Platform, PlatformDep
 from ..api.presenters import model_public, run_public, sample_public, version_public
-from .. import engine
 from ..errors import InvalidRequest, U22A8Error
 from ..runs import DEFAULT_EFFORT
 from ..store import ApiKey, Model
@@ -27,7 +27,6 @@ log = logging.getLogger("u22a8.console")
 
 router = APIRouter(prefix="/console/models", route_class=ConsoleRoute, include_in_schema=False)
 
-EFFORTS = ("low", "medium", "high", "max")
 SAMPLES_PER_PAGE = 25
 MODELS_PER_PAGE = 50
 RUNS_SHOWN = 20
@@ -50,7 +49,7 @@ def models_page(request: Request, key: KeyDep, platform: PlatformDep, after: str
     found = found[:MODELS_PER_PAGE]
     return render(request, "models.html", models=[model_public(m) for m in found],
                   next_after=found[-1].handle if more else None, paged=after is not None,
-                  can_create="write" in key.scopes or "admin" in key.scopes, tasks=("classify", "multilabel", "score"))
+                  can_create=actions.has_scope(key, "write"), tasks=("classify", "multilabel", "score"))
 
 
 @router.post("")
@@ -107,7 +106,7 @@ def model_context(platform: Platform, key: ApiKey, handle: str, after: int | Non
         "known_labels": known_labels,
         "versions": [version_public(v, active) for v in platform.store.versions.list(handle)],
         "runs": [run_public(r) for r in platform.store.runs.list(handle, limit=RUNS_SHOWN)],
-        "efforts": EFFORTS,
+        "efforts": engine.EFFORTS,
         "effort_hints": effort_hints(platform, model),
         "default_effort": DEFAULT_EFFORT,
         "can_write": actions.may(key, handle, "write"),

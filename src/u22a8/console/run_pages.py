@@ -12,7 +12,7 @@ from ..api.presenters import run_public, version_public
 from ..api.routes.runs import run_events as api_run_events
 from . import actions
 from .views import heatmap, per_class_rows, scalar_metrics
-from .web import ConsoleRoute, KeyDep, render
+from .web import ConsoleRoute, FormDep, KeyDep, render, see_other
 
 router = APIRouter(prefix="/console/models/{handle}", route_class=ConsoleRoute, include_in_schema=False)
 
@@ -21,7 +21,17 @@ router = APIRouter(prefix="/console/models/{handle}", route_class=ConsoleRoute, 
 def run_page(request: Request, handle: str, run_id: str, key: KeyDep, platform: PlatformDep) -> Response:
     model = actions.model_for(platform, key, handle)
     run = run_public(platform.store.runs.get(handle, run_id))
-    return render(request, "run.html", model=model, run=run, final=run.state in ("succeeded", "failed", "canceled"))
+    return render(request, "run.html", model=model, run=run, final=run.state in ("succeeded", "failed", "canceled"),
+                  can_train=actions.may(key, handle, "train"))
+
+
+@router.post("/runs/{run_id}/cancel")
+def cancel_run(
+    request: Request, handle: str, run_id: str, key: KeyDep, form: FormDep, platform: PlatformDep,
+) -> Response:
+    run = actions.cancel_run(platform, key, handle, run_id)
+    message = "Canceled." if run.state == "canceled" else "Cancel requested: the run stops after its current trial."
+    return see_other(request, f"/models/{handle}/runs/{run_id}", ("notice", message))
 
 
 @router.get("/runs/{run_id}/events")

@@ -96,8 +96,12 @@ def check_origin(request: Request) -> None:
     origin = request.headers.get("origin")
     if origin is None:
         return
-    # Compare hosts only: a TLS-terminating proxy changes the scheme the app sees.
-    if origin == "null" or urlsplit(origin).netloc != request.headers.get("host", ""):
+    # Compare hosts only: a TLS-terminating proxy changes the scheme the app sees. A proxy that
+    # rewrites Host usually says the public one in X-Forwarded-Host; a cross-site form cannot
+    # set that header, so trusting it here opens nothing.
+    ours = {request.headers.get("host", "")}
+    ours.update(h.strip() for h in request.headers.get("x-forwarded-host", "").split(",") if h.strip())
+    if origin == "null" or urlsplit(origin).netloc not in ours:
         raise CsrfRejected("this form was sent from another site; open the console and try again")
 
 

@@ -51,7 +51,8 @@ def _calibrated(ws: Workspace, raw: np.ndarray, y: np.ndarray) -> tuple[np.ndarr
 
 def assemble(ws: Workspace, members: list[dict[str, Any]], outputs: list[Outputs], *, trials_done: int,
              cpu0: float, report: dict[str, Any], extra_metrics: dict[str, Any] | None = None,
-             seed: int = 0) -> TrainingResult:
+             seed: int = 0, fitted: list[tuple[Any, Any]] | None = None) -> TrainingResult:
+    """``fitted``: (features, head) per member already fitted on all rows, if the caller did it."""
     rows = ws.protocol_rows()
     y = ws.y[rows]
     total = sum(float(m.get("weight", 1.0)) for m in members)
@@ -77,7 +78,7 @@ def assemble(ws: Workspace, members: list[dict[str, Any]], outputs: list[Outputs
         metrics.update(extra_metrics)
 
     predictor = Predictor(
-        task=ws.task, labels=ws.labels, members=_fit_all(ws, members, temps, total, seed),
+        task=ws.task, labels=ws.labels, members=_fit_all(ws, members, temps, total, seed, fitted),
         thresholds=None if thresholds is None else [float(c) for c in thresholds],
         info={"protocol": ws.protocol, "n_samples": ws.n},
     )
@@ -90,13 +91,16 @@ def assemble(ws: Workspace, members: list[dict[str, Any]], outputs: list[Outputs
 
 
 def _fit_all(ws: Workspace, members: list[dict[str, Any]], temps: list[float], total: float,
-             seed: int) -> list[Member]:
+             seed: int, fitted: list[tuple[Any, Any]] | None) -> list[Member]:
     everything = np.arange(ws.n)
 
     def one(i: int) -> Member:
         member = members[i]
-        features, x = ws.full(member["features"])
-        head = ws.fit_head(member, x, everything, seed=seed)
+        if fitted is not None:
+            features, head = fitted[i]
+        else:
+            features, x = ws.full(member["features"])
+            head = ws.fit_head(member, x, everything, seed=seed)
         return Member(features=features, head=head, weight=float(member.get("weight", 1.0)) / total,
                       temperature=temps[i])
 
@@ -105,7 +109,7 @@ def _fit_all(ws: Workspace, members: list[dict[str, Any]], temps: list[float], t
         ws.counted(m["features"])
         if m["features"].get("embed"):
             ws.dense(m["features"]["embed"])
-    if len(members) == 1:
-        return [one(0)]
+    if len(members) == 1 or fitted is not None:
+        return [one(i) for i in range(len(members))]
     with ThreadPoolExecutor(max_workers=2) as pool:  # liblinear releases the GIL
         return list(pool.map(one, range(len(members))))

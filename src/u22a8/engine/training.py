@@ -122,7 +122,7 @@ class Workspace:
             tf.embedder = self.embedder(tf.embed).inner
         return tf
 
-    def _weighted_dense(self, features: dict[str, Any]) -> np.ndarray | None:
+    def weighted_dense(self, features: dict[str, Any]) -> np.ndarray | None:
         if not features.get("embed"):
             return None
         return self.dense(features["embed"]) * np.float32(features.get("embed_weight", 2.0))
@@ -133,7 +133,7 @@ class Workspace:
             self._matrices.move_to_end(key)
             return self._matrices[key]
         train, test = self.folds[fold]
-        pair = self.counted(features).fold(self.text_features(features), train, test, self._weighted_dense(features))
+        pair = self.counted(features).fold(self.text_features(features), train, test, self.weighted_dense(features))
         self._matrices[key] = pair
         while len(self._matrices) > _MATRIX_MEMO:
             self._matrices.popitem(last=False)
@@ -143,7 +143,7 @@ class Workspace:
         """``features`` fitted on every row, and the matrix of every row."""
         tf = self.text_features(features)
         x, _ = tf._fit_from(self.counted(features), np.arange(self.n))
-        dense = self._weighted_dense(features)
+        dense = self.weighted_dense(features)
         if dense is not None:
             x = sp.hstack([x, sp.csr_matrix(dense)], format="csr")
         return tf, x

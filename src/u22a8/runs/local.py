@@ -63,8 +63,11 @@ class LocalExecutor(RunExecutor):
     def stop(self) -> None:
         super().stop()
         if self._pool is not None:
+            # shutdown() forgets the processes, so take them first; a training process must not
+            # outlive the server (its run is re-queued by the next server's reaper).
+            processes = list((getattr(self._pool, "_processes", None) or {}).values())
             self._pool.shutdown(wait=False, cancel_futures=True)
-            for proc in list(getattr(self._pool, "_processes", {}).values()):
+            for proc in processes:
                 proc.terminate()
 
     def _new_pool(self) -> ProcessPoolExecutor:

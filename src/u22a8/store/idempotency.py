@@ -1,11 +1,15 @@
-"""Idempotency-Key replays: the first response to a key is stored and replayed for a day."""
+"""Idempotency-Key replays: the first answer to a key is stored and replayed for a day.
+
+A key is reserved (status 0) while its first request is being answered, so a retry that
+arrives meanwhile is told so instead of running the request a second time.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 
 from .database import Database, utcnow
@@ -13,12 +17,19 @@ from .tables import IdempotencyRow
 
 __all__ = ["IdempotencyRepository", "StoredResponse"]
 
+_STALE_RESERVATION = timedelta(minutes=5)
+
 
 @dataclass(frozen=True)
 class StoredResponse:
     request_hash: str
-    status: int
+    status: int  # 0: the first request is still in flight
     body: str
+    content_type: str = "application/json"
+
+    @property
+    def in_flight(self) -> bool:
+        return self.status == 0
 
 
 class IdempotencyRepository:
@@ -26,17 +37,34 @@ class IdempotencyRepository:
         self._db = db
         self._ttl = timedelta(seconds=ttl_seconds)
 
+    def reserve(self, key: str, request_hash: str) -> StoredResponse | None:
+        """Claim ``key`` for a new request (None), or return what is stored under it."""
+        try:
+            with self._db.session() as s:
+                now = utcnow()
+                s.execute(delete(IdempotencyRow).where(IdempotencyRow.created_at < now - self._ttl))
+                # A reservation left by a process that died mid-request must not block retries for a day.
+                s.execute(delete(IdempotencyRow).where(IdempotencyRow.status == 0,
+                                                       IdempotencyRow.created_at < now - _STALE_RESERVATION))
+                s.add(IdempotencyRow(key=key, request_hash=request_hash, status=0, body="", created_at=utcnow()))
+            return None
+        except IntegrityError:
+            got = self.get(key)
+            return got if got is not None else self.reserve(key, request_hash)
+
     def get(self, key: str) -> StoredResponse | None:
         with self._db.session(write=False) as s:
             row = s.get(IdempotencyRow, key)
             if row is None or row.created_at < utcnow() - self._ttl:
                 return None
-            return StoredResponse(row.request_hash, row.status, row.body)
+            return StoredResponse(row.request_hash, row.status, row.body, row.content_type)
 
-    def put(self, key: str, request_hash: str, status: int, body: str) -> None:
-        try:
-            with self._db.session() as s:
-                s.execute(delete(IdempotencyRow).where(IdempotencyRow.created_at < utcnow() - self._ttl))
-                s.merge(IdempotencyRow(key=key, request_hash=request_hash, status=status, body=body, created_at=utcnow()))
-        except IntegrityError:
-            pass  # a concurrent first request stored its answer; both answers describe the same effect
+    def complete(self, key: str, status: int, body: str, content_type: str) -> None:
+        with self._db.session() as s:
+            s.execute(update(IdempotencyRow).where(IdempotencyRow.key == key)
+                      .values(status=status, body=body, content_type=content_type))
+
+    def release(self, key: str) -> None:
+        """Forget a reservation whose request did not settle (5xx, 429): a retry runs it again."""
+        with self._db.session() as s:
+            s.execute(delete(IdempotencyRow).where(IdempotencyRow.key == key, IdempotencyRow.status == 0))

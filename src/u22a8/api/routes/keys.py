@@ -41,4 +41,6 @@ def list_keys(key: KeyDep, platform: PlatformDep) -> list[KeyPublic]:
 @router.delete("/{key_id}", response_model=KeyPublic, operation_id="revoke_key")
 def revoke_key(key_id: str, key: KeyDep, platform: PlatformDep) -> KeyPublic:
     require(key, "admin")
-    return key_public(platform.store.keys.revoke(key_id, _scope_owner(key)))
+    revoked = platform.store.keys.revoke(key_id, _scope_owner(key))
+    platform.key_cache.forget(key_id)
+    return key_public(revoked)

@@ -66,7 +66,7 @@ def list_samples(
     return SampleList(items=[sample_public(s) for s in items], next_cursor=str(next_pk) if next_pk else None)
 
 
-@router.delete("/{sample_id}", status_code=204, operation_id="delete_sample")
+@router.delete("/{sample_id:path}", status_code=204, operation_id="delete_sample")
 def delete_sample(handle: str, sample_id: str, key: KeyDep, platform: PlatformDep) -> Response:
     check_model_access(key, checked_handle(handle), "write")
     platform.store.samples.delete(handle, sample_id)

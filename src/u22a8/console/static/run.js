@@ -12,7 +12,8 @@
 
   var el = function (id) { return document.getElementById(id); };
   var plot = el("trial-plot");
-  var live = el("run-live");
+  var status = el("run-status");  // what sighted readers see, always current
+  var live = el("run-live");      // what screen readers hear, at a calm pace
   var trials = [];          // {number, score, elapsed, params}
   var finished = root.dataset.final === "true";
   // Only a search run in flight moves the model's state; a finished page shows it server-side.
@@ -110,11 +111,10 @@
     var body = el("trial-rows");
     if (!body) { return; }
     var tr = document.createElement("tr");
-    var params = t.params ? JSON.stringify(t.params) : "";
-    [String(t.number), fmtScore(t.score), fmtDuration(t.elapsed), params].forEach(function (text, i) {
+    [String(t.number), fmtScore(t.score), fmtDuration(t.elapsed), fmtDuration(t.took), t.about].forEach(function (text, i) {
       var cell = document.createElement(i === 0 ? "th" : "td");
       if (i === 0) { cell.setAttribute("scope", "row"); }
-      if (i < 3) { cell.className = "num"; } else { cell.className = "small mono"; }
+      cell.className = i < 4 ? "num" : "small mono";
       cell.textContent = text;
       tr.appendChild(cell);
     });
@@ -139,6 +139,13 @@
     live.textContent = text + ".";
   }
 
+  function showStatus() {
+    var planned = latest.trials_planned ? " of " + latest.trials_planned : "";
+    var text = "Trial " + (latest.trials_done || 0) + planned + " done, best score " + fmtScore(latest.best_score);
+    if (typeof latest.eta_seconds === "number") { text += ", about " + fmtDuration(latest.eta_seconds) + " left"; }
+    status.textContent = text + ".";
+  }
+
   function onProgress(data) {
     latest = data;
     setText("trials-done", String(data.trials_done));
@@ -148,17 +155,24 @@
     var bar = el("run-progress");
     if (bar && data.trials_planned) { bar.max = data.trials_planned; bar.value = data.trials_done; }
     if (data.trial && typeof data.trial.number === "number") {
-      var t = { number: data.trial.number, score: data.trial.score, elapsed: Number(data.trial.elapsed) || 0,
-        params: data.trial.params };
+      // trial.elapsed is how long that one trial took; the plot's x is when it finished, taken
+      // from the event's own server timestamp so live and replayed runs draw the same picture.
+      var at = data.at ? Date.parse(data.at) : NaN;
+      var since = startedAt && isFinite(at) ? (at - startedAt) / 1000 : trials.length;
+      var t = { number: data.trial.number, score: data.trial.score, elapsed: Math.max(0, since),
+        took: Number(data.trial.elapsed), about: data.trial.summary || (data.trial.params ? JSON.stringify(data.trial.params) : "") };
       trials.push(t);
       addTrialRow(t);
       draw();
     }
+    showStatus();
     announce(false);
   }
 
   function onFinal(type, data) {
     finished = true;
+    var cancel = el("cancel-form");
+    if (cancel) { cancel.hidden = true; }
     setBadge("run-state", "badge-run-", type);
     setText("eta", "—");
     var bar = el("run-progress");
@@ -181,7 +195,8 @@
     }
     outcome.appendChild(p);
     refreshTotals();
-    live.textContent = "The run " + type + (type === "succeeded" && data.version ? ": version " + data.version + " is ready." : ".");
+    status.textContent = "The run " + type + (type === "succeeded" && data.version ? ": version " + data.version + " is ready." : ".");
+    live.textContent = status.textContent;
     draw();
   }
 
@@ -230,7 +245,8 @@
     failures += 1;
     if (failures >= 5) {
       source.close();
-      live.textContent = "Live updates stopped (the connection keeps failing). Reload the page to try again.";
+      status.textContent = "Live updates stopped (the connection keeps failing). Reload the page to try again.";
+      live.textContent = status.textContent;
     }
   };
 
