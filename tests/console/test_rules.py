@@ -172,9 +172,12 @@ def test_keys_page_shows_a_secret_once_and_revokes(client: TestClient) -> None:
     listing = client.get("/console/keys")
     assert secret.group(1) not in listing.text and "ci" in listing.text
     new_id = next(k.id for k in store_of(client).keys.list("acme") if k.name == "ci")
+    bearer = {"Authorization": f"Bearer {secret.group(1)}"}
+    assert client.get("/v1/models", headers=bearer).status_code == 200  # the API now has it cached
     done = follow(client, client.post(f"/console/keys/{new_id}/revoke", data={"csrf": csrf}))
     assert "Revoked key" in done.text
     assert store_of(client).keys.authenticate(secret.group(1)) is None
+    assert client.get("/v1/models", headers=bearer).status_code == 401  # and stops at once
     other = client.post("/console/keys", data={"csrf": csrf, "owner": "globex", "scopes": ["read"]})
     assert other.status_code == 404
 

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from .. import __version__
+from .. import __version__, console
 from ..runs import PredictorCache, make_executor
 from ..settings import Settings, get_settings
 from ..store import Store
@@ -57,7 +57,7 @@ def create_app(settings: Settings | None = None, *, with_executor: bool = True) 
     install_error_handlers(app)
     for module in (health, keys, models, samples, train, runs, versions, predict):
         app.include_router(module.router)
-    app.include_router(__import__("u22a8.console", fromlist=["router"]).router)  # the web console, /console
+    app.include_router(console.router)
     app.add_middleware(Idempotency)
     app.add_middleware(RequestMetrics)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

@@ -136,7 +136,10 @@ def _report(store: Store, run: Run, owner: str, p: engine.Progress) -> None:
         "best_score": p.best_score,
         "eta_seconds": p.eta_seconds,
     }
+    # elapsed_seconds goes with the event (for plots of score over time), not onto the run row:
+    # the row derives it from started_at.
+    trial = {**p.last_trial, "run_elapsed_seconds": p.elapsed_seconds} if p.last_trial else None
     try:
-        store.runs.progress(run.id, owner, values, p.last_trial)
+        store.runs.progress(run.id, owner, values, trial)
     except Exception:  # progress is best effort; the outcome is what must be written
         log.warning("progress of %s not recorded", run.id, exc_info=True)

@@ -7,6 +7,8 @@ from sqlalchemy import create_engine
 
 from u22a8.store.tables import Base
 
+VERSION_TABLE = "u22a8_schema_version"
+
 config = context.config
 target_metadata = Base.metadata
 
@@ -18,6 +20,9 @@ def run_migrations_online() -> None:
             connection=connection,
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
+            # Not alembic's default name: Optuna's RDB storage (distributed searches) keeps its
+            # own alembic_version table in the same database.
+            version_table=VERSION_TABLE,
         )
         with context.begin_transaction():
             context.run_migrations()
