@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     auth_cache_seconds: float = Field(default=5.0, description="How long an authenticated key is remembered.")
     predictor_cache_size: int = Field(default=32, description="Loaded predictors kept in memory.")
     seed: int = Field(default=0, description="Seed of every parameter search.")
+    search_time_limit_seconds: float | None = Field(
+        default=None, description="Caps the wall clock of every search below its effort's own ceiling."
+    )
+    search_helpers: int = Field(
+        default=3, description="Extra workers a max-effort search asks to share its trials (scale-out only)."
+    )
 
     @property
     def resolved_database_url(self) -> str:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from fastapi.testclient import TestClient
+
+from u22a8.api import create_app
+from u22a8.settings import Settings
 
 from .conftest import TONE_CSV, csrf_of, fake_version, follow, make_key, sign_in, store_of
 
@@ -202,3 +206,230 @@ def test_every_asset_is_served_by_u22a8(client: TestClient) -> None:
         assert client.get(url).status_code == 200
     assert client.get("/console/static/nope.js").status_code == 404
     assert not any(r.startswith("/console") for r in client.get("/openapi.json").json()["paths"])
+
+
+def _href(html: str, text: str) -> str | None:
+    """The address of the link with this text (HTML entities undone), or None."""
+    found = re.search(r'<a href="([^"]+)"[^>]*>' + re.escape(text) + "</a>", html)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def _sample_ids(html: str) -> list[str]:
+    return re.findall(r'name="id" value="([^"]+)"', html)
+
+
+def test_deleting_a_sample_needs_csrf_and_write_scope_and_comes_back_to_the_page(client: TestClient) -> None:
+    store = store_of(client)
+    store.models.create("acme.tone", "classify", quiet_seconds=1)
+    store.models.create("globex.secret", "classify", quiet_seconds=1)
+    reader = make_key(client, "acme", ("read",))
+    csrf = sign_in(client, make_key(client))
+    rows = "\n".join(f"n/{i},text {i},{'curt' if i % 2 else 'friendly'}" for i in range(60))
+    follow(client, client.post("/console/models/acme.tone/samples", data={"csrf": csrf},
+                               files={"file": ("s.csv", "id,text,label\n" + rows, "text/csv")}))
+    page = client.get("/console/models/acme.tone?label=curt")
+    ids = _sample_ids(page.text)
+    assert len(ids) == 25 and ids[0] == "n/1" and 'aria-label="Delete sample n/1"' in page.text
+    second = client.get(_href(page.text, "Next page") or "")
+    form = {"csrf": csrf, "id": _sample_ids(second.text)[0], "after": re.search(
+        r'name="after" value="(\d+)"', second.text).group(1), "back": "", "label": "curt"}  # type: ignore[union-attr]
+
+    assert client.post("/console/models/acme.tone/samples/delete", data={**form, "csrf": ""}).status_code == 403
+    done = client.post("/console/models/acme.tone/samples/delete", data=form)
+    assert done.headers["location"] == f"/console/models/acme.tone?label=curt&after={form['after']}"
+    shown = client.get(done.headers["location"])
+    assert "Deleted sample n/51." in shown.text and 'value="n/51"' not in shown.text
+    assert store.models.get("acme.tone").sample_count == 59
+    again = follow(client, client.post("/console/models/acme.tone/samples/delete", data=form))
+    assert "no sample &#39;n/51&#39;" in again.text and 'role="alert"' in again.text
+
+    hidden = client.post("/console/models/globex.secret/samples/delete", data={**form, "id": "x"})
+    assert hidden.status_code == 404
+    sign_in(client, reader)
+    read_page = client.get("/console/models/acme.tone")
+    assert "Delete sample" not in read_page.text and "Edit settings" not in read_page.text
+    csrf = csrf_of(read_page.text)
+    denied = client.post("/console/models/acme.tone/samples/delete", data={**form, "csrf": csrf, "id": "n/0"})
+    assert denied.status_code == 403 and store.models.get("acme.tone").sample_count == 59
+
+
+def test_sample_pages_go_back_through_a_cursor_stack(client: TestClient) -> None:
+    store_of(client).models.create("acme.tone", "classify", quiet_seconds=1)
+    csrf = sign_in(client, make_key(client))
+    rows = "\n".join(f"text {i},{'curt' if i % 3 else 'friendly'}" for i in range(90))
+    follow(client, client.post("/console/models/acme.tone/samples", data={"csrf": csrf},
+                               files={"file": ("s.csv", "text,label\n" + rows, "text/csv")}))
+    pages = [client.get("/console/models/acme.tone?label=curt")]  # 60 curt samples: 25 + 25 + 10
+    assert _href(pages[0].text, "Previous page") is None and _href(pages[0].text, "First page") is None
+    while (nxt := _href(pages[-1].text, "Next page")) is not None:
+        assert "label=curt" in nxt
+        pages.append(client.get(nxt))
+    assert len(pages) == 3 and len(_sample_ids(pages[2].text)) == 10
+    back_to_2 = client.get(_href(pages[2].text, "Previous page") or "")
+    assert _sample_ids(back_to_2.text) == _sample_ids(pages[1].text)
+    assert _href(pages[2].text, "First page") == "/console/models/acme.tone?label=curt"
+    back_to_1 = client.get(_href(back_to_2.text, "Previous page") or "")
+    assert _sample_ids(back_to_1.text) == _sample_ids(pages[0].text)
+    assert _href(back_to_2.text, "First page") is None  # it would repeat "Previous page"
+    tampered = client.get("/console/models/acme.tone?after=3&back=1,x")
+    assert tampered.status_code == 200 and _href(tampered.text, "Previous page") == "/console/models/acme.tone"
+
+
+def test_model_settings_use_the_patch_routes_rules(client: TestClient) -> None:
+    store = store_of(client)
+    store.models.create("acme.tone", "classify", labels=["friendly", "curt", "sorry"], quiet_seconds=1)
+    store.models.create("acme.rating", "score", quiet_seconds=1)
+    secret = make_key(client)
+    csrf = sign_in(client, secret)
+    follow(client, client.post("/console/models/acme.tone/samples", data={"csrf": csrf},
+                               files={"file": ("tone.csv", TONE_CSV, "text/csv")}))
+    page = client.get("/console/models/acme.tone/settings")
+    assert page.status_code == 200 and 'value="friendly, curt, sorry"' in page.text and "checked" in page.text
+    assert 'for="labels"' in page.text and 'for="quiet_seconds"' in page.text
+    assert "Closed label set" not in client.get("/console/models/acme.rating/settings").text
+
+    form = {"csrf": csrf, "description": "Tone of replies", "labels": "friendly, curt", "quiet_seconds": "30"}
+    saved = follow(client, client.post("/console/models/acme.tone/settings", data=form))
+    assert "Saved the settings of acme.tone." in saved.text and "off" in saved.text
+    model = store.models.get("acme.tone")
+    assert (model.description, model.labels, model.auto_retrain, model.quiet_seconds) == (
+        "Tone of replies", ["friendly", "curt"], False, 30.0)
+
+    # The label set may not leave out labels in use: the API's own message, on the form as typed.
+    api = client.patch("/v1/models/acme.tone", json={"labels": ["friendly"]},
+                       headers={"Authorization": f"Bearer {secret}"})
+    assert api.status_code == 422
+    refused = client.post("/console/models/acme.tone/settings", data={**form, "labels": "friendly",
+                                                                      "auto_retrain": "1"})
+    assert refused.status_code == 422 and api.json()["detail"] in refused.text
+    assert 'role="alert"' in refused.text and re.search(r'id="labels"[^>]*aria-invalid="true"', refused.text)
+    assert 'value="friendly"' in refused.text and store.models.get("acme.tone").labels == ["friendly", "curt"]
+    for quiet, message in (("soon", "enter a number of seconds"), ("-1", "greater than or equal to 0")):
+        bad = client.post("/console/models/acme.tone/settings", data={**form, "quiet_seconds": quiet})
+        assert bad.status_code == 422 and message in bad.text
+        assert re.search(r'id="quiet_seconds"[^>]*aria-invalid="true"', bad.text)
+    opened = follow(client, client.post("/console/models/acme.tone/settings",
+                                        data={**form, "labels": "", "auto_retrain": "1", "quiet_seconds": ""}))
+    assert "<dd>open set</dd>" in opened.text and "on, after 30 s quiet" in opened.text
+    assert store.models.get("acme.tone").labels is None
+    assert client.post("/console/models/acme.tone/settings", data={**form, "csrf": "x"}).status_code == 403
+
+    store.models.create("globex.secret", "classify", quiet_seconds=1)
+    assert client.get("/console/models/globex.secret/settings").status_code == 404
+    assert client.post("/console/models/globex.secret/settings", data=form).status_code == 404
+    csrf = sign_in(client, make_key(client, "acme", ("read", "train")))
+    assert client.get("/console/models/acme.tone/settings").status_code == 403
+    assert client.post("/console/models/acme.tone/settings", data={**form, "csrf": csrf}).status_code == 403
+
+
+def test_deleting_a_model_asks_for_its_handle(client: TestClient) -> None:
+    store = store_of(client)
+    store.models.create("acme.tone", "classify", quiet_seconds=1)
+    store.models.create("globex.secret", "classify", quiet_seconds=1)
+    csrf = sign_in(client, make_key(client))
+    follow(client, client.post("/console/models/acme.tone/samples", data={"csrf": csrf},
+                               files={"file": ("tone.csv", TONE_CSV, "text/csv")}))
+    page = client.get("/console/models/acme.tone/delete")
+    assert page.status_code == 200 and "8 samples" in page.text and 'for="confirm"' in page.text
+    wrong = client.post("/console/models/acme.tone/delete", data={"csrf": csrf, "confirm": "acme.ton"})
+    assert wrong.status_code == 422 and "nothing was deleted" in wrong.text and 'aria-invalid="true"' in wrong.text
+    assert client.post("/console/models/acme.tone/delete", data={"confirm": "acme.tone"}).status_code == 403
+    assert store.models.get("acme.tone").sample_count == 8
+    assert client.get("/console/models/globex.secret/delete").status_code == 404
+    hidden = client.post("/console/models/globex.secret/delete", data={"csrf": csrf, "confirm": "globex.secret"})
+    assert hidden.status_code == 404 and store.models.get("globex.secret")
+
+    done = client.post("/console/models/acme.tone/delete", data={"csrf": csrf, "confirm": " acme.tone "})
+    assert done.headers["location"] == "/console/models"
+    listing = client.get("/console/models")
+    assert "Deleted acme.tone, with its samples, versions and runs." in listing.text
+    assert client.get("/console/models/acme.tone").status_code == 404
+
+    store.models.create("acme.kept", "classify", quiet_seconds=1)
+    csrf = sign_in(client, make_key(client, "acme", ("read", "train")))
+    assert client.get("/console/models/acme.kept/delete").status_code == 403
+    assert client.post("/console/models/acme.kept/delete", data={"csrf": csrf, "confirm": "acme.kept"}).status_code == 403
+
+
+def test_version_export_downloads_the_api_file_by_cookie(client: TestClient) -> None:
+    import io
+    import zipfile
+
+    store = store_of(client)
+    store.models.create("acme.tone", "classify", quiet_seconds=1)
+    store.models.create("globex.secret", "classify", quiet_seconds=1)
+    fake_version(client, "acme.tone", {"primary": 0.9})
+    fake_version(client, "globex.secret", {"primary": 0.9})
+    secret = make_key(client, "acme", ("read",))
+    anonymous = client.get("/console/models/acme.tone/versions/1/export")
+    assert anonymous.status_code == 303 and "/console/sign-in" in anonymous.headers["location"]
+    sign_in(client, secret)
+    page = client.get("/console/models/acme.tone")
+    assert 'href="/console/models/acme.tone/versions/1/export" download' in page.text
+    assert "/versions/1/export" in client.get("/console/models/acme.tone/versions/1").text
+    got = client.get("/console/models/acme.tone/versions/1/export")
+    api = client.get("/v1/models/acme.tone/versions/1/export", headers={"Authorization": f"Bearer {secret}"})
+    assert got.status_code == api.status_code == 200
+    assert got.headers["content-type"] == api.headers["content-type"] == "application/zip"
+    assert got.headers["content-disposition"] == api.headers["content-disposition"]
+    assert got.headers["cache-control"] == "no-store"
+    with zipfile.ZipFile(io.BytesIO(got.content)) as a, zipfile.ZipFile(io.BytesIO(api.content)) as b:
+        assert {n: a.read(n) for n in a.namelist()} == {n: b.read(n) for n in b.namelist()}  # zip dates differ
+    assert client.get("/console/models/globex.secret/versions/1/export").status_code == 404
+    missing = client.get("/console/models/acme.tone/versions/9/export")
+    assert missing.status_code == 404 and "text/html" in missing.headers["content-type"]
+
+
+def test_revoking_a_key_asks_first(client: TestClient) -> None:
+    secret = make_key(client)
+    store = store_of(client)
+    other, _ = store.keys.create("acme", ["read"], name="ci bot")
+    foreign, _ = store.keys.create("globex", ["read"], name="theirs")
+    csrf = sign_in(client, secret)
+    listing = client.get("/console/keys")
+    assert f'href="/console/keys/{other.id}/revoke"' in listing.text
+    assert f'action="/console/keys/{other.id}/revoke"' not in listing.text  # no one-click revoke
+    confirm = client.get(f"/console/keys/{other.id}/revoke")
+    assert confirm.status_code == 200 and "ci bot" in confirm.text and "cannot be undone" in confirm.text
+    assert "signed in with" not in confirm.text
+    assert store.keys.authenticate(secret) is not None  # looking is not revoking
+    own = store.keys.authenticate(secret)
+    assert own is not None and "signs you out" in client.get(f"/console/keys/{own.id}/revoke").text
+    assert client.get(f"/console/keys/{foreign.id}/revoke").status_code == 404
+    assert client.get("/console/keys/key_nope/revoke").status_code == 404
+    follow(client, client.post(f"/console/keys/{other.id}/revoke", data={"csrf": csrf}))
+    again = client.get(f"/console/keys/{other.id}/revoke")
+    assert "already revoked" in again.text and 'method="post"' not in again.text.split("<main")[1]
+    sign_in(client, make_key(client, "acme", ("read", "write")))
+    assert client.get(f"/console/keys/{other.id}/revoke").status_code == 403
+
+
+def test_oversized_uploads_are_caught_in_the_page(tmp_path: Path) -> None:
+    """The body limit answers 413 before the console runs; the page checks sizes and reads that answer."""
+    settings = Settings(home=tmp_path / "home", max_body_bytes=4096)
+    with TestClient(create_app(settings, with_executor=False), follow_redirects=False) as small:
+        store_of(small).models.create("acme.tone", "classify", quiet_seconds=1)
+        csrf = sign_in(small, make_key(small))
+        page = small.get("/console/models/acme.tone")
+        assert 'data-max-bytes="4096"' in page.text and "Up to 4 KB a file" in page.text
+        script = re.search(r'src="(/console/static/upload\.js\?v=\w+)"', page.text)
+        assert script and "problem" not in small.get(script.group(1)).headers["content-type"]
+        big = small.post("/console/models/acme.tone/samples", data={"csrf": csrf},
+                         files={"file": ("big.csv", "text,label\n" + "x,y\n" * 2000, "text/csv")})
+        # What upload.js turns into a sentence: the middleware's problem, with a detail to show.
+        assert big.status_code == 413 and big.json()["detail"] == "the body is over 4096 bytes"
+
+
+def test_model_pages_go_back_too(client: TestClient) -> None:
+    store = store_of(client)
+    for i in range(120):
+        store.models.create(f"acme.m{i:03d}", "classify", quiet_seconds=1)
+    sign_in(client, make_key(client))
+    first = client.get("/console/models")
+    second = client.get(_href(first.text, "Next page") or "")
+    third = client.get(_href(second.text, "Next page") or "")
+    assert "acme.m100" in third.text and _href(third.text, "Next page") is None
+    assert str(third.url).endswith("?after=acme.m099&back=acme.m049")  # the stack that led here
+    assert _href(third.text, "Previous page") == "/console/models?after=acme.m049"
+    again = client.get(_href(third.text, "Previous page") or "")
+    assert "acme.m050" in again.text and _href(again.text, "Previous page") == "/console/models"

@@ -62,3 +62,25 @@ def test_multipart_forms_keep_file_bytes_exactly() -> None:
     form = _multipart(body, "multipart/form-data; boundary=B")
     assert form.get("csrf") == "tok"
     assert form.files["file"].filename == "s.csv" and form.files["file"].data == data
+
+
+def test_pager_walks_back_through_its_stack_and_marks_a_gap_past_the_cap() -> None:
+    first = views.pager(None, [], "25", label="curt")
+    assert (first.first, first.previous, first.next) == (None, None, "label=curt&after=25")
+    second = views.pager("25", [], "50", label="curt")
+    assert second.previous == "label=curt" and second.next == "label=curt&after=50&back=25"
+    third = views.pager("50", ["25"], None)
+    assert third.previous == "after=25" and third.next is None and third.here == "after=50&back=25"
+    # Past BACK_MAX cursors the oldest are forgotten; "*" marks where "Previous page" must stop.
+    deep = views.pager("9999", [str(i) for i in range(1, views.BACK_MAX + 1)], "10000")
+    assert deep.next is not None
+    stack = views.parse_back(deep.next.split("back=")[1].replace("%2C", ",").replace("%2A", "*"), str.isdigit)
+    assert stack[0] == "*" and stack[-1] == "9999" and len(stack) == views.BACK_MAX
+    assert views.pager("5", ["*"], None).previous is None
+    assert views.pager("5", ["*", "3"], None).previous == "after=3&back=%2A"
+    assert views.parse_back("1,x", str.isdigit) == [] and views.parse_back("", str.isdigit) == []
+    assert len(views.parse_back(",".join(["7"] * 100), str.isdigit)) == views.BACK_MAX
+
+
+def test_sizes_read_like_a_file_manager_says_them() -> None:
+    assert [views.size(n) for n in (900, 4096, 1536, 50 * 1024 * 1024)] == ["900 bytes", "4 KB", "1.5 KB", "50 MB"]

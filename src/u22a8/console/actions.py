@@ -7,15 +7,30 @@ validates with the API's own schemas, and calls the same store / runs functions 
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from pydantic import ValidationError
+from starlette.responses import Response
 
 from ..api.auth import PLATFORM_OWNER, check_model_access, require
 from ..api.deps import Platform
 from ..api.routes.models import checked_handle
+from ..api.routes.models import delete_model as api_delete_model
+from ..api.routes.models import update_model as api_update_model
+from ..api.routes.samples import delete_sample as api_delete_sample
+from ..api.routes.versions import export_version as api_export_version
 from ..api.sample_input import parse_sample_body, validate_samples
-from ..api.schemas import KeyCreate, ModelCreate, PredictBody, SampleCountsPublic, TrainBody
+from ..api.schemas import (
+    AutoRetrainIn,
+    KeyCreate,
+    ModelCreate,
+    ModelPublic,
+    ModelUpdate,
+    PredictBody,
+    SampleCountsPublic,
+    TrainBody,
+)
 from ..errors import InvalidRequest, LimitExceeded, ModelNotReady, NotFound, U22A8Error
 from ..runs import TrainOutcome, request_train
 from ..store import ApiKey, Model, Run, Version
@@ -26,15 +41,21 @@ __all__ = [
     "may",
     "model_for",
     "create_model",
+    "update_model",
+    "delete_model",
     "upload_samples",
+    "delete_sample",
+    "export_version",
     "train",
     "cancel_run",
     "activate_version",
     "predict",
     "key_scope_owner",
     "create_key",
+    "key_to_revoke",
     "revoke_key",
     "invalid",
+    "FieldError",
 ]
 
 # A file's extension picks the parser, as Content-Type would for the API.
@@ -48,6 +69,19 @@ def invalid(exc: ValidationError) -> InvalidRequest:
     where = ".".join(str(p) for p in first["loc"])
     message = str(first["msg"]).removeprefix("Value error, ")
     return InvalidRequest(f"{where}: {message}" if where else message)
+
+
+class FieldError(InvalidRequest):
+    """A refused form input that names the field to mark ``aria-invalid`` and focus."""
+
+    def __init__(self, field: str, detail: str) -> None:
+        super().__init__(detail)
+        self.field = field
+
+
+def split_labels(text: str) -> list[str] | None:
+    """A comma-separated label set; empty means an open set (None)."""
+    return [x.strip() for x in text.split(",") if x.strip()] or None
 
 
 def has_scope(key: ApiKey, scope: str) -> bool:
@@ -75,7 +109,7 @@ def model_for(platform: Platform, key: ApiKey, handle: str, scope: str = "read")
 def create_model(platform: Platform, key: ApiKey, handle: str, task: str, labels: str, description: str) -> Model:
     try:
         body = ModelCreate(handle=handle.strip(), task=task,  # type: ignore[arg-type]
-                           labels=[x.strip() for x in labels.split(",") if x.strip()] or None,
+                           labels=split_labels(labels),
                            description=description)
     except ValidationError as exc:
         raise invalid(exc) from exc
@@ -85,6 +119,62 @@ def create_model(platform: Platform, key: ApiKey, handle: str, task: str, labels
     settings = platform.settings
     return platform.store.models.create(body.handle, body.task, description=body.description, labels=body.labels,
                                         auto_retrain=True, quiet_seconds=settings.default_quiet_seconds)
+
+
+def update_model(platform: Platform, key: ApiKey, handle: str, *, description: str, labels: str,
+                 auto_retrain: bool, quiet_seconds: str) -> ModelPublic:
+    """The settings form, through the very route function behind ``PATCH /v1/models/{handle}``.
+
+    The form always shows every setting, so each is sent: an empty label box opens the label
+    set (``labels: null``), as it would through the API. A score model has no label box.
+    """
+    model = model_for(platform, key, handle, "write")
+    quiet: float | None = None
+    if quiet_seconds.strip():
+        try:
+            quiet = float(quiet_seconds)
+        except ValueError:
+            quiet = math.nan
+        if not math.isfinite(quiet):
+            raise FieldError("quiet_seconds", "quiet seconds: enter a number of seconds, e.g. 30")
+    try:
+        retrain = AutoRetrainIn(enabled=auto_retrain, quiet_seconds=quiet)
+    except ValidationError as exc:
+        raise FieldError("quiet_seconds", "quiet seconds: " + invalid(exc).detail.split(": ", 1)[-1]) from exc
+    fields: dict[str, Any] = {"description": description, "auto_retrain": retrain}
+    if model.task != "score":
+        fields["labels"] = split_labels(labels)
+    try:
+        body = ModelUpdate(**fields)
+    except ValidationError as exc:
+        loc = exc.errors()[0]["loc"]
+        raise FieldError(str(loc[0]) if loc else "", invalid(exc).detail) from exc
+    try:
+        return api_update_model(handle, body, key, platform)
+    except InvalidRequest as exc:
+        if "labels_outside" in exc.extra:
+            raise FieldError("labels", exc.detail + " — delete or relabel those samples first, or keep "
+                             "those labels in the set") from exc
+        raise
+
+
+def delete_model(platform: Platform, key: ApiKey, handle: str, typed: str) -> None:
+    """``DELETE /v1/models/{handle}``, once the user has typed the handle to confirm."""
+    model_for(platform, key, handle, "write")  # access first: a mistyped handle must not reveal anything
+    if typed.strip() != handle:
+        raise FieldError("confirm", f"type {handle} exactly to confirm; nothing was deleted")
+    api_delete_model(handle, key, platform)
+
+
+def delete_sample(platform: Platform, key: ApiKey, handle: str, sample_id: str) -> None:
+    if not sample_id:
+        raise InvalidRequest("no sample was chosen")
+    api_delete_sample(handle, sample_id, key, platform)
+
+
+def export_version(platform: Platform, key: ApiKey, handle: str, number: int) -> Response:
+    """The bytes of ``GET /v1/models/{handle}/versions/{n}/export``, for a cookie-signed-in browser."""
+    return api_export_version(handle, number, key, platform)
 
 
 def upload_samples(platform: Platform, key: ApiKey, handle: str, upload: Upload | None) -> SampleCountsPublic:
@@ -167,6 +257,15 @@ def create_key(platform: Platform, key: ApiKey, owner: str, scopes: list[str], n
     if key_scope_owner(key) not in (None, new_owner):
         raise NotFound(f"no owner {new_owner!r} for this key")  # as the API answers
     return platform.store.keys.create(new_owner, list(body.scopes), body.name)
+
+
+def key_to_revoke(platform: Platform, key: ApiKey, key_id: str) -> ApiKey:
+    """A key this admin may revoke, for the confirmation page; other owners' keys are 404."""
+    require(key, "admin")
+    for found in platform.store.keys.list(key_scope_owner(key)):
+        if found.id == key_id:
+            return found
+    raise NotFound(f"no key {key_id[:80]!r}")
 
 
 def revoke_key(platform: Platform, key: ApiKey, key_id: str) -> ApiKey:

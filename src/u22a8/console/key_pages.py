@@ -43,6 +43,13 @@ def create_key(request: Request, key: KeyDep, form: FormDep, platform: PlatformD
     return _keys_page(request, platform, key, created)
 
 
+@router.get("/{key_id}/revoke")
+def confirm_revoke(request: Request, key_id: str, key: KeyDep, platform: PlatformDep) -> Response:
+    """Revoking cannot be undone: say which key, and what it ends, before doing it."""
+    target = key_public(actions.key_to_revoke(platform, key, key_id))
+    return render(request, "key_revoke.html", target=target, own=target.id == key.id)
+
+
 @router.post("/{key_id}/revoke")
 def revoke_key(request: Request, key_id: str, key: KeyDep, form: FormDep, platform: PlatformDep) -> Response:
     revoked = actions.revoke_key(platform, key, key_id)

@@ -59,3 +59,16 @@ def version_page(request: Request, handle: str, number: int, key: KeyDep, platfo
         can_train=actions.may(key, handle, "train"),
     )
 
+
+
+@router.get("/versions/{number}/export")
+def export_version(handle: str, number: int, key: KeyDep, platform: PlatformDep) -> Response:
+    """The same file as ``GET /v1/models/{handle}/versions/{n}/export``, for the cookie's key.
+
+    A download link cannot send an ``Authorization`` header, and the key stays out of reach
+    of page scripts; so, as for the event stream, the console calls the /v1 route function.
+    """
+    response = actions.export_version(platform, key, handle, number)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -10,8 +10,9 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable
+from urllib.parse import urlencode
 
-__all__ = ["FILTERS", "HeatCell", "heatmap", "per_class_rows", "scalar_metrics", "target_text"]
+__all__ = ["FILTERS", "HeatCell", "Pager", "heatmap", "pager", "per_class_rows", "scalar_metrics", "target_text"]
 
 HEAT_LEVELS = 10  # CSS classes heat-0 … heat-9; classes rather than inline styles keep the CSP strict
 
@@ -59,12 +60,22 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.0f}%"
 
 
+def size(n: int | float) -> str:
+    """Bytes as people say them: 50 MB, 64 KB, 900 bytes (powers of 1024, as file managers mostly do)."""
+    for unit, factor in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if n >= factor:
+            value = n / factor
+            return f"{value:.0f} {unit}" if value >= 10 or value.is_integer() else f"{value:.1f} {unit}"
+    return f"{int(n)} bytes"
+
+
 FILTERS: dict[str, Callable[..., str]] = {
     "when": when,
     "iso": iso,
     "duration": duration,
     "score": score,
     "percent": percent,
+    "size": size,
 }
 
 
@@ -135,3 +146,69 @@ def scalar_metrics(metrics: dict[str, Any]) -> list[tuple[str, Any, bool]]:
             name = str(primary_name) if k == "primary" and isinstance(primary_name, str) else k
             out.append((name, v, is_primary))
     return sorted(out, key=lambda item: (not item[2], item[0]))
+
+
+# ---- paging ------------------------------------------------------------------------------
+# The store pages forwards only (a cursor names the last row of the page before). To go back,
+# the pages' query strings carry the cursors that led here: ``back=c1,c2`` on the page reached
+# with ``after=c3`` means page 1 (no cursor) → after=c1 → after=c2 → here. The stack is capped
+# so URLs stay short; past the cap the oldest cursors are dropped and a ``*`` marks the gap,
+# after which only "First page" can go further back.
+BACK_MAX = 20
+_GAP = "*"
+
+
+@dataclass(frozen=True)
+class Pager:
+    """Query strings (without ``?``) for the first, previous and next page; None when not offered."""
+
+    first: str | None
+    previous: str | None
+    next: str | None
+    here: str  # this page's own query, to come back to after a form on it
+    after: str = ""  # this page's cursor and stack, for forms that come back here
+    back: str = ""
+
+
+def _query(after: str | None, back: list[str], extra: dict[str, str]) -> str:
+    params = {k: v for k, v in extra.items() if v}
+    if after is not None:
+        params["after"] = after
+        if back:
+            params["back"] = ",".join(back)
+    return urlencode(params)
+
+
+def parse_back(raw: str | None, valid: Callable[[str], bool]) -> list[str]:
+    """The cursor stack from a query string; a tampered or stale one is dropped, not an error."""
+    if not raw:
+        return []
+    items = raw.split(",")
+    gap = items[0] == _GAP
+    body = items[1:] if gap else items
+    if not all(valid(c) for c in body):
+        return []
+    if len(body) + gap > BACK_MAX:
+        body, gap = body[-(BACK_MAX - 1):], True
+    return [_GAP] * gap + body
+
+
+def pager(after: str | None, back: list[str], next_after: str | None, **extra: str) -> Pager:
+    """Links around the page reached with cursor ``after`` (None: the first page) and stack ``back``."""
+    if after is None:
+        back = []
+    previous: str | None = None
+    if after is not None:
+        if not back:
+            previous = _query(None, [], extra)
+        elif back != [_GAP]:
+            previous = _query(back[-1], back[:-1], extra)
+    forward: str | None = None
+    if next_after is not None:
+        stack = back + [after] if after is not None else []
+        if len(stack) > BACK_MAX:
+            stack = [_GAP] + stack[-(BACK_MAX - 1):]
+        forward = _query(next_after, stack, extra)
+    return Pager(first=_query(None, [], extra) if after is not None else None, previous=previous,
+                 next=forward, here=_query(after, back, extra), after=after or "",
+                 back=",".join(back) if after is not None else "")

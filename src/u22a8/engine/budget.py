@@ -22,7 +22,7 @@ class Budget:
 
 BUDGETS: dict[str, Budget] = {
     "low": Budget(trials=6, seconds=20.0, folds=1, embed=False, ensemble=0),
-    "medium": Budget(trials=16, seconds=180.0, folds=2, embed=True, ensemble=0),
+    "medium": Budget(trials=16, seconds=180.0, folds=2, embed=True, ensemble=2),
     "high": Budget(trials=40, seconds=600.0, folds=3, embed=True, ensemble=4),
     "max": Budget(trials=100, seconds=1800.0, folds=5, embed=True, ensemble=6),
 }

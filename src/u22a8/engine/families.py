@@ -18,10 +18,11 @@ from sklearn.linear_model import LogisticRegression, Ridge, SGDClassifier
 from sklearn.svm import LinearSVC, LinearSVR
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["LinearHead", "MultiLabelHead", "ScoreHead", "CLASSIFY_FAMILIES", "SCORE_FAMILIES", "make_head"]
+__all__ = ["LinearHead", "MultiLabelHead", "ScoreHead", "KNNHead", "CLASSIFY_FAMILIES", "SCORE_FAMILIES",
+           "make_head"]
 
-CLASSIFY_FAMILIES = ("svm", "logreg", "sgd")
-SCORE_FAMILIES = ("ridge", "svr")
+CLASSIFY_FAMILIES = ("svm", "logreg", "sgd", "knn")
+SCORE_FAMILIES = ("ridge", "svr", "knn")
 
 
 def _fit(model: Any, X: Any, y: np.ndarray, sample_weight: np.ndarray | None) -> Any:
@@ -127,9 +128,74 @@ class ScoreHead(BaseEstimator):  # type: ignore[misc]
         return np.asarray(self.model_.predict(X), dtype=np.float64)
 
 
+class KNNHead(BaseEstimator):  # type: ignore[misc]
+    """Nearest neighbours by cosine similarity, for L2-normalised sentence embeddings.
+
+    Each of the ``k`` most similar training texts votes with weight ``exp(similarity / tau)``
+    (times its sample weight). Its errors differ from a linear model's on n-grams, which is what
+    makes it worth having in an ensemble (on Banking77 it adds about half a point).
+    Outputs: classify, log vote share per class; multilabel, log-odds of the vote share per
+    label; score, the vote-weighted mean.
+    """
+
+    _BATCH = 1024  # query rows per similarity block: bounds memory to BATCH × n_train floats
+
+    def __init__(self, task: str = "classify", k: int = 10, tau: float = 0.05) -> None:
+        self.task = task
+        self.k = k
+        self.tau = tau
+
+    def fit(self, X: Any, y: np.ndarray, sample_weight: np.ndarray | None = None) -> "KNNHead":
+        self.X_ = _dense(X)
+        self.y_ = np.asarray(y)
+        self.w_ = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float32)
+        if self.task == "classify":
+            self.classes_ = np.unique(self.y_)
+            self.index_ = np.searchsorted(self.classes_, self.y_)
+        return self
+
+    def _weights(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        k = max(1, min(int(self.k), self.X_.shape[0]))
+        sims = X @ self.X_.T
+        idx = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        top = np.take_along_axis(sims, idx, axis=1)
+        w = np.exp((top - top.max(axis=1, keepdims=True)) / self.tau)
+        if self.w_ is not None:
+            w = w * self.w_[idx]
+        return idx, w / np.clip(w.sum(axis=1, keepdims=True), 1e-12, None)
+
+    def _block(self, X: np.ndarray) -> np.ndarray:
+        idx, w = self._weights(X)
+        if self.task == "score":
+            return (w * self.y_[idx]).sum(axis=1)  # type: ignore[no-any-return]
+        if self.task == "multilabel":
+            share = np.einsum("nk,nkl->nl", w, self.y_[idx].astype(np.float64))
+            share = np.clip(share, 1e-3, 1 - 1e-3)
+            return np.log(share / (1 - share))  # type: ignore[no-any-return]
+        votes = np.zeros((X.shape[0], len(self.classes_)))
+        np.add.at(votes, (np.arange(X.shape[0])[:, None], self.index_[idx]), w)
+        return np.log(votes + 1e-4)  # type: ignore[no-any-return]
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        check_is_fitted(self, "X_")
+        X = _dense(X)
+        if X.shape[0] == 0:
+            return self._block(np.zeros((1, self.X_.shape[1]), dtype=np.float32))[:0]
+        return np.concatenate([self._block(X[i : i + self._BATCH]) for i in range(0, X.shape[0], self._BATCH)])
+
+    def predict(self, X: Any) -> np.ndarray:
+        return self.decision_function(X)
+
+
+def _dense(X: Any) -> np.ndarray:
+    return np.asarray(X.toarray() if hasattr(X, "toarray") else X, dtype=np.float32)
+
+
 def make_head(task: str, model: dict[str, Any], seed: int = 0) -> Any:
     """The head described by the ``model`` part of a params dict."""
     kwargs = {k: v for k, v in model.items() if k != "family"}
+    if model["family"] == "knn":
+        return KNNHead(task=task, **kwargs)
     if task == "classify":
         return LinearHead(family=model["family"], seed=seed, **kwargs)
     if task == "multilabel":

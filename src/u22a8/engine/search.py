@@ -36,14 +36,19 @@ __all__ = ["search"]
 
 log = logging.getLogger("u22a8.engine")
 
-_DEFAULT_SUGGESTION = {"word_ngrams": "1-2", "char_ngrams": "2-5", "char_weight": 1.0, "class_weight": "none"}
+_DEFAULT_SUGGESTION = {"word_ngrams": "1-2", "char_ngrams": "2-5", "char_weight": 1.0, "lowercase": True,
+                       "class_weight": "none"}
 
 
 def _enqueue_defaults(study: optuna.Study, task: str, embed: bool) -> None:
+    """Known-good starting points: n-grams ⊕ MiniLM, n-grams alone, kNN on MiniLM."""
     model = {"family": "ridge", "alpha": 1.0} if task == "score" else {"family": "svm", "svm_C": 0.5}
-    if embed:
-        study.enqueue_trial({**_DEFAULT_SUGGESTION, **model, "embed": True, "embed_weight": 2.0})
-    study.enqueue_trial({**_DEFAULT_SUGGESTION, **model, **({"embed": False} if embed else {})})
+    if not embed:
+        study.enqueue_trial({**_DEFAULT_SUGGESTION, **model})
+        return
+    study.enqueue_trial({"knn": False, **_DEFAULT_SUGGESTION, **model, "embed": True, "embed_weight": 2.0})
+    study.enqueue_trial({"knn": False, **_DEFAULT_SUGGESTION, **model, "embed": False})
+    study.enqueue_trial({"knn": True, "knn_k": 10, "knn_tau": 0.05})
 
 
 class _Clock:
@@ -206,13 +211,23 @@ def _run_trial(ws: Workspace, trial: optuna.Trial, member: dict[str, Any], n_fol
     return outputs, scores, optuna.trial.TrialState.COMPLETE
 
 
+def _kind(member: dict[str, Any]) -> str:
+    return f"{member['model']['family']}:{bool(member['features'].get('embed'))}"
+
+
 def _prune_kept(kept: dict[int, Any], study: optuna.Study, keep: int) -> None:
-    """Hold fold outputs of the best ``keep`` trials only: they are the ensemble's candidates."""
+    """Hold fold outputs of the ensemble's candidates only: the best ``keep`` trials overall plus
+    the best of each kind (family × embedded or not), since diversity is what an ensemble needs."""
     if len(kept) <= keep:
         return
     ranked = sorted(kept, key=lambda n: -(study.trials[n].value or 0.0))
-    for n in ranked[keep:]:
-        del kept[n]
+    best_of_kind: dict[str, int] = {}
+    for n in ranked:
+        best_of_kind.setdefault(_kind(kept[n][0]), n)
+    survivors = set(ranked[:keep]) | set(best_of_kind.values())
+    for n in ranked:
+        if n not in survivors:
+            del kept[n]
 
 
 def _report(on_progress: ProgressCallback, study: optuna.Study, budget: Budget, clock: _Clock, done: int,

@@ -13,10 +13,10 @@ import optuna
 
 from .embeddings import MINILM
 
-__all__ = ["default_member", "suggest_member", "normalize_params", "member_summary"]
+__all__ = ["default_member", "knn_member", "suggest_member", "normalize_params", "member_summary"]
 
 _SPARSE = {"word_ngrams": [1, 2], "char_ngrams": [2, 5], "word_weight": 1.0, "char_weight": 1.0,
-           "embed": None, "embed_weight": 2.0}
+           "lowercase": True, "edges": True, "embed": None, "embed_weight": 2.0}
 _MODELS = {
     "classify": {"family": "svm", "C": 0.5, "class_weight": None},
     "multilabel": {"family": "svm", "C": 0.5, "class_weight": None},
@@ -33,8 +33,19 @@ def default_member(task: str, embed: bool = False) -> dict[str, Any]:
     return {"features": features, "model": dict(_MODELS[task]), "weight": 1.0}
 
 
+def knn_member(task: str) -> dict[str, Any]:
+    """Nearest neighbours on the sentence embedding alone: different errors from n-gram models."""
+    features = {**_SPARSE, "word_ngrams": None, "char_ngrams": None, "embed": MINILM, "embed_weight": 1.0}
+    return {"features": features, "model": {"family": "knn", "k": 10, "tau": 0.05}, "weight": 1.0}
+
+
 def suggest_member(trial: optuna.Trial, task: str, *, embed: bool, n_samples: int, n_labels: int) -> dict[str, Any]:
-    """Sample one configuration. ``embed`` allows the sentence-embedding block."""
+    """Sample one configuration. ``embed`` allows the sentence-embedding block (and kNN on it)."""
+    if embed and trial.suggest_categorical("knn", [False, True]):
+        member = knn_member(task)
+        member["model"]["k"] = trial.suggest_int("knn_k", 3, 40, log=True)
+        member["model"]["tau"] = round(trial.suggest_float("knn_tau", 0.01, 0.3, log=True), 5)
+        return member
     word = trial.suggest_categorical("word_ngrams", ["1-1", "1-2", "1-3"])
     char = trial.suggest_categorical("char_ngrams", list(_CHAR_RANGES))
     features: dict[str, Any] = {
@@ -42,6 +53,8 @@ def suggest_member(trial: optuna.Trial, task: str, *, embed: bool, n_samples: in
         "char_ngrams": _CHAR_RANGES[char],
         "word_weight": 1.0,
         "char_weight": round(trial.suggest_float("char_weight", 0.5, 2.0, log=True), 4) if char != "none" else 1.0,
+        "lowercase": trial.suggest_categorical("lowercase", [True, False]),
+        "edges": True,
         "embed": None,
         "embed_weight": 2.0,
     }

@@ -110,15 +110,16 @@ class Workspace:
         return self._dense[name]
 
     def counted(self, features: dict[str, Any]) -> CountedTexts:
-        key = _key([features.get("word_ngrams"), features.get("char_ngrams")])
+        tf = self.text_features(features)  # its defaults fill keys missing from older params
+        key = _key([tf.word_ngrams, tf.char_ngrams, tf.lowercase, tf.edges])
         if key not in self._counted:
-            self._counted[key] = CountedTexts(self.texts, features.get("word_ngrams"), features.get("char_ngrams"))
+            self._counted[key] = CountedTexts(self.texts, tf.word_ngrams, tf.char_ngrams, tf.lowercase, tf.edges)
         return self._counted[key]
 
     def text_features(self, features: dict[str, Any]) -> TextFeatures:
         kw = {k: (tuple(v) if isinstance(v, list) else v) for k, v in features.items()}
         tf = TextFeatures(**kw)
-        if tf.embed:
+        if tf.embed and tf.embedder is None:
             tf.embedder = self.embedder(tf.embed).inner
         return tf
 

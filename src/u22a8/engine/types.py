@@ -22,6 +22,7 @@ __all__ = [
     "StopCheck",
     "TrainingResult",
     "SearchCanceled",
+    "SharedStudy",
     "TooFewSamples",
 ]
 
@@ -84,6 +85,17 @@ class TrainingResult:
     report: dict[str, Any] = field(default_factory=dict)
     trials_done: int = 0
     cpu_seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class SharedStudy:
+    """An Optuna study in an RDB storage that several processes add trials to (effort max, scale-out).
+
+    ``storage`` is a SQLAlchemy URL; ``name`` is unique per run attempt.
+    """
+
+    storage: str
+    name: str
 
 
 class SearchCanceled(Exception):

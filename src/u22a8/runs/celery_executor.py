@@ -20,6 +20,7 @@ from celery import Celery
 from ..settings import Settings, get_settings
 from ..store import Store
 from .executor import RunExecutor, worker_identity
+from .shared_search import JOIN_TASK
 
 __all__ = ["CeleryExecutor", "celery_app", "run_worker"]
 
@@ -44,6 +45,7 @@ def celery_app(broker_url: str) -> Celery:
         worker_hijack_root_logger=False,
     )
     app.task(name=TASK, bind=True, max_retries=None)(_execute_task)
+    app.task(name=JOIN_TASK, acks_late=False)(_join_task)
     return app
 
 
@@ -67,6 +69,14 @@ def _execute_task(task: Any, run_id: str) -> None:
         return
     # parent_pid: a prefork child whose worker was killed stops too, so its lease lapses.
     execute_run(store, settings, run, owner, parent_pid=os.getppid())
+
+
+def _join_task(run_id: str, study_name: str) -> None:
+    from .shared_search import help_search
+
+    store, settings, owner = _worker_store()
+    done = help_search(store, settings, run_id, study_name, owner)
+    log.info("helped run %s with %d trials", run_id, done)
 
 
 class CeleryExecutor(RunExecutor):

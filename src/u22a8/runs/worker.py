@@ -12,11 +12,13 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from .. import engine
 from ..settings import Settings
 from ..store import NewVersion, Run, Store
 from .dataset import build_dataset
+from .shared_search import invite_helpers, shared_study_for
 
 __all__ = ["execute_run"]
 
@@ -98,6 +100,11 @@ def _train(store: Store, settings: Settings, run: Run, owner: str, should_stop: 
     cache_dir = settings.resolved_artifacts_dir / "feature-cache"
 
     if run.kind == "search":
+        study = shared_study_for(settings, run)
+        sharing: dict[str, Any] = {}
+        if study is not None:
+            invite_helpers(settings, run, study)
+            sharing = {"shared_study": study, "worker": owner}
         result = engine.search(
             data,
             run.effort or "medium",  # type: ignore[arg-type]
@@ -105,6 +112,8 @@ def _train(store: Store, settings: Settings, run: Run, owner: str, should_stop: 
             on_progress=lambda p: _report(store, run, owner, p),
             should_stop=should_stop,
             cache_dir=cache_dir,
+            time_limit_seconds=settings.search_time_limit_seconds,
+            **sharing,
         )
         promote, decision = True, "first version" if model.active_version is None else "fresh parameter search"
     else:

@@ -1,0 +1,64 @@
+"""Max-effort searches spread over workers: the run's worker opens an Optuna study in the
+platform database and invites other workers (Celery tasks) to add trials to it.
+
+A helper only ever adds trials: the run's own worker still chooses the result, writes the
+version and finishes the run. A helper stops when the run is no longer running.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from .. import engine
+from ..settings import Settings
+from ..store import Run, Store
+from .dataset import build_dataset
+
+__all__ = ["shared_study_for", "invite_helpers", "help_search", "JOIN_TASK"]
+
+log = logging.getLogger("u22a8.runs")
+
+JOIN_TASK = "u22a8.join_search"
+
+
+def shared_study_for(settings: Settings, run: Run) -> engine.SharedStudy | None:
+    """The study a run shares, or None when it trains alone (embedded mode, effort below max)."""
+    if run.kind != "search" or run.effort != "max" or not settings.broker_url or settings.search_helpers <= 0:
+        return None
+    return engine.SharedStudy(storage=settings.resolved_database_url, name=f"u22a8-{run.id}-a{run.attempts}")
+
+
+def invite_helpers(settings: Settings, run: Run, study: engine.SharedStudy) -> None:
+    from .celery_executor import celery_app
+
+    assert settings.broker_url
+    app = celery_app(settings.broker_url)
+    for _ in range(settings.search_helpers):
+        app.send_task(JOIN_TASK, args=[run.id, study.name])
+
+
+def help_search(store: Store, settings: Settings, run_id: str, study_name: str, worker: str) -> int:
+    """Run trials of another worker's search until it ends; returns how many this worker ran."""
+    run = store.runs.get_by_id(run_id)
+    if run is None or run.state != "running":
+        return 0
+    model = store.models.get(run.handle)
+    data = build_dataset(model.task, model.labels, store.samples.snapshot(model.id))
+    last_look = [0.0, False]
+
+    def run_ended() -> bool:
+        now = time.monotonic()
+        if now - last_look[0] >= 1.0:
+            last_look[0] = now
+            current = store.runs.get_by_id(run_id)
+            last_look[1] = current is None or current.state != "running" or current.cancel_requested
+        return bool(last_look[1])
+
+    study = engine.SharedStudy(storage=settings.resolved_database_url, name=study_name)
+    cache_dir = settings.resolved_artifacts_dir / "feature-cache"
+    try:
+        return engine.join_search(data, "max", study, seed=settings.seed, should_stop=run_ended,
+                                  cache_dir=cache_dir, worker=worker)
+    except engine.SearchCanceled:
+        return 0
