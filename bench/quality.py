@@ -25,6 +25,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -98,7 +99,6 @@ def _engine_fit(task: str, effort: str, x_train: list[str], y_train: Any, x_test
     info.setdefault("estimate_seconds", []).append(engine.estimate(len(x_train), labels, task, mean_chars)[effort]["seconds"])  # type: ignore[arg-type]
     predictor = engine.load_predictor(result.artifact, engine.artifact_checksum(result.artifact))
     info["params"] = result.params
-    info["result"] = result
     out = predictor.predict(x_test)
     return np.array([o["score"] for o in out]) if task == "score" else np.array([o["label"] for o in out])
 
@@ -158,6 +158,7 @@ def run_job(job: str, effort: str) -> dict[str, Any]:
             out[key] = float(np.mean(info[key]))
     out["notes"] = info.get("notes", [])
     out["best"] = (info.get("best") or [None])[0]
+    shutil.rmtree(cache, ignore_errors=True)
     return out
 
 
@@ -204,16 +205,22 @@ def main() -> None:
             print(_row(r), flush=True)
             if r.get("notes"):
                 print("   notes:", "; ".join(r["notes"]), flush=True)
-    write(results, args)
+        write(job, [r for r in results if r["job"] == job], args)
 
 
-def write(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
+_TITLES = {"banking": "Banking77 intents (train.csv → test.csv)",
+           "polite": "Politeness, binary (quartiles; 10-fold stratified CV, seed 0)",
+           "score": "Politeness score (10-fold CV, seed 0; mean per-fold Spearman)"}
+
+
+def write(job: str, results: list[dict[str, Any]], args: argparse.Namespace) -> None:
+    """One RESULTS.md section per data set, so runs of different subsets do not erase each other."""
     sys.path.insert(0, str(ROOT / "bench"))
     from _common import write_section
 
     lines = [
-        "## Quality per effort (engine, in-process)",
-        f"`python bench/quality.py --efforts {args.efforts} --only {args.only}` on {time.strftime('%Y-%m-%d')}, "
+        f"## Quality: {_TITLES[job]}",
+        f"`python bench/quality.py --efforts {args.efforts} --only {job}` on {time.strftime('%Y-%m-%d')}, "
         f"{platform.machine()}, {os.cpu_count()} cores (shared with other work: wall times are upper bounds).",
         "",
         "Banking77: train.csv → test.csv. polite: binary politeness (quartiles), 10-fold stratified CV, seed 0, "
@@ -229,7 +236,7 @@ def write(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
     if notes:
         lines += ["", "Notes from the engine: " + "; ".join(notes)]
     text = "\n".join(lines)
-    write_section("quality", text)
+    write_section(f"quality-{job}", text)
 
 
 if __name__ == "__main__":

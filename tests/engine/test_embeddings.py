@@ -36,3 +36,16 @@ def test_embedding_model_trains_round_trips_and_uses_the_cache(tmp_path: Path) -
     assert [o["label"] for o in out] == ["friendly", "sorry"]
     assert p.members[0].features.embedder is not None  # reattached after unpickling, not stored
     assert len(result.artifact) < 5_000_000
+
+
+def test_high_effort_ensembles_embedding_models(tmp_path: Path) -> None:
+    data = classify_data(12)
+    result = engine.search(data, "high", cache_dir=tmp_path, time_limit_seconds=40)
+    search = result.metrics["search"]
+    assert search["trials_done"] >= 3
+    members = result.params["members"]
+    assert 1 <= len(members) <= 4 and abs(sum(m["weight"] for m in members) - 1) < 1e-3
+    assert any(m["features"]["embed"] == MINILM for m in members)
+    assert result.report.get("notes", []) == []
+    again = engine.refit(data, result.params, cache_dir=tmp_path)
+    assert again.metrics["primary"] == result.metrics["primary"]

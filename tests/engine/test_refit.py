@@ -118,3 +118,22 @@ def test_large_data_uses_a_holdout_and_refit_matches_search() -> None:
     again = engine.refit(data, searched.params)
     for key in ("primary", "accuracy", "macro_f1", "log_loss", "per_class", "confusion"):
         assert again.metrics[key] == searched.metrics[key], key
+
+
+@pytest.mark.parametrize("task", ["classify", "multilabel", "score"])
+def test_knn_family_on_embeddings_for_every_task(task: str) -> None:
+    from .conftest import multilabel_data
+
+    register_embedder("counting", CountingEmbedder)
+    data = {"classify": classify_data, "multilabel": multilabel_data, "score": score_data}[task]()
+    params = {"members": [{"features": {"word_ngrams": None, "char_ngrams": None, "embed": "counting",
+                                        "embed_weight": 1.0}, "model": {"family": "knn", "k": 5, "tau": 0.1}}]}
+    result = engine.refit(data, params)
+    p = engine.load_predictor(result.artifact, engine.artifact_checksum(result.artifact))
+    out = p.predict(list(data.texts[:5]))
+    assert len(out) == 5
+    if task == "classify":
+        assert all(abs(sum(o["scores"].values()) - 1) < 1e-9 for o in out)
+        assert result.metrics["accuracy"] > 0.5
+    elif task == "score":
+        assert result.metrics["spearman"] > 0.3

@@ -118,6 +118,11 @@ def test_time_limit_is_respected() -> None:
     assert result.metrics["search"]["stopped_for_time"] is True
 
 
+def test_a_tiny_time_limit_still_gives_a_result() -> None:
+    result = engine.search(classify_data(n_per_label=150), "max", time_limit_seconds=0.01)
+    assert result.trials_done == 1 and result.metrics["primary"] > 0.9
+
+
 def test_sample_weights_are_respected() -> None:
     base = classify_data()
     # The same new phrase labelled both ways; the weights say which one counts.

@@ -30,6 +30,7 @@ from .predictor import ArtifactIntegrityError, Predictor, artifact_checksum, loa
 from .refit import refit
 from .rules import check_trainable, should_promote
 from .search import search
+from .shared import join_search
 from .types import (
     EFFORTS,
     Dataset,
@@ -37,6 +38,7 @@ from .types import (
     Progress,
     ProgressCallback,
     SearchCanceled,
+    SharedStudy,
     StopCheck,
     Target,
     Task,
@@ -53,6 +55,8 @@ __all__ = [
     "Progress",
     "ProgressCallback",
     "SearchCanceled",
+    "SharedStudy",
+    "join_search",
     "StopCheck",
     "Target",
     "Task",

@@ -51,7 +51,7 @@ def _calibrated(ws: Workspace, raw: np.ndarray, y: np.ndarray) -> tuple[np.ndarr
 
 def assemble(ws: Workspace, members: list[dict[str, Any]], outputs: list[Outputs], *, trials_done: int,
              cpu0: float, report: dict[str, Any], extra_metrics: dict[str, Any] | None = None,
-             seed: int = 0, fitted: list[tuple[Any, Any]] | None = None) -> TrainingResult:
+             fitted: list[tuple[Any, Any]] | None = None) -> TrainingResult:
     """``fitted``: (features, head) per member already fitted on all rows, if the caller did it."""
     rows = ws.protocol_rows()
     y = ws.y[rows]
@@ -78,7 +78,7 @@ def assemble(ws: Workspace, members: list[dict[str, Any]], outputs: list[Outputs
         metrics.update(extra_metrics)
 
     predictor = Predictor(
-        task=ws.task, labels=ws.labels, members=_fit_all(ws, members, temps, total, seed, fitted),
+        task=ws.task, labels=ws.labels, members=_fit_all(ws, members, temps, total, fitted),
         thresholds=None if thresholds is None else [float(c) for c in thresholds],
         info={"protocol": ws.protocol, "n_samples": ws.n},
     )
@@ -91,7 +91,7 @@ def assemble(ws: Workspace, members: list[dict[str, Any]], outputs: list[Outputs
 
 
 def _fit_all(ws: Workspace, members: list[dict[str, Any]], temps: list[float], total: float,
-             seed: int, fitted: list[tuple[Any, Any]] | None) -> list[Member]:
+             fitted: list[tuple[Any, Any]] | None) -> list[Member]:
     everything = np.arange(ws.n)
 
     def one(i: int) -> Member:
@@ -100,7 +100,7 @@ def _fit_all(ws: Workspace, members: list[dict[str, Any]], temps: list[float], t
             features, head = fitted[i]
         else:
             features, x = ws.full(member["features"])
-            head = ws.fit_head(member, x, everything, seed=seed)
+            head = ws.fit_head(member, x, everything)
         return Member(features=features, head=head, weight=float(member.get("weight", 1.0)) / total,
                       temperature=temps[i])
 

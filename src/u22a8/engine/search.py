@@ -28,9 +28,10 @@ from .data_report import data_report
 from .embeddings import MINILM
 from .ensemble import select_ensemble
 from .rules import check_trainable
+from .shared import finished_or_running, open_study, publish_plan, wait_for_others
 from .space import default_member, member_summary, suggest_member
 from .training import Workspace
-from .types import Dataset, Effort, Progress, ProgressCallback, SearchCanceled, StopCheck, TrainingResult
+from .types import Dataset, Effort, Progress, ProgressCallback, SearchCanceled, SharedStudy, StopCheck, TrainingResult
 
 __all__ = ["search"]
 
@@ -83,14 +84,20 @@ def search(
     should_stop: StopCheck | None = None,
     cache_dir: Path | None = None,
     time_limit_seconds: float | None = None,
+    shared_study: SharedStudy | None = None,
+    worker: str = "",
 ) -> TrainingResult:
-    """Search configurations for ``data`` at ``effort``; the best (or an ensemble) fitted on all rows."""
+    """Search configurations for ``data`` at ``effort``; the best (or an ensemble) fitted on all rows.
+
+    ``time_limit_seconds`` can only lower the effort's ceiling. With ``shared_study`` the trials
+    live in an RDB storage where other processes (:func:`.shared.join_search`) add trials too.
+    """
     if effort not in BUDGETS:
         raise ValueError(f"unknown effort {effort!r}; use one of {', '.join(BUDGETS)}")
     check_trainable(data)
     cpu0 = time.process_time()
     budget = BUDGETS[effort]
-    clock = _Clock(time_limit_seconds if time_limit_seconds is not None else budget.seconds)
+    clock = _Clock(min(time_limit_seconds, budget.seconds) if time_limit_seconds is not None else budget.seconds)
     stop = should_stop or (lambda: False)
     report = data_report(data)
     ws = Workspace(data, cache_dir=cache_dir, should_stop=stop)
@@ -101,11 +108,7 @@ def search(
     n_labels = len(ws.labels or []) or 1
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(
-        direction="maximize",
-        sampler=optuna.samplers.TPESampler(seed=seed, n_startup_trials=min(8, budget.trials)),
-        pruner=optuna.pruners.SuccessiveHalvingPruner(min_resource=max(1, ws.n_protocol), reduction_factor=2),
-    )
+    study = open_study(shared_study, seed=seed, n_startup=min(8, budget.trials), min_resource=max(1, ws.n_protocol))
     _enqueue_defaults(study, ws.task, embed)
     kept: dict[int, tuple[dict[str, Any], dict[int, np.ndarray]]] = {}  # completed trials' fold outputs
     done = 0
@@ -113,7 +116,7 @@ def search(
     members_final = max(1, budget.ensemble)
     stopped_for_time = False
 
-    while done < budget.trials:
+    while (finished_or_running(study) if shared_study else done) < budget.trials:
         if stop():
             raise SearchCanceled()
         if done > 0 and not clock.fits(n_folds, members_final):
@@ -121,6 +124,11 @@ def search(
             break
         t_trial = clock.elapsed()
         trial = study.ask()
+        if shared_study is not None:
+            trial.set_user_attr("worker", worker)
+            if done == 0:  # this process holds the default trial: helpers may start now
+                publish_plan(study, trials=budget.trials, seconds_left=clock.limit - clock.elapsed(), embed=embed,
+                             n_folds=n_folds, n_samples=ws.n, members_final=members_final)
         member = suggest_member(trial, ws.task, embed=embed, n_samples=ws.n, n_labels=n_labels)
         outputs, scores, state = _run_trial(ws, trial, member, n_folds, clock, members_final, first=done == 0)
         value = float(np.mean(scores)) if scores else None
@@ -134,10 +142,13 @@ def search(
         done += 1
         _prune_kept(kept, study, keep=max(members_final * 2, 2))
         if on_progress:
-            _report(on_progress, study, budget, clock, done, trial.number, value, member, t_trial, state)
+            total = finished_or_running(study) if shared_study else done
+            _report(on_progress, study, budget, clock, total, trial.number, value, member, t_trial, state)
 
     if best_number is None:  # cannot happen: trial 0 always completes
         raise RuntimeError("no trial completed")
+    if shared_study is not None:
+        best_number = _adopt_best_of_others(ws, study, kept, clock, embed, n_folds, members_final, n_labels)
     if stopped_for_time:
         log.info("search stopped after %d trials: time ceiling %.0f s", done, clock.limit)
     best_member, best_outputs = kept[best_number]
@@ -158,7 +169,20 @@ def search(
     }
     if stop():
         raise SearchCanceled()
-    return assemble(ws, members, outputs, trials_done=done, cpu0=cpu0, report=report, extra_metrics=extra, seed=seed)
+    return assemble(ws, members, outputs, trials_done=done, cpu0=cpu0, report=report, extra_metrics=extra)
+
+
+def _adopt_best_of_others(ws: Workspace, study: optuna.Study, kept: dict[int, Any], clock: _Clock, embed: bool,
+                          n_folds: int, members_final: int, n_labels: int) -> int:
+    """After a shared search: the best trial may have run elsewhere; rebuild its fold outputs here."""
+    wait_for_others(study, deadline=time.time() + max(0.0, clock.limit - clock.elapsed()))
+    best = study.best_trial
+    if best.number not in kept:
+        fixed = optuna.trial.FixedTrial(best.params, number=best.number)
+        member = suggest_member(fixed, ws.task, embed=embed, n_samples=ws.n, n_labels=n_labels)
+        outputs, _, _ = _run_trial(ws, fixed, member, n_folds, clock, members_final, first=True)  # type: ignore[arg-type]
+        kept[best.number] = (member, outputs)
+    return best.number
 
 
 def _embed_up_front(ws: Workspace, clock: _Clock) -> bool:
@@ -197,8 +221,10 @@ def _run_trial(ws: Workspace, trial: optuna.Trial, member: dict[str, Any], n_fol
     for k in range(n_folds):
         must_finish = first and k < ws.n_protocol
         if k > 0 and not must_finish and not clock.fits(1, members_final):
-            # Out of time mid-trial: a partial mean is not comparable with full ones.
-            return outputs, scores, optuna.trial.TrialState.PRUNED
+            # Out of time mid-trial: a partial mean is not comparable with full ones, except for
+            # trial 0, which must stand (on the folds it has) so that there is a result.
+            state = optuna.trial.TrialState.COMPLETE if first else optuna.trial.TrialState.PRUNED
+            return outputs, scores, state
         t = time.monotonic()
         out, score = ws.fold_output(member, k)
         clock.fold_seconds.append(time.monotonic() - t)

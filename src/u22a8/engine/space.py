@@ -46,10 +46,10 @@ def suggest_member(trial: optuna.Trial, task: str, *, embed: bool, n_samples: in
         member["model"]["k"] = trial.suggest_int("knn_k", 3, 40, log=True)
         member["model"]["tau"] = round(trial.suggest_float("knn_tau", 0.01, 0.3, log=True), 5)
         return member
-    word = trial.suggest_categorical("word_ngrams", ["1-1", "1-2", "1-3"])
+    word = trial.suggest_categorical("word_ngrams", ["1-1", "1-2", "1-3", "none"])
     char = trial.suggest_categorical("char_ngrams", list(_CHAR_RANGES))
     features: dict[str, Any] = {
-        "word_ngrams": [1, int(word[-1])],
+        "word_ngrams": None if word == "none" else [1, int(word[-1])],
         "char_ngrams": _CHAR_RANGES[char],
         "word_weight": 1.0,
         "char_weight": round(trial.suggest_float("char_weight", 0.5, 2.0, log=True), 4) if char != "none" else 1.0,
@@ -61,6 +61,8 @@ def suggest_member(trial: optuna.Trial, task: str, *, embed: bool, n_samples: in
     if embed and trial.suggest_categorical("embed", [True, False]):
         features["embed"] = MINILM
         features["embed_weight"] = round(trial.suggest_float("embed_weight", 1.0, 4.0, log=True), 4)
+    if not features["word_ngrams"] and not features["char_ngrams"] and not features["embed"]:
+        features["word_ngrams"] = [1, 1]  # "no features at all" is not a configuration
     return {"features": features, "model": _suggest_model(trial, task, n_samples, n_labels), "weight": 1.0}
 
 

@@ -153,8 +153,10 @@ class Workspace:
     def _sample_weight(self, rows: np.ndarray) -> np.ndarray | None:
         return None if self.weights is None else self.weights[rows]
 
-    def fit_head(self, member: dict[str, Any], x: sp.csr_matrix, rows: np.ndarray, seed: int = 0) -> Any:
-        head = make_head(self.task, member["model"], seed=seed)
+    def fit_head(self, member: dict[str, Any], x: sp.csr_matrix, rows: np.ndarray) -> Any:
+        # Solver seeds are fixed (0), not the search seed: a refit, which knows no seed, must fit
+        # exactly what the search fitted. The search seed drives the sampler only.
+        head = make_head(self.task, member["model"], seed=0)
         return head.fit(x, self.y[rows], sample_weight=self._sample_weight(rows))
 
     def head_output(self, head: Any, x: sp.csr_matrix) -> np.ndarray:
