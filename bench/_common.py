@@ -60,8 +60,9 @@ class Server:
         from u22a8.settings import Settings
         from u22a8.store import Store
 
-        s = Settings(home=self.home)
-        store = Store(s.resolved_database_url, s.resolved_artifacts_dir)
+        s = Settings(home=self.home, database_url=self.env.get("U22A8_DATABASE_URL"),
+                     artifacts_dir=self.env.get("U22A8_ARTIFACTS_DIR"))
+        store = Store(s.resolved_database_url, s.resolved_artifacts)
         store.upgrade()
         _, self.key = store.keys.create("bench", ["read", "write", "train", "admin"])
         store.close()

@@ -27,12 +27,23 @@ from _common import Server, write_section
 PG_ADMIN = os.environ.get("U22A8_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
-def _samples(n: int = 300) -> list[dict[str, str]]:
+def _samples(n: int = 2000) -> list[dict[str, str]]:
     rng = random.Random(0)
     vocab = {lab: [f"{lab}{i}" for i in range(30)] for lab in ("alpha", "beta", "gamma", "delta")}
     common = [f"w{i}" for i in range(200)]
     return [{"text": " ".join(rng.sample(vocab[lab], 3) + rng.sample(common, 8)), "label": lab}
             for lab in vocab for _ in range(n // 4)]
+
+
+def _train_all(http: httpx.Client, handles: list[str]) -> None:
+    for h in handles:
+        http.post(f"/v1/models/{h}/train", json={"effort": "low"}).raise_for_status()
+    pending = set(handles)
+    while pending:
+        for h in list(pending):
+            if http.get(f"/v1/models/{h}").json()["state"] != "busy":
+                pending.discard(h)
+        time.sleep(0.2)
 
 
 def _round(workers: int, models: int, broker: str) -> float:
@@ -51,20 +62,14 @@ def _round(workers: int, models: int, broker: str) -> float:
                 procs.append(subprocess.Popen([sys.executable, "-m", "u22a8.cli", "worker"], env=wenv,
                                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
             handles = [f"bench.m{i}" for i in range(models)]
-            for h in handles:
+            warm = [f"bench.warm{i}" for i in range(workers)]
+            for h in handles + warm:
                 http.post("/v1/models", json={"handle": h, "task": "classify"}).raise_for_status()
                 http.post(f"/v1/models/{h}/samples", json={"samples": _samples()}).raise_for_status()
-            # warm-up: one run so both rounds pay worker start-up outside the measure
-            time.sleep(3)
+            # Warm-up: one run per worker, so start-up (imports in each worker process) is not measured.
+            _train_all(http, warm)
             t0 = time.perf_counter()
-            for h in handles:
-                http.post(f"/v1/models/{h}/train", json={"effort": "low"}).raise_for_status()
-            pending = set(handles)
-            while pending:
-                for h in list(pending):
-                    if http.get(f"/v1/models/{h}").json()["state"] != "busy":
-                        pending.discard(h)
-                time.sleep(0.2)
+            _train_all(http, handles)
             return time.perf_counter() - t0
     finally:
         for p in procs:
@@ -85,7 +90,7 @@ def main() -> None:
     text_ = "\n".join([
         "## Scale-out: runs per hour with one and two Celery workers (PostgreSQL + Redis)",
         f"`python bench/runs_per_hour.py --models {args.models}` on {time.strftime('%Y-%m-%d')}, 2 cores shared by "
-        "the API, the workers, PostgreSQL and Redis; low-effort searches on 300 samples each.",
+        "the API, the workers, PostgreSQL and Redis; low-effort searches on 2,000 samples each, one warm-up run per worker first.",
         "",
         "| workers | wall for all runs | runs per hour |",
         "|---|---|---|",

@@ -114,7 +114,7 @@ class LiveServer:
     def store(self) -> Store:
         s = Settings(home=self.home, database_url=self.env.get("U22A8_DATABASE_URL"),
                      artifacts_dir=self.env.get("U22A8_ARTIFACTS_DIR"))
-        return Store(s.resolved_database_url, s.resolved_artifacts_dir)
+        return Store(s.resolved_database_url, s.resolved_artifacts)
 
     def key(self, owner: str = "acme", scopes: tuple[str, ...] = ("read", "write", "train", "admin")) -> str:
         store = self.store()

@@ -72,7 +72,7 @@ def migrate() -> None:
     from .store import Store
 
     settings = get_settings()
-    Store(settings.resolved_database_url, settings.resolved_artifacts_dir).upgrade()
+    Store(settings.resolved_database_url, settings.resolved_artifacts).upgrade()
     typer.echo("database is up to date")
 
 
@@ -98,7 +98,7 @@ def keys_create(
         typer.echo("owner must match [a-z0-9][a-z0-9-]{0,38}", err=True)
         raise typer.Exit(2)
     settings = get_settings()
-    store = Store(settings.resolved_database_url, settings.resolved_artifacts_dir)
+    store = Store(settings.resolved_database_url, settings.resolved_artifacts)
     store.upgrade()
     key, secret = store.keys.create(owner, wanted, name)
     if as_json:

@@ -17,7 +17,7 @@ __all__ = ["prepare_demo"]
 def prepare_demo(server: Any, settings: Settings, base_url: str, effort: str) -> None:
     while not server.started:
         time.sleep(0.1)
-    store = Store(settings.resolved_database_url, settings.resolved_artifacts_dir)
+    store = Store(settings.resolved_database_url, settings.resolved_artifacts)
     _, secret = store.keys.create("demo", ["read", "write", "train", "admin"], "quickstart")
     auth = {"Authorization": f"Bearer {secret}"}
     with httpx.Client(base_url=base_url, headers=auth, timeout=60) as http:

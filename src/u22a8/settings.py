@@ -19,7 +19,12 @@ class Settings(BaseSettings):
     home: Path = Field(default=Path(".u22a8"), description="Data directory (SQLite, artifacts, cache).")
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite in home.")
     broker_url: str | None = Field(default=None, description="Celery broker URL; unset = embedded executor.")
-    artifacts_dir: Path | None = Field(default=None, description="Artifacts and feature cache; default home/artifacts.")
+    artifacts_dir: str | None = Field(
+        default=None, description="Artifacts: a directory (a shared mount at scale) or an fsspec URL; default home/artifacts."
+    )
+    feature_cache_dir: Path | None = Field(
+        default=None, description="Cached per-text features; default beside local artifacts, else home/feature-cache."
+    )
 
     # Limits: each answered with a clear problem+json error when exceeded.
     max_body_bytes: int = Field(default=50 * 1024 * 1024, description="Largest request body accepted.")
@@ -54,8 +59,18 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.home / 'u22a8.db').resolve()}"
 
     @property
-    def resolved_artifacts_dir(self) -> Path:
-        return (self.artifacts_dir or self.home / "artifacts").resolve()
+    def resolved_artifacts(self) -> str:
+        if self.artifacts_dir and "://" in self.artifacts_dir:
+            return self.artifacts_dir
+        return str(Path(self.artifacts_dir or self.home / "artifacts").resolve())
+
+    @property
+    def resolved_feature_cache_dir(self) -> Path:
+        if self.feature_cache_dir is not None:
+            return self.feature_cache_dir.resolve()
+        if "://" in self.resolved_artifacts:
+            return (self.home / "feature-cache").resolve()
+        return Path(self.resolved_artifacts) / "feature-cache"
 
 
 @lru_cache(maxsize=1)

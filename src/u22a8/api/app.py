@@ -23,7 +23,7 @@ log = logging.getLogger("u22a8.api")
 
 
 def build_platform(settings: Settings, *, with_executor: bool = True) -> Platform:
-    store = Store(settings.resolved_database_url, settings.resolved_artifacts_dir,
+    store = Store(settings.resolved_database_url, settings.resolved_artifacts,
                   idempotency_ttl=settings.idempotency_ttl_seconds)
     executor = make_executor(store, settings) if with_executor else None
     return Platform(settings=settings, store=store, executor=executor,

@@ -52,7 +52,7 @@ def celery_app(broker_url: str) -> Celery:
 @lru_cache(maxsize=1)
 def _worker_store() -> tuple[Store, Settings, str]:
     settings = get_settings()
-    store = Store(settings.resolved_database_url, settings.resolved_artifacts_dir)
+    store = Store(settings.resolved_database_url, settings.resolved_artifacts)
     return store, settings, worker_identity()
 
 
@@ -102,7 +102,7 @@ def run_worker(settings: Settings, *, concurrency: int = 1, scheduler: bool = Tr
     """Start a Celery worker in this process (the body of ``u22a8 worker``)."""
     if not settings.broker_url:
         raise SystemExit("set U22A8_BROKER_URL (redis://… or amqp://…) to run workers")
-    store = Store(settings.resolved_database_url, settings.resolved_artifacts_dir)
+    store = Store(settings.resolved_database_url, settings.resolved_artifacts)
     store.upgrade()
     sched = None
     if scheduler:

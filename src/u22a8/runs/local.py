@@ -27,7 +27,7 @@ def _init_child(settings_data: dict[str, Any]) -> None:
     # Training may use every core it is given; the API keeps one for itself via the OS scheduler.
     settings = Settings(**settings_data)
     _child_settings = settings
-    _child_store = Store(settings.resolved_database_url, settings.resolved_artifacts_dir)
+    _child_store = Store(settings.resolved_database_url, settings.resolved_artifacts)
     from .. import engine  # noqa: F401  (import the heavy stack once per worker, not per run)
 
 

@@ -56,7 +56,7 @@ def help_search(store: Store, settings: Settings, run_id: str, study_name: str, 
         return bool(last_look[1])
 
     study = engine.SharedStudy(storage=settings.resolved_database_url, name=study_name)
-    cache_dir = settings.resolved_artifacts_dir / "feature-cache"
+    cache_dir = settings.resolved_feature_cache_dir
     try:
         return engine.join_search(data, "max", study, seed=settings.seed, should_stop=run_ended,
                                   cache_dir=cache_dir, worker=worker)

@@ -97,7 +97,7 @@ def _train(store: Store, settings: Settings, run: Run, owner: str, should_stop: 
     model = store.models.get(run.handle)
     samples = store.samples.snapshot(model.id)
     data = build_dataset(model.task, model.labels, samples)
-    cache_dir = settings.resolved_artifacts_dir / "feature-cache"
+    cache_dir = settings.resolved_feature_cache_dir
 
     if run.kind == "search":
         study = shared_study_for(settings, run)
