@@ -97,8 +97,11 @@ class SampleRepository:
             q = select(SampleRow).where(SampleRow.model_id == model.id).order_by(SampleRow.pk)
             if after is not None:
                 q = q.where(SampleRow.pk > after)
+            if label is not None and model.task == "classify":
+                # One label per sample: the JSON path comparison works the same on SQLite and PostgreSQL.
+                q = q.where(SampleRow.target["label"].as_string() == label)
             rows: list[SampleRow] = []
-            # Label filtering happens here rather than in SQL: JSON operators differ by backend.
+            # A label inside a multilabel list is matched here: JSON containment differs by backend.
             for row in s.scalars(q.execution_options(yield_per=1000)):
                 if label is None or _has_label(row.target, label):
                     rows.append(row)
