@@ -22,7 +22,7 @@ def checked_handle(handle: str) -> str:
     return handle
 
 
-def _auto_retrain(value: AutoRetrainIn | bool | None, default_quiet: float) -> dict[str, Any]:
+def _auto_retrain(value: AutoRetrainIn | bool | None) -> dict[str, Any]:
     if value is None:
         return {}
     if isinstance(value, bool):
@@ -38,7 +38,7 @@ def create_model(body: ModelCreate, key: KeyDep, platform: PlatformDep) -> Model
     check_model_access(key, body.handle, "write")
     if body.labels and body.task == "score":
         raise InvalidRequest("a score model takes no labels")
-    extra = _auto_retrain(body.auto_retrain, platform.settings.default_quiet_seconds)
+    extra = _auto_retrain(body.auto_retrain)
     model = platform.store.models.create(
         body.handle,
         body.task,
@@ -89,7 +89,7 @@ def update_model(handle: str, body: ModelUpdate, key: KeyDep, platform: Platform
                     labels_outside=sorted(outside),
                 )
         changes["labels"] = body.labels
-    changes.update(_auto_retrain(body.auto_retrain, platform.settings.default_quiet_seconds))
+    changes.update(_auto_retrain(body.auto_retrain))
     return model_public(platform.store.models.update(handle, changes))
 
 
