@@ -137,3 +137,23 @@ def test_knn_family_on_embeddings_for_every_task(task: str) -> None:
         assert result.metrics["accuracy"] > 0.5
     elif task == "score":
         assert result.metrics["spearman"] > 0.3
+
+
+def test_ensemble_members_share_one_embedding_per_predict() -> None:
+    register_embedder("counting", CountingEmbedder)
+    emb = {"embed": "counting", "embed_weight": 1.0}
+    params = {"members": [
+        {"features": {"word_ngrams": [1, 2], "char_ngrams": None, **emb}, "model": {"family": "svm", "C": 0.5},
+         "weight": 0.6},
+        {"features": {"word_ngrams": None, "char_ngrams": None, **emb}, "model": {"family": "knn", "k": 5, "tau": 0.1},
+         "weight": 0.4},
+    ]}
+    result = engine.refit(classify_data(), params)
+    assert [m["weight"] for m in result.params["members"]] == [0.6, 0.4]
+    p = engine.load_predictor(result.artifact, engine.artifact_checksum(result.artifact))
+    p.members[0].features.embedder = p.members[1].features.embedder = CountingEmbedder()
+    CountingEmbedder.texts_embedded = 0
+    out = p.predict(["thanks, wonderful", "sorry, our mistake"])
+    assert CountingEmbedder.texts_embedded == 2
+    assert [o["label"] for o in out] == ["friendly", "sorry"]
+    assert all(abs(sum(o["scores"].values()) - 1) < 1e-9 for o in out)

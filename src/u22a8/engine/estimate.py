@@ -1,9 +1,11 @@
 """A cost model for a search: seconds and trials per effort, before anything is trained.
 
 Costs are linear in what drives them, with constants measured on the reference machine (2 cores,
-see bench/quality.py): counting n-grams grows with characters; a one-vs-rest linear fit grows
-with samples × labels; a MiniLM embedding costs a fixed time per text (cached texts are free,
-which this model ignores, so it errs on the slow side). The effort's ceiling caps the result.
+see bench/quality.py): counting n-grams and building per-fold matrices grow with characters; a
+one-vs-rest linear fit grows with samples × labels; a MiniLM embedding costs a fixed time per
+text plus loading the model (cached texts are free, which this model ignores, so it errs on the
+slow side). The trial loop then replays the search's own time rule (:class:`.search._Clock`):
+a trial starts only if it and the final fit still fit in the ceiling.
 """
 
 from __future__ import annotations
@@ -15,37 +17,44 @@ from .types import Task
 __all__ = ["estimate", "COSTS"]
 
 COSTS = {
-    "overhead": 0.3,  # process-side setup, calibration, pickling
-    "count_per_char": 1.0e-6,  # n-gram counting, per character of training text
+    "overhead": 0.5,  # data report, folds, calibration, pickling
+    "per_char": 1.0e-6,  # n-gram counting (once) and per-fold TF-IDF matrices, per character
+    "fold_overhead": 0.05,  # per fold: slicing, scoring
     "fit_per_sample_label": 2.5e-6,  # sparse linear fit, per sample × (label or output column)
-    "fit_dense_per_sample_label": 1.1e-5,  # the same with the 384 embedding columns appended
+    "fit_dense_per_sample_label": 1.0e-5,  # the same with the 384 embedding columns appended
+    "embed_load": 6.0,  # importing torch + sentence-transformers and reading MiniLM, once
     "embed_per_text": 2.7e-3,  # MiniLM on CPU
+    "dense_share": 0.6,  # share of trials with the embedding block once it is in the space
 }
-
-
-def _fit_seconds(n: int, outputs: int, dense: bool) -> float:
-    per = COSTS["fit_dense_per_sample_label"] if dense else COSTS["fit_per_sample_label"]
-    return n * outputs * per
 
 
 def estimate(n_samples: int, n_labels: int, task: Task, mean_chars: float) -> dict[str, dict[str, float]]:
     """Per effort, ``{"seconds": expected wall seconds, "trials": expected trials}``."""
     n = max(int(n_samples), 0)
     outputs = 1 if task == "score" or n_labels <= 2 else int(n_labels)
-    count = COSTS["count_per_char"] * n * max(mean_chars, 1.0)
+    chars = COSTS["per_char"] * n * max(mean_chars, 1.0)
     protocol = N_FOLDS if n <= SMALL_DATA else 1
-    train_rows = int(n * (N_FOLDS - 1) / N_FOLDS)
+    train_rows = n * (N_FOLDS - 1) / N_FOLDS
     out: dict[str, dict[str, float]] = {}
     for effort, budget in BUDGETS.items():
-        dense = budget.embed
-        fold = _fit_seconds(train_rows, outputs, dense) + 0.1 * count
+        embed_cost = COSTS["embed_load"] + COSTS["embed_per_text"] * n
+        dense = budget.embed and embed_cost <= budget.seconds / 4  # the search's own skip rule
+        fit_rate = COSTS["fit_per_sample_label"]
+        if dense:
+            share = COSTS["dense_share"]
+            fit_rate = share * COSTS["fit_dense_per_sample_label"] + (1 - share) * fit_rate
+        fold = fit_rate * train_rows * outputs + 0.8 * chars + COSTS["fold_overhead"]
         folds = max(protocol, min(budget.folds, N_FOLDS))
-        # Pruning stops about half the later trials after their first folds.
-        per_trial = fold * (protocol + 0.6 * (folds - protocol))
-        fixed = COSTS["overhead"] + count + (COSTS["embed_per_text"] * n if dense else 0.0)
-        final = _fit_seconds(n, outputs, dense) * max(1, budget.ensemble) + count
-        room = budget.seconds - fixed - final
-        trials = budget.trials if per_trial <= 0 else max(1, min(budget.trials, int(room // per_trial)))
-        seconds = min(fixed + final + trials * per_trial, max(budget.seconds, fixed + final + per_trial))
-        out[effort] = {"seconds": round(seconds, 1), "trials": trials}
+        members = min(max(1, budget.ensemble), 3)  # kNN members cost next to nothing to refit
+        final = fit_rate * n * outputs * members + chars
+        elapsed = COSTS["overhead"] + chars + (embed_cost if dense else 0.0)
+        trials = 0
+        while trials < budget.trials:
+            # Pruning stops about half the later trials after their first (protocol) folds.
+            cost = fold * (folds if trials == 0 else protocol + 0.5 * (folds - protocol))
+            if trials > 0 and elapsed + folds * fold * 1.2 + 1.4 * fold * members > budget.seconds:
+                break
+            elapsed += cost
+            trials += 1
+        out[effort] = {"seconds": round(elapsed + final, 1), "trials": trials}
     return out

@@ -129,7 +129,9 @@ class TextFeatures(BaseEstimator, TransformerMixin):  # type: ignore[misc]
         x = sp.hstack(parts, format="csr") if parts else sp.csr_matrix((len(rows), 0), dtype=np.float32)
         return x, keeps
 
-    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+    def transform(self, texts: Sequence[str], embeddings: dict[str, np.ndarray] | None = None) -> sp.csr_matrix:
+        """``embeddings``: a per-call memo (embedder name → unweighted vectors of ``texts``), so the
+        members of an ensemble that share an embedder run the network once."""
         check_is_fitted(self, "vectorizers_")
         texts = list(texts)
         parts = [
@@ -138,13 +140,16 @@ class TextFeatures(BaseEstimator, TransformerMixin):  # type: ignore[misc]
             for (name, vec), idf in zip(self.vectorizers_, self.idf_)
         ]
         if self.embed:
-            parts.append(sp.csr_matrix(self.embed_block(texts)))
+            parts.append(sp.csr_matrix(self.embed_block(texts, embeddings)))
         return sp.hstack(parts, format="csr") if len(parts) > 1 else parts[0]
 
-    def embed_block(self, texts: Sequence[str]) -> np.ndarray:
+    def embed_block(self, texts: Sequence[str], embeddings: dict[str, np.ndarray] | None = None) -> np.ndarray:
         if self.embedder is None:
             raise RuntimeError("embed is set but no embedder was given")
-        return np.asarray(self.embedder.encode(list(texts)), dtype=np.float32) * np.float32(self.embed_weight)
+        memo = embeddings if embeddings is not None else {}
+        if self.embed not in memo:
+            memo[str(self.embed)] = np.asarray(self.embedder.encode(list(texts)), dtype=np.float32)
+        return memo[str(self.embed)] * np.float32(self.embed_weight)
 
     def __getstate__(self) -> dict[str, Any]:
         # The embedder holds a loaded network: ship its name only and reattach on load.

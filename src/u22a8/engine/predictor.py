@@ -43,12 +43,9 @@ class Predictor:
     def outputs(self, texts: list[str]) -> np.ndarray:
         """Mixed probabilities (classify, multilabel) or values (score), one row per text."""
         total: np.ndarray | None = None
-        cache: dict[int, Any] = {}  # members sharing one fitted featurizer featurize once
+        embeddings: dict[str, np.ndarray] = {}  # members sharing an embedder run it once
         for m in self.members:
-            key = id(m.features)
-            if key not in cache:
-                cache[key] = m.features.transform(texts)
-            X = cache[key]
+            X = m.features.transform(texts, embeddings=embeddings)
             if self.task == "classify":
                 out = softmax(m.head.decision_function(X), m.temperature)
             elif self.task == "multilabel":

@@ -24,7 +24,9 @@ _child_settings: Settings | None = None
 
 def _init_child(settings_data: dict[str, Any]) -> None:
     global _child_store, _child_settings
-    # Training may use every core it is given; the API keeps one for itself via the OS scheduler.
+    # Training runs at a lower priority than the API in the same machine: predictions stay fast
+    # while a search uses every core it can get.
+    os.nice(10)
     settings = Settings(**settings_data)
     _child_settings = settings
     _child_store = Store(settings.resolved_database_url, settings.resolved_artifacts)

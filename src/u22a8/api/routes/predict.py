@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+import orjson
+from fastapi import APIRouter, Response
 
 from ...errors import LimitExceeded, ModelNotReady
 from ..auth import KeyDep, check_model_access
@@ -15,7 +15,7 @@ router = APIRouter(prefix="/v1/models/{handle}", tags=["predict"])
 
 
 @router.post("/predict", operation_id="predict", response_model=PredictResponse)
-def predict(handle: str, body: PredictBody, key: KeyDep, platform: PlatformDep) -> JSONResponse:
+def predict(handle: str, body: PredictBody, key: KeyDep, platform: PlatformDep) -> Response:
     """Predictions in input order, from the active version (or ``version``, to compare)."""
     check_model_access(key, checked_handle(handle), "read")
     limits = platform.settings
@@ -32,6 +32,8 @@ def predict(handle: str, body: PredictBody, key: KeyDep, platform: PlatformDep) 
             raise ModelNotReady(f"{handle} has no trained version yet; train it and wait for state 'ready'")
     predictor = platform.predictors.get(version)
     predictions = predictor.predict(body.inputs, top_k=body.top_k)
-    # Plain floats and strings already: skip FastAPI's recursive encoder, the hot path's biggest cost
-    # for batches (a 77-label model returns 7,700 scores per 100 texts).
-    return JSONResponse({"model": handle, "version": version.number, "predictions": predictions})
+    # Plain floats and strings already: skip FastAPI's recursive encoder and the json module, the hot
+    # path's biggest costs for batches (a 77-label model returns 7,700 scores per 100 texts).
+    payload = orjson.dumps({"model": handle, "version": version.number, "predictions": predictions},
+                           option=orjson.OPT_SERIALIZE_NUMPY)
+    return Response(payload, media_type="application/json")
