@@ -46,6 +46,8 @@ def test_multilabel_recovers_label_sets_with_thresholds() -> None:
     assert result.metrics["primary_name"] == "micro_f1" and result.metrics["primary"] >= 0.9
     assert set(result.metrics["per_label"]) == {"billing", "login", "shipping"}
     assert set(result.metrics["thresholds"]) == {"billing", "login", "shipping"}
+    for part in (result.params, result.metrics, result.report):
+        assert_jsonable(part)
     p = _predictor(result)
     out = p.predict(["my invoice and the courier", "password locked please", "the order today"])
     assert sorted(out[0]["labels"]) == ["billing", "shipping"]
@@ -58,6 +60,8 @@ def test_score_recovers_ordering() -> None:
     result = engine.search(score_data(), "low")
     m = result.metrics
     assert m["primary_name"] == "spearman" and m["spearman"] >= 0.8 and {"mae", "r2"} <= set(m)
+    for part in (result.params, result.metrics, result.report):
+        assert_jsonable(part)
     p = _predictor(result)
     assert p.labels is None
     good, bad = p.predict(["excellent excellent excellent the order", "awful awful awful the order"])
