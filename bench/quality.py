@@ -213,24 +213,44 @@ _TITLES = {"banking": "Banking77 intents (train.csv → test.csv)",
            "score": "Politeness score (10-fold CV, seed 0; mean per-fold Spearman)"}
 
 
+def _previous_rows(job: str) -> dict[str, str]:
+    """Table rows already in this data set's section, by effort (kept unless re-run)."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from _common import RESULTS
+
+    text = RESULTS.read_text() if RESULTS.exists() else ""
+    start, end = text.find(f"<!-- quality-{job}:start -->"), text.find(f"<!-- quality-{job}:end -->")
+    rows = {}
+    for line in text[start:end].splitlines() if start >= 0 else []:
+        cells = [c.strip() for c in line.split("|")]
+        if len(cells) > 3 and cells[1] == job:
+            rows[cells[2]] = line
+    return rows
+
+
 def write(job: str, results: list[dict[str, Any]], args: argparse.Namespace) -> None:
-    """One RESULTS.md section per data set, so runs of different subsets do not erase each other."""
+    """One RESULTS.md section per data set; rows of efforts not re-run this time are kept."""
     sys.path.insert(0, str(ROOT / "bench"))
     from _common import write_section
 
+    rows = _previous_rows(job)
+    rows.update({r["effort"]: _row(r) for r in results})
+    order = ["baseline", *EFFORTS]
+
     lines = [
         f"## Quality: {_TITLES[job]}",
-        f"`python bench/quality.py --efforts {args.efforts} --only {job}` on {time.strftime('%Y-%m-%d')}, "
+        f"`python bench/quality.py --efforts {args.efforts} --only {job}` (last run) on {time.strftime('%Y-%m-%d')}, "
         f"{platform.machine()}, {os.cpu_count()} cores (shared with other work: wall times are upper bounds).",
         "",
         "Banking77: train.csv → test.csv. polite: binary politeness (quartiles), 10-fold stratified CV, seed 0, "
         "one search per fold. score: politeness `Normalized Score`, 10-fold CV, seed 0, mean per-fold Spearman. "
         "Seconds are per search (mean over folds for CV jobs); estimate from `engine.estimate`. "
-        "Refit: the chosen params refitted on all of train.csv with the feature cache warm.",
+        "Refit: the chosen params refitted on all of train.csv with the feature cache warm. Rows of efforts "
+        "not in the last run's --efforts come from an earlier run of the same script.",
         "",
         "| data | effort | result | estimate / actual s | CPU s (job) | peak MB | trials | refit s | target |",
         "|---|---|---|---|---|---|---|---|---|",
-        *[_row(r) for r in results],
+        *[rows[e] for e in order if e in rows],
     ]
     notes = sorted({n for r in results for n in r.get("notes", [])})
     if notes:

@@ -22,7 +22,14 @@ Modules, one job each::
     search       seeded Optuna search with pruning       ensemble     soft-voting selection
     refit        same params, new data                   estimate     cost model per effort
     predictor    serving object and its checksummed bytes
-    data_report  duplicates, conflicts, balance
+    data_report  duplicates, conflicts, balance          shared       trials shared over workers
+    bundle       export files (zip + manifest)
+
+Efforts (see :mod:`.budget`): ``low`` TF-IDF word 1-2 + char_wb 2-5 into linear models, scored on
+the protocol holdout, ≤ 20 s; ``medium`` adds MiniLM sentence embeddings (concatenated, and as a
+kNN member), 2 folds with pruning, a 2-member soft-voting ensemble, ≤ 3 min; ``high`` 3 folds, up
+to 4 members, ≤ 10 min; ``max`` 5 folds, up to 6 members, ≤ 30 min. Trial 0 is always the
+known-good default, kept unless a trial beats it by one standard error.
 """
 
 from .estimate import estimate
