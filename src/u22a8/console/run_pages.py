@@ -10,6 +10,7 @@ from starlette.responses import Response
 from ..api.deps import PlatformDep
 from ..api.presenters import run_public, version_public
 from ..api.routes.runs import run_events as api_run_events
+from ..store import FINAL_RUN_STATES
 from . import actions
 from .views import heatmap, per_class_rows, scalar_metrics
 from .web import ConsoleRoute, FormDep, KeyDep, render, see_other
@@ -21,7 +22,7 @@ router = APIRouter(prefix="/console/models/{handle}", route_class=ConsoleRoute, 
 def run_page(request: Request, handle: str, run_id: str, key: KeyDep, platform: PlatformDep) -> Response:
     model = actions.model_for(platform, key, handle)
     run = run_public(platform.store.runs.get(handle, run_id))
-    return render(request, "run.html", model=model, run=run, final=run.state in ("succeeded", "failed", "canceled"),
+    return render(request, "run.html", model=model, run=run, final=run.state in FINAL_RUN_STATES,
                   can_train=actions.may(key, handle, "train"))
 
 

@@ -29,7 +29,7 @@ from .embeddings import MINILM
 from .ensemble import select_ensemble
 from .rules import check_trainable
 from .shared import finished_or_running, open_study, publish_plan, wait_for_others
-from .space import default_member, member_summary, suggest_member
+from .space import member_summary, suggest_member
 from .training import Workspace
 from .types import Dataset, Effort, Progress, ProgressCallback, SearchCanceled, SharedStudy, StopCheck, TrainingResult
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-__all__ = ["ApiKey", "Model", "Sample", "Run", "RunEvent", "Version", "SampleCounts", "ACTIVE_RUN_STATES"]
+__all__ = ["ApiKey", "Model", "Sample", "Run", "RunEvent", "Version", "SampleCounts", "ACTIVE_RUN_STATES", "FINAL_RUN_STATES"]
 
 ACTIVE_RUN_STATES = ("queued", "running")
 FINAL_RUN_STATES = ("succeeded", "failed", "canceled")

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from ...store import FINAL_RUN_STATES
 from ..auth import KeyDep, check_model_access
 from ..deps import PlatformDep
 from ..presenters import run_public
@@ -18,7 +19,6 @@ from .models import checked_handle
 
 router = APIRouter(prefix="/v1/models/{handle}/runs", tags=["runs"])
 
-_FINAL = ("succeeded", "failed", "canceled")
 
 
 @router.get("", response_model=RunList, operation_id="list_runs")
@@ -66,10 +66,10 @@ async def run_events(handle: str, run_id: str, request: Request, key: KeyDep, pl
                 after = ev.id
                 payload = json.dumps({"type": ev.type, "at": ev.at.isoformat(), **ev.data})
                 yield f"id: {ev.id}\nevent: {ev.type}\ndata: {payload}\n\n"
-                if ev.type in _FINAL:
+                if ev.type in FINAL_RUN_STATES:
                     return
             run = await run_in_threadpool(platform.store.runs.get, handle, run_id)
-            if run.state in _FINAL and not events:
+            if run.state in FINAL_RUN_STATES and not events:
                 return
             if await request.is_disconnected():
                 return
