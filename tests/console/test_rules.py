@@ -418,6 +418,12 @@ def test_oversized_uploads_are_caught_in_the_page(tmp_path: Path) -> None:
                          files={"file": ("big.csv", "text,label\n" + "x,y\n" * 2000, "text/csv")})
         # What upload.js turns into a sentence: the middleware's problem, with a detail to show.
         assert big.status_code == 413 and big.json()["detail"] == "the body is over 4096 bytes"
+        # Without JavaScript the browser's own form post asks for HTML, and gets a page.
+        plain = small.post("/console/models/acme.tone/samples", data={"csrf": csrf},
+                           files={"file": ("big.csv", "text,label\n" + "x,y\n" * 2000, "text/csv")},
+                           headers={"Accept": "text/html,application/xhtml+xml"})
+        assert plain.status_code == 413 and plain.headers["content-type"].startswith("text/html")
+        assert "Upload too large" in plain.text and "4096 bytes" in plain.text
 
 
 def test_model_pages_go_back_too(client: TestClient) -> None:

@@ -38,6 +38,20 @@ class _TooLarge(Exception):
     pass
 
 
+async def _refuse_too_large(scope: Scope, send: Send, max_bytes: int) -> None:
+    detail = f"the body is over {max_bytes} bytes"
+    wants_page = scope.get("path", "").startswith("/console") and "text/html" in (_header(scope, b"accept") or "")
+    if not wants_page:
+        return await _send_problem(send, 413, "payload_too_large", detail)
+    # A browser posting a console form without JavaScript gets a page, not problem JSON.
+    page = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Upload too large</title></head>'
+            f'<body><main><h1>Upload too large</h1><p>{detail}: split the file and upload the parts.</p>'
+            f'<p><a href="javascript:history.back()">Back</a> · <a href="/console">Console</a></p></main></body></html>').encode()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"text/html; charset=utf-8"), (b"content-length", str(len(page)).encode())]})
+    await send({"type": "http.response.body", "body": page})
+
+
 class BodyLimit:
     """Refuse bodies over ``max_bytes`` with 413, whether or not Content-Length is sent."""
 
@@ -49,7 +63,7 @@ class BodyLimit:
             return await self.app(scope, receive, send)
         length = _header(scope, b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_bytes:
-            return await _send_problem(send, 413, "payload_too_large", f"the body is over {self.max_bytes} bytes")
+            return await _refuse_too_large(scope, send, self.max_bytes)
         seen = 0
         started = False
 
@@ -71,7 +85,7 @@ class BodyLimit:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await _send_problem(send, 413, "payload_too_large", f"the body is over {self.max_bytes} bytes")
+                await _refuse_too_large(scope, send, self.max_bytes)
 
 
 class RequestMetrics:
