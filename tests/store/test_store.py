@@ -49,6 +49,9 @@ def test_sample_upsert_counts_and_all_or_nothing(store: Store) -> None:
     with pytest.raises(Exception):
         store.samples.upsert("acme.tone", [NewSample(f"t{i}", {"label": "x"}) for i in range(20)], max_per_model=10)
     assert store.samples.snapshot(store.models.get("acme.tone").id) == before
+    # What a run trains on: the same samples in the same order, without metadata and timestamps.
+    training = store.samples.training_set(store.models.get("acme.tone").id)
+    assert [(t.id, t.text, t.target, t.weight) for t in training] == [(s.id, s.text, s.target, s.weight) for s in before]
 
 
 def test_sample_paging_and_label_filter(store: Store) -> None:

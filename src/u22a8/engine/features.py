@@ -165,6 +165,7 @@ class CountedTexts:
     def __init__(self, texts: Sequence[str], word_ngrams: Sequence[int] | None, char_ngrams: Sequence[int] | None,
                  lowercase: bool = True, edges: bool = True) -> None:
         self.n = len(texts)
+        self.word_ngrams, self.char_ngrams, self.lowercase, self.edges = word_ngrams, char_ngrams, lowercase, edges
         self.blocks: list[tuple[str, CountVectorizer, sp.csr_matrix]] = []
         self.terms: dict[str, np.ndarray] = {}
         texts = list(texts)
@@ -172,6 +173,20 @@ class CountedTexts:
             counts = sp.csr_matrix(vec.fit_transform(_block_texts(name, texts, edges)), dtype=np.float32)
             self.blocks.append((name, vec, counts))
             self.terms[name] = vec.get_feature_names_out()
+
+    @classmethod
+    def from_parts(cls, n: int, parts: list[tuple[str, CountVectorizer, sp.csr_matrix, np.ndarray]], *,
+                   word_ngrams: Sequence[int] | None, char_ngrams: Sequence[int] | None, lowercase: bool,
+                   edges: bool) -> "CountedTexts":
+        """Counts made elsewhere (see :mod:`.counts_cache`): per block, its name, an unfitted
+        vectorizer with the block's settings, the counts and the sorted terms of its columns."""
+        self = cls.__new__(cls)
+        self.n = n
+        self.word_ngrams, self.char_ngrams, self.lowercase, self.edges = word_ngrams, char_ngrams, lowercase, edges
+        self.blocks = [(name, vec, counts) for name, vec, counts, _ in parts]
+        # Plain str terms, as a fresh count has: they end up as vocabulary keys in artifacts.
+        self.terms = {name: np.array(terms.tolist(), dtype=object) for name, _, _, terms in parts}
+        return self
 
     def fold(self, features: TextFeatures, train: np.ndarray, test: np.ndarray,
              dense: np.ndarray | None = None) -> tuple[sp.csr_matrix, sp.csr_matrix]:

@@ -19,27 +19,32 @@ from .types import Dataset, TrainingResult
 __all__ = ["refit"]
 
 
-def refit(data: Dataset, params: dict[str, Any], *, cache_dir: Path | None = None) -> TrainingResult:
+def refit(data: Dataset, params: dict[str, Any], *, cache_dir: Path | None = None,
+          counts_key: str | None = None) -> TrainingResult:
     """Fit ``params`` (from an earlier :class:`TrainingResult`) on ``data``.
 
     The metrics come from the same protocol a search's final metrics use (see
     :mod:`.evaluation`), so :func:`should_promote` compares like with like. Only texts the feature
-    cache has not seen are embedded.
+    cache has not seen are embedded, and with ``counts_key`` only texts the last run on this data
+    set did not count are counted (see :mod:`.counts_cache`).
     """
     check_trainable(data)
     cpu0 = time.process_time()
     params = normalize_params(data.task, params)
     if params.get("task", data.task) != data.task:
         raise ValueError(f"params were made for task {params['task']!r}, the data is {data.task!r}")
-    ws = Workspace(data, cache_dir=cache_dir)
+    ws = Workspace(data, cache_dir=cache_dir, counts_key=counts_key)
     members = [{**m, "features": ws.usable(m["features"])} for m in params["members"]]
     report = data_report(data)
     if ws.n_protocol == 1:
         outputs, fitted = _holdout_and_final_in_parallel(ws, members)
-        return assemble(ws, members, outputs, trials_done=0, cpu0=cpu0, report=report,
-                        extra_metrics={"refit": True}, fitted=fitted)
-    outputs = [protocol_outputs(ws, m) for m in members]
-    return assemble(ws, members, outputs, trials_done=0, cpu0=cpu0, report=report, extra_metrics={"refit": True})
+        result = assemble(ws, members, outputs, trials_done=0, cpu0=cpu0, report=report,
+                          extra_metrics={"refit": True}, fitted=fitted)
+    else:
+        outputs = [protocol_outputs(ws, m) for m in members]
+        result = assemble(ws, members, outputs, trials_done=0, cpu0=cpu0, report=report, extra_metrics={"refit": True})
+    ws.remember_counts(members)
+    return result
 
 
 def _holdout_and_final_in_parallel(ws: Workspace, members: list[dict[str, Any]]) -> tuple[list[Outputs], list[Any]]:

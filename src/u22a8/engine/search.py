@@ -86,10 +86,12 @@ def search(
     time_limit_seconds: float | None = None,
     shared_study: SharedStudy | None = None,
     worker: str = "",
+    counts_key: str | None = None,
 ) -> TrainingResult:
     """Search configurations for ``data`` at ``effort``; the best (or an ensemble) fitted on all rows.
 
-    ``time_limit_seconds`` can only lower the effort's ceiling. With ``shared_study`` the trials
+    ``time_limit_seconds`` can only lower the effort's ceiling. ``counts_key`` names the data set
+    for the n-gram counts cache (see :mod:`.counts_cache`). With ``shared_study`` the trials
     live in an RDB storage where other processes (:func:`.shared.join_search`) add trials too.
     """
     if effort not in BUDGETS:
@@ -100,7 +102,7 @@ def search(
     clock = _Clock(min(time_limit_seconds, budget.seconds) if time_limit_seconds is not None else budget.seconds)
     stop = should_stop or (lambda: False)
     report = data_report(data)
-    ws = Workspace(data, cache_dir=cache_dir, should_stop=stop)
+    ws = Workspace(data, cache_dir=cache_dir, should_stop=stop, counts_key=counts_key)
     embed = budget.embed and ws.usable({"embed": MINILM}).get("embed") is not None
     if embed:
         embed = _embed_up_front(ws, clock)
@@ -171,7 +173,9 @@ def search(
     }
     if stop():
         raise SearchCanceled()
-    return assemble(ws, members, outputs, trials_done=done, cpu0=cpu0, report=report, extra_metrics=extra)
+    result = assemble(ws, members, outputs, trials_done=done, cpu0=cpu0, report=report, extra_metrics=extra)
+    ws.remember_counts(members)  # the first retrain then counts only its new texts
+    return result
 
 
 def _prefer_default(study: optuna.Study, kept: dict[int, Any], best: int, task: str, n_eval: int) -> int:

@@ -22,6 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .cache import CachedEmbedder, FeatureCache
+from .counts_cache import CountsCache
 from .embeddings import get_embedder, unavailable_reason
 from .evaluation import fold_score, make_folds, protocol_folds, protocol_name
 from .families import make_head
@@ -43,13 +44,17 @@ def _key(obj: Any) -> str:
 
 class Workspace:
     def __init__(self, data: Dataset, *, cache_dir: Path | None = None,
-                 should_stop: Callable[[], bool] | None = None) -> None:
+                 should_stop: Callable[[], bool] | None = None, counts_key: str | None = None) -> None:
+        """``counts_key``: a stable name for this data set (the runs layer passes the model's id)
+        under which n-gram counts are kept in ``cache_dir`` between runs (see :mod:`.counts_cache`)."""
         self.task = data.task
         self.texts = [str(t) for t in data.texts]
         self.n = len(self.texts)
         self.weights = None if data.weights is None else np.asarray(data.weights, dtype=np.float64)
         self.should_stop = should_stop
         self.cache = FeatureCache(Path(cache_dir)) if cache_dir is not None else None
+        self.counts_key = counts_key
+        self._counts_cache = CountsCache(Path(cache_dir)) if cache_dir is not None and counts_key else None
         self.notes: list[str] = []
         self._encode_targets(data)
         strat = self.y if self.task == "classify" else np.zeros(self.n, dtype=int)
@@ -113,8 +118,24 @@ class Workspace:
         tf = self.text_features(features)  # its defaults fill keys missing from older params
         key = _key([tf.word_ngrams, tf.char_ngrams, tf.lowercase, tf.edges])
         if key not in self._counted:
-            self._counted[key] = CountedTexts(self.texts, tf.word_ngrams, tf.char_ngrams, tf.lowercase, tf.edges)
+            if self._counts_cache is not None:
+                self._counted[key] = self._counts_cache.counted(self.counts_key or "", self.texts, tf.word_ngrams,
+                                                                tf.char_ngrams, tf.lowercase, tf.edges)
+            else:
+                self._counted[key] = CountedTexts(self.texts, tf.word_ngrams, tf.char_ngrams, tf.lowercase, tf.edges)
         return self._counted[key]
+
+    def remember_counts(self, members: list[dict[str, Any]]) -> None:
+        """Keep the n-gram counts of the chosen members for the next run on this data set."""
+        if self._counts_cache is None:
+            return
+        saved: set[str] = set()
+        for m in members:
+            tf = self.text_features(m["features"])
+            key = _key([tf.word_ngrams, tf.char_ngrams, tf.lowercase, tf.edges])
+            if (tf.word_ngrams or tf.char_ngrams) and key not in saved:
+                saved.add(key)
+                self._counts_cache.save_in_background(self.counts_key or "", self.texts, self.counted(m["features"]))
 
     def text_features(self, features: dict[str, Any]) -> TextFeatures:
         kw = {k: (tuple(v) if isinstance(v, list) else v) for k, v in features.items()}

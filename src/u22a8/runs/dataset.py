@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..engine import Dataset, Task
-from ..store import Sample
+from ..store import TrainingSample
 
 __all__ = ["build_dataset"]
 
 
-def build_dataset(task: str, labels: Sequence[str] | None, samples: Sequence[Sample]) -> Dataset:
+def build_dataset(task: str, labels: Sequence[str] | None, samples: Sequence[TrainingSample]) -> Dataset:
     texts = [s.text for s in samples]
     if task == "classify":
         targets: list = [s.target["label"] for s in samples]

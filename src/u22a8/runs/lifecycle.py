@@ -39,7 +39,7 @@ def request_train(store: Store, handle: str, effort: str | None, reoptimize: boo
         return TrainOutcome("busy", model.active_search.id, queued=False)
     if model.state == "ready" and not reoptimize:
         return TrainOutcome("ready", None, queued=False)
-    data = build_dataset(model.task, model.labels, store.samples.snapshot(model.id))
+    data = build_dataset(model.task, model.labels, store.samples.training_set(model.id))
     try:
         engine.check_trainable(data)
     except engine.TooFewSamples as exc:

@@ -44,7 +44,7 @@ def help_search(store: Store, settings: Settings, run_id: str, study_name: str, 
     if run is None or run.state != "running":
         return 0
     model = store.models.get(run.handle)
-    data = build_dataset(model.task, model.labels, store.samples.snapshot(model.id))
+    data = build_dataset(model.task, model.labels, store.samples.training_set(model.id))
     last_look = [0.0, False]
 
     def run_ended() -> bool:

@@ -95,7 +95,7 @@ def _cpu(cpu0: float) -> float:
 
 def _train(store: Store, settings: Settings, run: Run, owner: str, should_stop: Callable[[], bool], cpu0: float) -> None:
     model = store.models.get(run.handle)
-    samples = store.samples.snapshot(model.id)
+    samples = store.samples.training_set(model.id)
     data = build_dataset(model.task, model.labels, samples)
     cache_dir = settings.resolved_feature_cache_dir
 
@@ -113,6 +113,7 @@ def _train(store: Store, settings: Settings, run: Run, owner: str, should_stop: 
             should_stop=should_stop,
             cache_dir=cache_dir,
             time_limit_seconds=settings.search_time_limit_seconds,
+            counts_key=_counts_key(model.id),
             **sharing,
         )
         promote, decision = True, "first version" if model.active_version is None else "fresh parameter search"
@@ -120,7 +121,7 @@ def _train(store: Store, settings: Settings, run: Run, owner: str, should_stop: 
         active = model.active_version
         if active is None:
             raise RuntimeError("retrain needs an active version")
-        result = engine.refit(data, active.params, cache_dir=cache_dir)
+        result = engine.refit(data, active.params, cache_dir=cache_dir, counts_key=_counts_key(model.id))
         promote, decision = engine.should_promote(result.metrics, active.metrics, settings.retrain_tolerance)
         if not promote:
             store.runs.finish(run.id, owner, "succeeded", decision=f"kept version {active.number}: {decision}",
@@ -136,6 +137,11 @@ def _train(store: Store, settings: Settings, run: Run, owner: str, should_stop: 
     )
     store.runs.finish(run.id, owner, "succeeded", decision=decision, cpu_seconds=_cpu(cpu0),
                       version=version, promote=promote)
+
+
+def _counts_key(model_id: int) -> str:
+    # Any stable name works: a snapshot is keyed by text hashes, so it is never wrong, only stale.
+    return f"model-{model_id}"
 
 
 def _report(store: Store, run: Run, owner: str, p: engine.Progress) -> None:

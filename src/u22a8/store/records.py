@@ -106,6 +106,16 @@ class Sample:
 
 
 @dataclass(frozen=True)
+class TrainingSample:
+    """What a run trains on: a sample without its metadata and timestamps."""
+
+    id: str
+    text: str
+    target: dict[str, Any]
+    weight: float
+
+
+@dataclass(frozen=True)
 class SampleCounts:
     added: int
     updated: int

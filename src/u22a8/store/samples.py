@@ -13,7 +13,7 @@ from ..errors import LimitExceeded, NotFound
 from ._convert import sample_record
 from .database import Database, utcnow
 from .models import mark_samples_changed, model_row
-from .records import Sample, SampleCounts
+from .records import Sample, SampleCounts, TrainingSample
 from .tables import SampleRow
 
 __all__ = ["SampleRepository", "NewSample", "text_hash"]
@@ -126,6 +126,17 @@ class SampleRepository:
         with self._db.session(write=False) as s:
             q = select(SampleRow).where(SampleRow.model_id == model_id).order_by(SampleRow.pk)
             return [sample_record(r) for r in s.scalars(q)]
+
+    def training_set(self, model_id: int) -> list[TrainingSample]:
+        """The samples a run trains on, in :meth:`snapshot` order.
+
+        Selects four columns instead of loading ORM rows: on the path of a retrain, where
+        building 10k full records cost twice as long.
+        """
+        with self._db.session(write=False) as s:
+            q = (select(SampleRow.sample_id, SampleRow.text, SampleRow.target, SampleRow.weight)
+                 .where(SampleRow.model_id == model_id).order_by(SampleRow.pk))
+            return [TrainingSample(id=i, text=t, target=g, weight=w) for i, t, g, w in s.execute(q)]
 
     def summary(self, model_id: int) -> dict[str, Any]:
         """Counts an effort estimate needs, without loading every text into the API process."""
