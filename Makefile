@@ -10,6 +10,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[embed,scale,dev]'
+	$(BIN)/u22a8 prepare
 	touch $(STAMP)
 
 install: $(STAMP)

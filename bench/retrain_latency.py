@@ -15,6 +15,18 @@ import time
 from _common import Server, banking77, train_model, write_section
 
 
+def _kind(params: dict) -> str:
+    """What the retrain had to refit: linear models on n-grams, with MiniLM, kNN partners."""
+    parts = []
+    for m in params.get("members", []):
+        f, family = m["features"], m["model"]["family"]
+        if family == "knn":
+            parts.append(f"kNN on {f['embed']}")
+        else:
+            parts.append(f"{family} on n-grams" + (f" ⊕ {f['embed']}" if f.get("embed") else ""))
+    return " + ".join(parts)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--effort", action="append")
@@ -43,16 +55,18 @@ def main() -> None:
                 time.sleep(0.05)
             seconds = time.perf_counter() - t0
             run = [r for r in http.get(f"/v1/models/{handle}/runs").json()["items"] if r["kind"] == "retrain"][0]
-            rows.append((effort, trained["wall_seconds"], seconds, run["cpu_seconds"], decision or run["decision"]))
+            versions = http.get(f"/v1/models/{handle}/versions").json()
+            rows.append((effort, trained["wall_seconds"], seconds, run["cpu_seconds"], decision or run["decision"],
+                         _kind(max(versions, key=lambda v: v["number"])["params"])))
     lines = [
         "## Automatic retraining: 10 new samples on a ready 10k-sample model → new version serving",
         f"`python bench/retrain_latency.py` on {time.strftime('%Y-%m-%d')}, quiet period {args.quiet} s included, 2 cores.",
         "",
-        "| effort of the first train | first train (wall) | sample POST → new version serving | retrain CPU s | decision |",
-        "|---|---|---|---|---|",
+        "| effort of the first train | model | first train (wall) | sample POST → new version serving | retrain CPU s | decision |",
+        "|---|---|---|---|---|---|",
     ]
-    for effort, first, seconds, cpu, decision in rows:
-        lines.append(f"| {effort} | {first:.1f} s | {seconds:.2f} s | {cpu} | {decision} |")
+    for effort, first, seconds, cpu, decision, kind in rows:
+        lines.append(f"| {effort} | {kind} | {first:.1f} s | {seconds:.2f} s | {cpu} | {decision} |")
     lines += ["", "Targets: ≤ 5 s (sparse, low) and ≤ 10 s (with embeddings, medium)."]
     text = "\n".join(lines)
     print(text)

@@ -179,6 +179,13 @@ def test_migrate_still_works(tmp_path: Path) -> None:
     assert done.returncode == 0 and "up to date" in done.stdout
 
 
+def test_prepare_reports_where_the_models_are(tmp_path: Path) -> None:
+    # `make install` prepared the machine-wide copy; the command finds it and says where.
+    env = server_env(tmp_path / "home")
+    done = subprocess.run([sys.executable, "-m", "u22a8.cli", "prepare"], env=env, capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.strip() == f"models ready in {Path.home() / '.cache' / 'u22a8' / 'models'}"
+
+
 # --- docs/cli.md: every "$ " line of its console blocks runs, in order, in one shell ----------------
 
 def doc_script(text: str) -> tuple[dict[str, str], list[tuple[str, list[str]]]]:

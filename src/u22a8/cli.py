@@ -66,6 +66,20 @@ def worker(
 
 
 @app.command()
+def prepare() -> None:
+    """Make the models derived on this machine (static embeddings distilled from MiniLM, ~15 s)."""
+    from .runs import prepare_models
+    from .settings import get_settings
+
+    settings = get_settings()
+    where = prepare_models(settings)
+    if where is None:
+        typer.echo("another process is preparing the models; try again in a minute", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"models ready in {where}")
+
+
+@app.command()
 def migrate() -> None:
     """Bring the database schema to the newest version."""
     from .settings import get_settings

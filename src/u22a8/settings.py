@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     feature_cache_dir: Path | None = Field(
         default=None, description="Cached per-text features; default beside local artifacts, else home/feature-cache."
     )
+    models_dir: Path | None = Field(
+        default=None, description="Models derived on this machine (distilled static embeddings); default ~/.cache/u22a8/models."
+    )
 
     # Limits: each answered with a clear problem+json error when exceeded.
     max_body_bytes: int = Field(default=50 * 1024 * 1024, description="Largest request body accepted.")
@@ -63,6 +66,12 @@ class Settings(BaseSettings):
         if self.artifacts_dir and "://" in self.artifacts_dir:
             return self.artifacts_dir
         return str(Path(self.artifacts_dir or self.home / "artifacts").resolve())
+
+    @property
+    def resolved_models_dir(self) -> Path:
+        # Machine-wide by default: the files derive from an installed package, not from any
+        # home's data, so every home (and every test server) can share one copy.
+        return (self.models_dir or Path.home() / ".cache" / "u22a8" / "models").resolve()
 
     @property
     def resolved_feature_cache_dir(self) -> Path:

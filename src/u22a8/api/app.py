@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from .. import __version__, console
-from ..runs import PredictorCache, make_executor
+from ..runs import PredictorCache, make_executor, use_models_dir
 from ..settings import Settings, get_settings
 from ..store import Store
 from .deps import Platform
@@ -25,6 +25,7 @@ log = logging.getLogger("u22a8.api")
 def build_platform(settings: Settings, *, with_executor: bool = True) -> Platform:
     store = Store(settings.resolved_database_url, settings.resolved_artifacts,
                   idempotency_ttl=settings.idempotency_ttl_seconds)
+    use_models_dir(settings)  # predictors of low-effort versions embed with the static model
     executor = make_executor(store, settings) if with_executor else None
     return Platform(settings=settings, store=store, executor=executor,
                     predictors=PredictorCache(store, settings.predictor_cache_size))

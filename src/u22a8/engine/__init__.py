@@ -16,20 +16,24 @@ Modules, one job each::
     types        value objects crossing the boundary     rules        minimums, promotion rule
     features     TF-IDF word/char (+ embedding) matrix   families     linear heads per task
     embeddings   MiniLM loader, embedder registry        cache        on-disk per-text vectors
+    static_embeddings  distilled static MiniLM (low)     counts_cache n-gram counts between runs
     evaluation   protocol folds and metrics              calibration  temperature, thresholds
     training     a dataset prepared for fitting          assemble     calibrate, score, pack
     space        defaults and search space               budget       effort → trials, seconds
     search       seeded Optuna search with pruning       ensemble     soft-voting selection
     refit        same params, new data                   estimate     cost model per effort
+    finetune     MiniLM fine-tuned on CPU, as bytes    ftmembers    members on a fine-tuned MiniLM
     predictor    serving object and its checksummed bytes
     data_report  duplicates, conflicts, balance          shared       trials shared over workers
     bundle       export files (zip + manifest)
 
-Efforts (see :mod:`.budget`): ``low`` TF-IDF word 1-2 + char_wb 2-5 into linear models, scored on
-the protocol holdout, ≤ 20 s; ``medium`` adds MiniLM sentence embeddings (concatenated, and as a
+Efforts (see :mod:`.budget`): ``low`` TF-IDF word 1-2 + char_wb 2-5 (⊕ static embeddings distilled
+from MiniLM, when prepared) into linear models, scored on the protocol holdout, ≤ 20 s; ``medium`` adds MiniLM sentence embeddings (concatenated, and as a
 kNN member), 2 folds with pruning, a 2-member soft-voting ensemble, ≤ 3 min; ``high`` 3 folds, up
-to 4 members, ≤ 10 min; ``max`` 5 folds, up to 6 members, ≤ 30 min. Trial 0 is always the
-known-good default, kept unless a trial beats it by one standard error.
+to 4 members, ≤ 10 min; ``max`` the search of ``high`` plus, for classify when it fits in the
+time, MiniLM fine-tuned on the samples (its own softmax, and its embedding next to TF-IDF),
+blended in on held-out rows, ≤ 30 min. Trial 0 is always the known-good default, kept unless a
+trial beats it by one standard error (ensembles grow from it).
 """
 
 from .estimate import estimate
@@ -37,6 +41,7 @@ from .predictor import ArtifactIntegrityError, Predictor, artifact_checksum, loa
 from .refit import refit
 from .rules import check_trainable, should_promote
 from .search import search
+from .static_embeddings import prepare_static, set_models_dir, static_missing
 from .shared import join_search
 from .types import (
     EFFORTS,
@@ -76,4 +81,7 @@ __all__ = [
     "refit",
     "search",
     "should_promote",
+    "prepare_static",
+    "set_models_dir",
+    "static_missing",
 ]

@@ -51,8 +51,9 @@ def _calibrated(ws: Workspace, raw: np.ndarray, y: np.ndarray) -> tuple[np.ndarr
 
 def assemble(ws: Workspace, members: list[dict[str, Any]], outputs: list[Outputs], *, trials_done: int,
              cpu0: float, report: dict[str, Any], extra_metrics: dict[str, Any] | None = None,
-             fitted: list[tuple[Any, Any]] | None = None) -> TrainingResult:
-    """``fitted``: (features, head) per member already fitted on all rows, if the caller did it."""
+             fitted: list[tuple[Any, Any] | None] | None = None) -> TrainingResult:
+    """``fitted``: (features, head) per member already fitted on all rows, if the caller did it
+    (None for a member it left to this function)."""
     rows = ws.protocol_rows()
     y = ws.y[rows]
     total = sum(float(m.get("weight", 1.0)) for m in members)
@@ -91,13 +92,14 @@ def assemble(ws: Workspace, members: list[dict[str, Any]], outputs: list[Outputs
 
 
 def _fit_all(ws: Workspace, members: list[dict[str, Any]], temps: list[float], total: float,
-             fitted: list[tuple[Any, Any]] | None) -> list[Member]:
+             fitted: list[tuple[Any, Any] | None] | None) -> list[Member]:
     everything = np.arange(ws.n)
 
     def one(i: int) -> Member:
         member = members[i]
-        if fitted is not None:
-            features, head = fitted[i]
+        done = fitted[i] if fitted is not None else None
+        if done is not None:
+            features, head = done
         else:
             features, x = ws.full(member["features"])
             head = ws.fit_head(member, x, everything)
@@ -105,11 +107,12 @@ def _fit_all(ws: Workspace, members: list[dict[str, Any]], temps: list[float], t
                       temperature=temps[i])
 
     # Featurizing uses the workspace's memo (not thread-safe), so do it first in this thread.
-    for m in members:
+    todo = [m for i, m in enumerate(members) if fitted is None or fitted[i] is None]
+    for m in todo:
         ws.counted(m["features"])
         if m["features"].get("embed"):
             ws.dense(m["features"]["embed"])
-    if len(members) == 1 or fitted is not None:
+    if len(todo) <= 1:
         return [one(i) for i in range(len(members))]
     with ThreadPoolExecutor(max_workers=2) as pool:  # liblinear releases the GIL
         return list(pool.map(one, range(len(members))))

@@ -19,6 +19,8 @@ import numpy as np
 
 __all__ = ["MINILM", "Embedder", "register_embedder", "get_embedder", "unavailable_reason", "attach_embedder"]
 
+from .static_embeddings import STATIC, StaticMiniLM, static_missing
+
 log = logging.getLogger("u22a8.engine")
 
 MINILM = "minilm-l6-v2"
@@ -91,8 +93,8 @@ def _minilm_missing() -> str | None:
     return None
 
 
-_factories: dict[str, Callable[[], Embedder]] = {MINILM: MiniLM}
-_checks: dict[str, Callable[[], str | None]] = {MINILM: _minilm_missing}
+_factories: dict[str, Callable[[], Embedder]] = {MINILM: MiniLM, STATIC: StaticMiniLM}
+_checks: dict[str, Callable[[], str | None]] = {MINILM: _minilm_missing, STATIC: static_missing}
 _instances: dict[str, Embedder] = {}
 _guard = threading.Lock()
 

@@ -6,16 +6,20 @@ one-vs-rest linear fit grows with samples × labels; a MiniLM embedding costs a 
 text plus loading the model (cached texts are free, which this model ignores, so it errs on the
 slow side). The trial loop then replays the search's own time rule (:class:`.search._Clock`):
 a trial starts only if it and the final fit still fit in the ceiling.
+
+Fine-tuning (max, classify) is planned as the search plans it (:func:`.ftmembers.plan_recipe`
+with the reference machine's speed, in 60% of the ceiling with a 1.1x margin) and its expected
+seconds come first; the trials get what is left.
 """
 
 from __future__ import annotations
 
-from .budget import BUDGETS
+from .budget import BUDGETS, TUNE_MARGIN, TUNE_SHARE
 from .evaluation import N_FOLDS, SMALL_DATA
+from .ftmembers import plan_recipe, tuned_seconds
 from .types import Task
 
 __all__ = ["estimate", "COSTS"]
-
 COSTS = {
     "overhead": 0.5,  # data report, folds, calibration, pickling
     "per_char": 1.0e-6,  # n-gram counting (once) and per-fold TF-IDF matrices, per character
@@ -48,6 +52,10 @@ def estimate(n_samples: int, n_labels: int, task: Task, mean_chars: float) -> di
         members = min(max(1, budget.ensemble), 3)  # kNN members cost next to nothing to refit
         final = fit_rate * n * outputs * members + chars
         elapsed = COSTS["overhead"] + chars + (embed_cost if dense else 0.0)
+        if budget.finetune and dense and task == "classify":
+            recipe = plan_recipe(n, protocol, N_FOLDS, (TUNE_SHARE * budget.seconds - elapsed) / TUNE_MARGIN)
+            if recipe is not None:
+                elapsed += tuned_seconds(n, protocol, N_FOLDS, recipe)
         trials = 0
         while trials < budget.trials:
             # Pruning stops about half the later trials after their first (protocol) folds.

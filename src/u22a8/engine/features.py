@@ -1,7 +1,9 @@
-"""Text → feature matrix: word and character n-gram TF-IDF, optionally ⊕ a sentence embedding.
+"""Text → feature matrix: word and character n-gram TF-IDF, optionally ⊕ a sentence embedding
+⊕ tone cues (:mod:`.cues`).
 
-Each block is L2-normalised on its own and then scaled by its weight, so a weight says how much
-a block counts relative to the others regardless of how many columns it has.
+Each block is L2-normalised on its own (the cue block: scaled to a norm near 1) and then scaled
+by its weight, so a weight says how much a block counts relative to the others regardless of how
+many columns it has. The embedding and cue blocks are dense and come last, in that order.
 
 Counting n-grams is the expensive part of TF-IDF; the IDF is cheap. :class:`CountedTexts` counts
 every text of a dataset once and then produces the exact matrices a :class:`TextFeatures` fitted
@@ -21,7 +23,9 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["TextFeatures", "CountedTexts", "TOKEN_PATTERN"]
+from .cues import cue_matrix
+
+__all__ = ["TextFeatures", "CountedTexts", "TOKEN_PATTERN", "weighted_cues"]
 
 # Keep one-character words ("i", "2") and punctuation ("?", "£"): they carry intent in short texts.
 TOKEN_PATTERN = r"(?u)\b\w+\b|[^\w\s]"
@@ -67,10 +71,12 @@ def _tfidf(counts: sp.csr_matrix, idf: np.ndarray, weight: float) -> sp.csr_matr
 
 
 class TextFeatures(BaseEstimator, TransformerMixin):  # type: ignore[misc]
-    """Sparse TF-IDF blocks, plus a dense embedding block when ``embed`` names an embedder.
+    """Sparse TF-IDF blocks, plus a dense embedding block when ``embed`` names an embedder, plus
+    a dense tone-cue block when ``cues_weight`` > 0.
 
     ``embedder`` is the object that turns texts into vectors (see :mod:`.embeddings`); it is not
-    a tuning parameter, so it is passed in rather than looked up by name.
+    a tuning parameter, so it is passed in rather than looked up by name. Cues are computed per
+    text with fixed scaling (nothing fitted), so fitting needs nothing for them.
     """
 
     def __init__(
@@ -84,6 +90,7 @@ class TextFeatures(BaseEstimator, TransformerMixin):  # type: ignore[misc]
         embed: str | None = None,
         embed_weight: float = 2.0,
         embedder: Any = None,
+        cues_weight: float = 0.0,
     ) -> None:
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
@@ -94,6 +101,13 @@ class TextFeatures(BaseEstimator, TransformerMixin):  # type: ignore[misc]
         self.embed = embed
         self.embed_weight = embed_weight
         self.embedder = embedder
+        self.cues_weight = cues_weight
+
+    @property
+    def cues_on(self) -> float:
+        """The cue block's weight, 0 when off. Artifacts pickled before cues existed lack the
+        attribute (unpickling skips ``__init__``), hence the default."""
+        return float(getattr(self, "cues_weight", 0.0) or 0.0)
 
     def _weights(self) -> dict[str, float]:
         return {"word": float(self.word_weight), "char": float(self.char_weight)}
@@ -108,8 +122,8 @@ class TextFeatures(BaseEstimator, TransformerMixin):  # type: ignore[misc]
 
         Returns their sparse blocks and, per block, the counted columns that were kept.
         """
-        if not counted.blocks and not self.embed:
-            raise ValueError("TextFeatures needs at least one of word_ngrams, char_ngrams or embed")
+        if not counted.blocks and not self.embed and not self.cues_on:
+            raise ValueError("TextFeatures needs at least one of word_ngrams, char_ngrams, embed or cues_weight")
         self.vectorizers_, self.idf_, parts, keeps = [], [], [], []
         for name, vec, counts in counted.blocks:
             sub = counts[rows]
@@ -141,7 +155,13 @@ class TextFeatures(BaseEstimator, TransformerMixin):  # type: ignore[misc]
         ]
         if self.embed:
             parts.append(sp.csr_matrix(self.embed_block(texts, embeddings)))
+        if self.cues_on:
+            parts.append(sp.csr_matrix(self.cue_block(texts)))
         return sp.hstack(parts, format="csr") if len(parts) > 1 else parts[0]
+
+    def cue_block(self, texts: Sequence[str]) -> np.ndarray:
+        """The weighted tone-cue columns of ``texts`` (empty when cues are off)."""
+        return weighted_cues(texts, self.cues_on)
 
     def embed_block(self, texts: Sequence[str], embeddings: dict[str, np.ndarray] | None = None) -> np.ndarray:
         if self.embedder is None:
@@ -157,6 +177,22 @@ class TextFeatures(BaseEstimator, TransformerMixin):  # type: ignore[misc]
         if state.get("embedder") is not None:
             state["embedder"] = None
         return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Artifacts from before the cue block have no cues_weight; get_params (and so repr and
+        # clone) would fail on them without it. Off is what they were fitted with.
+        super().__setstate__({"cues_weight": 0.0, **state})
+
+
+def weighted_cues(texts: Sequence[str], weight: float) -> np.ndarray:
+    """Tone cues of ``texts`` times ``weight``; no columns at all when the weight is 0.
+
+    A function of the texts alone, so a workspace may compute it once for all rows and slice
+    folds from it (as it does the embeddings) without leaking anything between folds.
+    """
+    if not weight:
+        return np.zeros((len(texts), 0), dtype=np.float32)
+    return cue_matrix(list(texts)) * np.float32(weight)
 
 
 class CountedTexts:

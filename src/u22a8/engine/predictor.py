@@ -4,6 +4,11 @@ A predictor is one or more members (features → linear head), each turned into 
 (classify, multilabel) or values (score) and mixed with fixed weights. Artifacts are pickles:
 only bytes this platform produced and checksummed are ever loaded, and the checksum is
 verified before anything is unpickled.
+
+Embedders are not part of a member's pickled state. The frozen MiniLM is the same for every
+version, so it is reattached by name from the process's shared instance; a fine-tuned encoder
+(:mod:`.finetune`) belongs to its version, so the predictor stores it (its weights as bytes) once
+in ``encoders`` and hands it back to the members that use it when it is loaded.
 """
 
 from __future__ import annotations
@@ -84,13 +89,29 @@ class Predictor:
                             "scores": {labels[j]: float(row[j]) for j in order}})
         return results
 
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        encoders = {}
+        for m in self.members:
+            emb = getattr(m.features, "embedder", None)
+            if getattr(emb, "portable", False):  # belongs to this version: must travel with it
+                encoders[m.features.embed] = emb
+        state["encoders"] = encoders
+        return state
+
     def __setstate__(self, state: dict[str, Any]) -> None:
+        encoders = state.pop("encoders", {})
         self.__dict__.update(state)
-        # Embedders are not pickled (they are ~90 MB networks); reattach the shared instance.
+        # The frozen embedder is not pickled (a ~90 MB network the package ships): reattach the
+        # shared instance. Fine-tuned encoders came with the artifact: give them back.
         from .embeddings import attach_embedder
 
         for m in self.members:
-            attach_embedder(m.features)
+            name = getattr(m.features, "embed", None)
+            if name in encoders:
+                m.features.embedder = encoders[name]
+            else:
+                attach_embedder(m.features)
 
 
 def artifact_checksum(artifact: bytes) -> str:

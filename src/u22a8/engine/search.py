@@ -9,12 +9,18 @@
   ceiling; between folds the same check can cut a trial short. Trial 0 always completes its
   protocol folds, so there is always a result.
 - Cancel: ``should_stop`` is checked before each fold and between embedding chunks.
+- Fine-tuning (effort max, classify): when the plan fits in at most 60% of the ceiling (judged
+  from the data size, before the trials), MiniLM is fine-tuned first (:mod:`.ftmembers`); its two
+  members are blended with the search's ensemble on the protocol rows at the end, with a share
+  of 0 allowed, so they only join when they help on rows none of their encoders saw.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +28,13 @@ import numpy as np
 import optuna
 
 from .assemble import assemble, protocol_outputs
-from .budget import BUDGETS, Budget
+from .budget import BUDGETS, TUNE_MARGIN, TUNE_SHARE, Budget
 from .cache import EmbeddingTimeout
 from .data_report import data_report
-from .embeddings import MINILM
-from .ensemble import select_ensemble
+from .embeddings import MINILM, STATIC
+from .ensemble import blend_tuned, select_ensemble
+from .finetune import TRAIN_SECONDS_PER_TEXT, Recipe, probe_seconds_per_text
+from .ftmembers import TunedFits, fit_tuned, is_tuned, plan_recipe, tuned_members, tuned_seconds
 from .rules import check_trainable
 from .shared import finished_or_running, open_study, publish_plan, wait_for_others
 from .space import member_summary, suggest_member
@@ -41,11 +49,18 @@ _DEFAULT_SUGGESTION = {"word_ngrams": "1-2", "char_ngrams": "2-5", "char_weight"
                        "class_weight": "none"}
 
 
-def _enqueue_defaults(study: optuna.Study, task: str, embed: bool) -> None:
-    """Known-good starting points: n-grams ⊕ MiniLM, n-grams alone, kNN on MiniLM."""
+def _enqueue_defaults(study: optuna.Study, task: str, embed: bool, embedder: str = MINILM) -> None:
+    """Known-good starting points: n-grams ⊕ embedding, n-grams alone, kNN on the embedding."""
     model = {"family": "ridge", "alpha": 1.0} if task == "score" else {"family": "svm", "svm_C": 0.5}
     if not embed:
         study.enqueue_trial({**_DEFAULT_SUGGESTION, **model})
+        return
+    if embedder == STATIC:
+        # Low effort: static vectors serve only as a kNN partner for the n-gram model. Appended to
+        # the n-grams they score higher alone (+0.3 on Banking77) but make every fit 2.4x slower,
+        # which a 20 s search and a seconds-long retrain cannot afford; kNN costs no fit.
+        study.enqueue_trial({"knn": False, **_DEFAULT_SUGGESTION, **model})
+        study.enqueue_trial({"knn": True, "knn_k": 10, "knn_tau": 0.05})
         return
     study.enqueue_trial({"knn": False, **_DEFAULT_SUGGESTION, **model, "embed": True, "embed_weight": 2.0})
     study.enqueue_trial({"knn": False, **_DEFAULT_SUGGESTION, **model, "embed": False})
@@ -103,25 +118,32 @@ def search(
     stop = should_stop or (lambda: False)
     report = data_report(data)
     ws = Workspace(data, cache_dir=cache_dir, should_stop=stop, counts_key=counts_key)
-    embed = budget.embed and ws.usable({"embed": MINILM}).get("embed") is not None
+    embedder = MINILM if budget.embed else STATIC
+    embed = (budget.embed or budget.static) and ws.usable({"embed": embedder}).get("embed") is not None
     if embed:
-        embed = _embed_up_front(ws, clock)
+        embed = _embed_up_front(ws, clock, embedder)
     n_folds = max(ws.n_protocol, min(budget.folds, len(ws.folds)))
     n_labels = len(ws.labels or []) or 1
+    tuned = _fine_tune_up_front(ws, clock) if embed and budget.finetune and ws.task == "classify" else None
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = open_study(shared_study, seed=seed, n_startup=min(8, budget.trials), min_resource=max(1, ws.n_protocol))
-    _enqueue_defaults(study, ws.task, embed)
+    _enqueue_defaults(study, ws.task, embed, embedder)
     kept: dict[int, tuple[dict[str, Any], dict[int, np.ndarray]]] = {}  # completed trials' fold outputs
     done = 0
     best_number: int | None = None
     members_final = max(1, budget.ensemble)
+    # At low the ensemble partner is kNN on the static vectors, which fits nothing: time is
+    # reserved for one fitted member, and that partner (enqueued second, well under a second)
+    # is always tried.
+    members_reserved = 1 if embedder == STATIC else members_final
     stopped_for_time = False
 
     while (finished_or_running(study) if shared_study else done) < budget.trials:
         if stop():
             raise SearchCanceled()
-        if done > 0 and not clock.fits(n_folds, members_final):
+        cheap_partner = embed and embedder == STATIC and done == 1
+        if done > 0 and not cheap_partner and not clock.fits(n_folds, members_reserved):
             stopped_for_time = True
             break
         t_trial = clock.elapsed()
@@ -131,8 +153,9 @@ def search(
             if done == 0:  # this process holds the default trial: helpers may start now
                 publish_plan(study, trials=budget.trials, seconds_left=clock.limit - clock.elapsed(), embed=embed,
                              n_folds=n_folds, n_samples=ws.n, members_final=members_final)
-        member = suggest_member(trial, ws.task, embed=embed, n_samples=ws.n, n_labels=n_labels)
-        outputs, scores, state = _run_trial(ws, trial, member, n_folds, clock, members_final, first=done == 0)
+        member = suggest_member(trial, ws.task, embed=embed, n_samples=ws.n, n_labels=n_labels, embedder=embedder,
+                                concat=embedder != STATIC, cues=budget.embed)
+        outputs, scores, state = _run_trial(ws, trial, member, n_folds, clock, members_reserved, first=done == 0)
         value = float(np.mean(scores)) if scores else None
         if state == optuna.trial.TrialState.COMPLETE:
             study.tell(trial, value)
@@ -159,10 +182,17 @@ def search(
     chosen = [(best_member, best_outputs)]
     ensemble_info: dict[str, Any] = {}
     if budget.ensemble > 1 and len(kept) > 1:
-        candidates = [kept[n] for n in sorted(kept, key=lambda n: -(study.trials[n].value or 0.0))]
+        # The ensemble grows from the member the one-standard-error rule chose (it used to start
+        # from the top trial whatever that rule said, so the rule only ever applied at low).
+        ranked = sorted(kept, key=lambda n: (n != best_number, -(study.trials[n].value or 0.0)))
+        candidates = [kept[n] for n in ranked]
         chosen, ensemble_info = select_ensemble(ws, candidates, budget.ensemble)
+    chosen = [(m, protocol_outputs(ws, m, outs)) for m, outs in chosen]
+    fitted: list[Any] | None = None
+    if tuned is not None:
+        chosen, fitted = _blend(ws, chosen, tuned, ensemble_info)
     members = [m for m, _ in chosen]
-    outputs = [protocol_outputs(ws, m, outs) for m, outs in chosen]
+    outputs = [outs for _, outs in chosen]
     extra = {
         "search": {
             "effort": effort, "trials_done": done, "trials_planned": budget.trials,
@@ -173,8 +203,9 @@ def search(
     }
     if stop():
         raise SearchCanceled()
-    result = assemble(ws, members, outputs, trials_done=done, cpu0=cpu0, report=report, extra_metrics=extra)
-    ws.remember_counts(members)  # the first retrain then counts only its new texts
+    result = assemble(ws, members, outputs, trials_done=done, cpu0=cpu0, report=report, extra_metrics=extra,
+                      fitted=fitted)
+    ws.remember_counts([m for m in members if not is_tuned(m)])  # the first retrain then counts only its new texts
     return result
 
 
@@ -210,21 +241,80 @@ def _adopt_best_of_others(ws: Workspace, study: optuna.Study, kept: dict[int, An
     return best.number
 
 
-def _embed_up_front(ws: Workspace, clock: _Clock) -> bool:
+@dataclass
+class _Tuned:
+    recipe: Recipe
+    fits: TunedFits
+
+
+def _fine_tune_up_front(ws: Workspace, clock: _Clock) -> _Tuned | None:
+    """Fine-tune MiniLM (per protocol fold, then on all rows) if it earns its time; else None.
+
+    It earns it when the plan for this data size (:func:`.ftmembers.plan_recipe`: 3 epochs,
+    else 2) fits, with a margin, in the share of the ceiling still left to it. Done before the
+    trials so that they get exactly the time that remains. The deadline is hard: if the machine
+    turns out slower than planned, the fine-tuning is dropped, not the ceiling.
+    """
+    share = TUNE_SHARE * clock.limit - clock.elapsed()
+    slowdown = 1.0
+    try:
+        if plan_recipe(ws.n, ws.n_protocol, len(ws.folds), share / TUNE_MARGIN) is not None:
+            # Worth measuring only when an idle reference machine would make it.
+            slowdown = max(0.5, probe_seconds_per_text(ws.texts[:2000]) / TRAIN_SECONDS_PER_TEXT)
+            share = TUNE_SHARE * clock.limit - clock.elapsed()
+        recipe = plan_recipe(ws.n, ws.n_protocol, len(ws.folds), share / TUNE_MARGIN, slowdown)
+        if recipe is None:
+            need = tuned_seconds(ws.n, ws.n_protocol, len(ws.folds), Recipe(epochs=2, final_fit=False), slowdown) * TUNE_MARGIN
+            ws.notes.append(f"fine-tuning skipped: about {need:.0f} s needed, {max(share, 0):.0f} s available")
+            return None
+        fits = fit_tuned(ws, tuned_members(recipe), should_stop=ws.should_stop,
+                         deadline=clock.t0 + TUNE_SHARE * clock.limit)
+    except SearchCanceled:
+        raise
+    except Exception as exc:  # a broken torch install must cost the fine-tuning, not the run
+        log.warning("fine-tuning failed", exc_info=True)
+        ws.notes.append(f"fine-tuning failed ({type(exc).__name__}: {exc}); searched without it")
+        return None
+    if fits is None:
+        ws.notes.append(f"fine-tuning dropped: not done within {TUNE_SHARE * clock.limit:.0f} s")
+        return None
+    return _Tuned(recipe=recipe, fits=fits)
+
+
+def _blend(ws: Workspace, chosen: list[tuple[dict[str, Any], dict[int, np.ndarray]]], tuned: _Tuned,
+           info: dict[str, Any]) -> tuple[list[tuple[dict[str, Any], dict[int, np.ndarray]]], list[Any]]:
+    """The search's ensemble blended with the tuned members; (features, head) of those fitted."""
+    t_members = tuned_members(tuned.recipe)
+    blended, blend_info = blend_tuned(ws, chosen, list(zip(t_members, tuned.fits.outputs)))
+    blend_info["tuned_blend"].update(seconds=round(tuned.fits.seconds, 1), recipe=tuned.recipe.to_params())
+    info.update(blend_info)
+    b = blend_info["tuned_blend"]
+    # Said in the report too: it explains where a max search's time went and what it bought.
+    ws.notes.append(f"fine-tuned MiniLM ({tuned.recipe.epochs} epochs{'' if tuned.recipe.final_fit else ', holdout encoder served'},"
+                    f" {tuned.fits.seconds:.0f} s): held-out {b['tuned_scores']}, blended at shares {b['shares']}:"
+                    f" {b['base_score']:.4f} → {b['blend_score']:.4f}")
+    fits = {json.dumps(m["features"], sort_keys=True) + m["model"]["family"]: f
+            for m, f in zip(t_members, tuned.fits.fitted)}
+    fitted = [fits.get(json.dumps(m["features"], sort_keys=True) + m["model"]["family"]) if is_tuned(m) else None
+              for m, _ in blended]
+    return blended, fitted
+
+
+def _embed_up_front(ws: Workspace, clock: _Clock, embedder: str = MINILM) -> bool:
     """Embed every text now (so trial timings and the ETA are not skewed by trial 1) if it fits.
 
     They are skipped when expected to take over a quarter of the ceiling (trials on embeddings are
     slower too), and abandoned if not done by half of it. Returns whether the search may use them.
     """
     share = 0.5 * clock.limit
-    expected = ws.embedding_seconds(MINILM)
+    expected = ws.embedding_seconds(embedder)
     if expected > share / 2:
         ws.notes.append(f"embeddings skipped: about {expected:.0f} s needed, {share:.0f} s available in this effort")
         return False
-    emb = ws.embedder(MINILM)
+    emb = ws.embedder(embedder)
     emb.deadline = clock.t0 + share
     try:
-        ws.dense(MINILM)
+        ws.dense(embedder)
     except EmbeddingTimeout:
         ws.notes.append(f"embeddings skipped: not done within {share:.0f} s (half the time ceiling)")
         return False
@@ -232,7 +322,7 @@ def _embed_up_front(ws: Workspace, clock: _Clock) -> bool:
         raise
     except Exception as exc:  # a broken torch install must cost the embeddings, not the run
         log.warning("embedder failed to load", exc_info=True)
-        ws.notes.append(f"embedder {MINILM} failed ({type(exc).__name__}: {exc}); trained on sparse features only")
+        ws.notes.append(f"embedder {embedder} failed ({type(exc).__name__}: {exc}); trained on sparse features only")
         return False
     finally:
         emb.deadline = None

@@ -26,7 +26,7 @@ from .counts_cache import CountsCache
 from .embeddings import get_embedder, unavailable_reason
 from .evaluation import fold_score, make_folds, protocol_folds, protocol_name
 from .families import make_head
-from .features import CountedTexts, TextFeatures
+from .features import CountedTexts, TextFeatures, weighted_cues
 from .types import Dataset, SearchCanceled
 
 __all__ = ["Workspace", "MISSING_CLASS_MARGIN"]
@@ -63,6 +63,7 @@ class Workspace:
         self.protocol = protocol_name(self.n, len(self.folds))
         self._counted: dict[str, CountedTexts] = {}
         self._dense: dict[str, np.ndarray] = {}
+        self._cues: dict[str, np.ndarray] = {}
         self._embedders: dict[str, CachedEmbedder] = {}
         self._matrices: OrderedDict[str, tuple[sp.csr_matrix, sp.csr_matrix]] = OrderedDict()
 
@@ -145,9 +146,18 @@ class Workspace:
         return tf
 
     def weighted_dense(self, features: dict[str, Any]) -> np.ndarray | None:
-        if not features.get("embed"):
+        """The dense blocks of every row, weighted, in TextFeatures.transform's order: the
+        embedding, then the tone cues (per-text, nothing fitted: safe to compute for all rows)."""
+        blocks = []
+        if features.get("embed"):
+            blocks.append(self.dense(features["embed"]) * np.float32(features.get("embed_weight", 2.0)))
+        if features.get("cues_weight"):
+            if "cues" not in self._cues:  # computed once per workspace, weighted per configuration
+                self._cues["cues"] = weighted_cues(self.texts, 1.0)
+            blocks.append(self._cues["cues"] * np.float32(features["cues_weight"]))
+        if not blocks:
             return None
-        return self.dense(features["embed"]) * np.float32(features.get("embed_weight", 2.0))
+        return blocks[0] if len(blocks) == 1 else np.hstack(blocks)
 
     def matrices(self, features: dict[str, Any], fold: int) -> tuple[sp.csr_matrix, sp.csr_matrix]:
         key = _key([features, fold])

@@ -7,6 +7,7 @@ from ..store import Store
 from .executor import RunExecutor, worker_identity
 from .lifecycle import DEFAULT_EFFORT, TrainOutcome, request_train
 from .local import LocalExecutor
+from .models import prepare_models, prepare_models_in_background, use_models_dir
 from .serving import PredictorCache
 from .worker import execute_run
 
@@ -20,6 +21,9 @@ __all__ = [
     "execute_run",
     "make_executor",
     "worker_identity",
+    "prepare_models",
+    "prepare_models_in_background",
+    "use_models_dir",
 ]
 
 

@@ -20,6 +20,7 @@ from celery import Celery
 from ..settings import Settings, get_settings
 from ..store import Store
 from .executor import RunExecutor, worker_identity
+from .models import prepare_models
 from .shared_search import JOIN_TASK
 
 __all__ = ["CeleryExecutor", "celery_app", "run_worker"]
@@ -104,6 +105,7 @@ def run_worker(settings: Settings, *, concurrency: int = 1, scheduler: bool = Tr
         raise SystemExit("set U22A8_BROKER_URL (redis://… or amqp://…) to run workers")
     store = Store(settings.resolved_database_url, settings.resolved_artifacts)
     store.upgrade()
+    prepare_models(settings)  # once per machine (~15 s); the prefork children inherit the setting
     sched = None
     if scheduler:
         # Workers also keep retrains and reaping going, so a deployment works with API processes down.

@@ -13,6 +13,7 @@ from typing import Any
 from ..settings import Settings
 from ..store import Store
 from .executor import RunExecutor, worker_identity
+from .models import prepare_models_in_background, use_models_dir
 
 __all__ = ["LocalExecutor"]
 
@@ -31,6 +32,8 @@ def _init_child(settings_data: dict[str, Any]) -> None:
     _child_settings = settings
     _child_store = Store(settings.resolved_database_url, settings.resolved_artifacts)
     from .. import engine  # noqa: F401  (import the heavy stack once per worker, not per run)
+
+    use_models_dir(settings)
 
 
 def _warm() -> None:
@@ -60,6 +63,7 @@ class LocalExecutor(RunExecutor):
         # wait for interpreters to start and import the scientific stack.
         for _ in range(self.settings.run_slots):
             self._pool.submit(_warm)
+        prepare_models_in_background(self.settings)
         super().start()
 
     def stop(self) -> None:

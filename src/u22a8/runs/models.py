@@ -1,0 +1,54 @@
+"""Derived models the engine needs on disk (the distilled static embeddings), made once per machine.
+
+Every process that trains or predicts points the engine at the models directory. A server or
+worker that finds the static embeddings missing distills them in a separate, low-priority
+process, so neither the API nor a run waits; a file lock keeps concurrent starts on one machine
+from distilling twice. Until the files exist, searches train without them (and say so).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from .. import engine
+from ..settings import Settings
+
+__all__ = ["use_models_dir", "prepare_models", "prepare_models_in_background"]
+
+log = logging.getLogger("u22a8.runs")
+
+
+def use_models_dir(settings: Settings) -> None:
+    engine.set_models_dir(settings.resolved_models_dir)
+
+
+def prepare_models(settings: Settings) -> Path | None:
+    """Distill what is missing, now; None when another process is already at it."""
+    use_models_dir(settings)
+    if engine.static_missing() is None:
+        return settings.resolved_models_dir
+    settings.resolved_models_dir.mkdir(parents=True, exist_ok=True)
+    with open(settings.resolved_models_dir / ".prepare.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return None
+        engine.prepare_static()
+        return settings.resolved_models_dir
+
+
+def prepare_models_in_background(settings: Settings) -> subprocess.Popen[bytes] | None:
+    """Start ``u22a8 prepare`` at low priority if something is missing; None if nothing is."""
+    use_models_dir(settings)
+    reason = engine.static_missing()
+    if reason is None or "not installed" in reason:
+        return None
+    env = {**os.environ, "U22A8_MODELS_DIR": str(settings.resolved_models_dir)}
+    log.info("preparing static embeddings in the background (%s)", reason)
+    return subprocess.Popen([sys.executable, "-m", "u22a8.cli", "prepare"], env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=lambda: os.nice(15))

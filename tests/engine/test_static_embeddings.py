@@ -1,0 +1,54 @@
+"""Static embeddings at low effort: used when prepared, cleanly skipped when not."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from u22a8 import engine
+from u22a8.engine import static_embeddings
+from u22a8.engine.embeddings import get_embedder
+
+from .conftest import classify_data
+
+
+@pytest.fixture
+def models_dir() -> Iterator[None]:
+    before = static_embeddings._models_dir
+    yield
+    static_embeddings.set_models_dir(before)
+
+
+def test_static_vectors_are_normalised_and_deterministic() -> None:
+    # `make install` runs `u22a8 prepare`, so the machine-wide models directory has them.
+    assert engine.static_missing() is None
+    emb = get_embedder(static_embeddings.STATIC)
+    a = emb.encode(["my card has not arrived", "how do I top up?", ""])
+    b = emb.encode(["my card has not arrived"])
+    assert a.shape == (3, 256) and a.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(a[:2], axis=1), 1.0, rtol=1e-4)
+    assert not a[2].any()  # no tokens, no direction (and no NaN)
+    np.testing.assert_array_equal(a[0], b[0])
+
+
+def test_low_effort_tries_knn_on_static_vectors_as_an_ensemble_partner() -> None:
+    data = classify_data(20, seed=0)
+    trials: list[dict] = []
+    result = engine.search(data, "low", on_progress=lambda p: trials.append(p.last_trial or {}))
+    knn = [t for t in trials if t["params"]["model"]["family"] == "knn"]
+    assert knn and all(t["params"]["features"]["embed"] == static_embeddings.STATIC for t in knn)
+    # Appending the vectors to the n-grams is not in low's space: it would slow every fit.
+    assert all(not t["params"]["features"].get("embed") for t in trials if t["params"]["model"]["family"] != "knn")
+    p = engine.load_predictor(result.artifact, engine.artifact_checksum(result.artifact))
+    assert p.predict(["glad and happy thanks"])[0]["label"] == "friendly"
+
+
+def test_without_prepared_vectors_low_trains_sparse_and_says_why(tmp_path: Path, models_dir: None) -> None:
+    static_embeddings.set_models_dir(tmp_path / "empty")
+    assert "u22a8 prepare" in (engine.static_missing() or "")
+    result = engine.search(classify_data(20, seed=0), "low")
+    assert all(not m["features"].get("embed") for m in result.params["members"])
+    assert any("minilm-static" in note and "not prepared" in note for note in result.report["notes"])

@@ -1,0 +1,44 @@
+"""Derived models: a fresh machine gets its static embeddings without anyone waiting for them."""
+
+from __future__ import annotations
+
+import fcntl
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from u22a8.engine import static_embeddings
+from u22a8.runs import prepare_models, prepare_models_in_background
+from u22a8.settings import Settings
+
+
+@pytest.fixture(autouse=True)
+def _restore_models_dir() -> Iterator[None]:
+    before = static_embeddings._models_dir
+    yield
+    static_embeddings.set_models_dir(before)
+
+
+def test_prepared_machine_starts_nothing(tmp_path: Path) -> None:
+    assert prepare_models_in_background(Settings(home=tmp_path)) is None  # `make install` prepared it
+
+
+def test_missing_models_are_distilled_in_a_low_priority_process(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path, models_dir=tmp_path / "models")
+    proc = prepare_models_in_background(settings)
+    assert proc is not None
+    try:
+        assert proc.poll() is None  # running, not blocking the server that started it
+    finally:
+        proc.kill()
+        proc.wait(10)
+
+
+def test_a_second_preparer_on_the_machine_steps_aside(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path, models_dir=tmp_path / "models")
+    settings.resolved_models_dir.mkdir(parents=True)
+    with open(settings.resolved_models_dir / ".prepare.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        assert prepare_models(settings) is None
+    assert not (settings.resolved_models_dir / "minilm-static-256").exists()
