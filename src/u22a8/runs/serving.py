@@ -5,10 +5,12 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
+from threadpoolctl import threadpool_limits
+
 from .. import engine
 from ..store import Store, Version
 
-__all__ = ["PredictorCache"]
+__all__ = ["PredictorCache", "limit_inference_threads"]
 
 
 class PredictorCache:
@@ -32,3 +34,15 @@ class PredictorCache:
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
         return predictor
+
+
+def limit_inference_threads() -> None:
+    """One BLAS thread and one torch thread for predictions in this (the API's) process.
+
+    A request multiplies one or a few rows, which a second thread hardly speeds up, and idle
+    BLAS and OpenMP threads spin on a core for a while after each call: with requests every few
+    milliseconds that spinning took a whole core from the training process beside the API, and
+    doubled the time from new samples to the retrained version serving (bench/retrain_latency.py).
+    """
+    threadpool_limits(limits=1, user_api="blas")
+    engine.set_inference_threads(1)
