@@ -22,14 +22,16 @@ Modules, one job each::
     space        defaults and search space               budget       effort → trials, seconds
     search       seeded Optuna search with pruning       ensemble     soft-voting selection
     refit        same params, new data                   estimate     cost model per effort
-    finetune     MiniLM fine-tuned on CPU, as bytes    ftmembers    members on a fine-tuned MiniLM
+    finetune     MiniLM fine-tuned on CPU, as bytes      ftmembers    members on a fine-tuned MiniLM
+    cues         tone cues (politeness strategies)
     predictor    serving object and its checksummed bytes
     data_report  duplicates, conflicts, balance          shared       trials shared over workers
     bundle       export files (zip + manifest)
 
-Efforts (see :mod:`.budget`): ``low`` TF-IDF word 1-2 + char_wb 2-5 (⊕ static embeddings distilled
-from MiniLM, when prepared) into linear models, scored on the protocol holdout, ≤ 20 s; ``medium`` adds MiniLM sentence embeddings (concatenated, and as a
-kNN member), 2 folds with pruning, a 2-member soft-voting ensemble, ≤ 3 min; ``high`` 3 folds, up
+Efforts (see :mod:`.budget`): ``low`` TF-IDF word 1-2 + char_wb 2-5 into linear models, with kNN
+on static embeddings distilled from MiniLM (when prepared) as an ensemble partner, scored on the
+protocol holdout, ≤ 20 s; ``medium`` adds MiniLM sentence embeddings (concatenated, and as a
+kNN member) and tone cues, 2 folds with pruning, a 2-member soft-voting ensemble, ≤ 3 min; ``high`` 3 folds, up
 to 4 members, ≤ 10 min; ``max`` the search of ``high`` plus, for classify when it fits in the
 time, MiniLM fine-tuned on the samples (its own softmax, and its embedding next to TF-IDF),
 blended in on held-out rows, ≤ 30 min. Trial 0 is always the known-good default, kept unless a
