@@ -42,6 +42,11 @@ def _key(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True)
 
 
+def _counting_key(tf: TextFeatures) -> str:
+    """What n-gram counting depends on: features sharing it share one counting pass."""
+    return _key([tf.word_ngrams, tf.char_ngrams, tf.lowercase, tf.edges])
+
+
 class Workspace:
     def __init__(self, data: Dataset, *, cache_dir: Path | None = None,
                  should_stop: Callable[[], bool] | None = None, counts_key: str | None = None) -> None:
@@ -117,7 +122,7 @@ class Workspace:
 
     def counted(self, features: dict[str, Any]) -> CountedTexts:
         tf = self.text_features(features)  # its defaults fill keys missing from older params
-        key = _key([tf.word_ngrams, tf.char_ngrams, tf.lowercase, tf.edges])
+        key = _counting_key(tf)
         if key not in self._counted:
             if self._counts_cache is not None:
                 self._counted[key] = self._counts_cache.counted(self.counts_key or "", self.texts, tf.word_ngrams,
@@ -133,7 +138,7 @@ class Workspace:
         saved: set[str] = set()
         for m in members:
             tf = self.text_features(m["features"])
-            key = _key([tf.word_ngrams, tf.char_ngrams, tf.lowercase, tf.edges])
+            key = _counting_key(tf)
             if (tf.word_ngrams or tf.char_ngrams) and key not in saved:
                 saved.add(key)
                 self._counts_cache.save_in_background(self.counts_key or "", self.texts, self.counted(m["features"]))

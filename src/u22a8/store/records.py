@@ -95,17 +95,6 @@ class Model:
 
 
 @dataclass(frozen=True)
-class Sample:
-    id: str
-    text: str
-    target: dict[str, Any]
-    weight: float
-    metadata: dict[str, Any] | None
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass(frozen=True)
 class TrainingSample:
     """What a run trains on: a sample without its metadata and timestamps."""
 
@@ -113,6 +102,13 @@ class TrainingSample:
     text: str
     target: dict[str, Any]
     weight: float
+
+
+@dataclass(frozen=True)
+class Sample(TrainingSample):
+    metadata: dict[str, Any] | None
+    created_at: datetime
+    updated_at: datetime
 
 
 @dataclass(frozen=True)
