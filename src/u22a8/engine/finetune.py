@@ -35,7 +35,7 @@ import numpy as np
 
 from .types import SearchCanceled
 
-__all__ = ["Recipe", "FineTunedEncoder", "fine_tune", "probe_seconds_per_text", "planned_steps",
+__all__ = ["Recipe", "FineTunedEncoder", "fine_tune", "probe_seconds_per_text", "planned_steps", "training_threads",
            "TRAIN_SECONDS_PER_TEXT", "ENCODE_SECONDS_PER_TEXT", "LOAD_SECONDS"]
 
 # Measured on the reference machine (2 cores), max length 64: one training pass over one text
@@ -63,6 +63,11 @@ class Recipe:
     # False: serve the encoder fine-tuned for the (single) protocol fold instead of fine-tuning
     # once more on all rows. Half the cost; the served encoder is then exactly the one measured.
     final_fit: bool = True
+    # Torch threads. Part of the recipe because it is part of the result: 1 and 2 threads sum
+    # in different orders, so the same seed gives a different network. 0: chosen by this
+    # machine's load (see training_threads); a planned recipe records what was chosen so that
+    # a refit repeats it exactly.
+    threads: int = 0
 
     def to_params(self) -> dict[str, Any]:
         return asdict(self)
@@ -89,7 +94,7 @@ def _tokenizer() -> Any:
 _threads: int | None = None  # set by probe_seconds_per_text: the faster count measured here
 
 
-def _training_threads() -> int:
+def training_threads() -> int:
     """What the last probe found faster, else 2 (the reference machine's cores) on a quiet
     machine and 1 on a busy one: there two threads can be several times slower than one (each
     spins waiting for the other to be scheduled; measured 5x on Banking77 at load 7)."""
@@ -108,7 +113,7 @@ def _torch_threads(n: int | None = None) -> Iterator[None]:
     import torch
 
     before = torch.get_num_threads()
-    torch.set_num_threads(n or _training_threads())
+    torch.set_num_threads(n or training_threads())
     try:
         yield
     finally:
@@ -285,7 +290,7 @@ def fine_tune(texts: Sequence[str], y: np.ndarray, n_labels: int, recipe: Recipe
     tok = _tokenizer()
     encoded = tok(texts, truncation=True, max_length=recipe.max_length)["input_ids"]  # once, not per epoch
     total = planned_steps(len(texts), recipe)
-    with _torch_threads():
+    with _torch_threads(recipe.threads or None):
         net = _base_network()
         # The word-embedding table is half the network (30k × 384): frozen, it costs neither
         # AdamW time nor artifact bytes (the package ships it), and short texts gain nothing
@@ -351,8 +356,8 @@ def probe_seconds_per_text(texts: Sequence[str], recipe: Recipe = Recipe(), step
     """
     global _threads
     _threads = None
-    # On a busy machine two threads lose anyway (see _training_threads): not worth timing.
-    counts = [1, 2] if _training_threads() >= 2 else [1]
+    # On a busy machine two threads lose anyway (see training_threads): not worth timing.
+    counts = [1, 2] if training_threads() >= 2 else [1]
     timings = {}
     for n in counts:
         _threads = n

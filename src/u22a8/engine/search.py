@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ from .cache import EmbeddingTimeout
 from .data_report import data_report
 from .embeddings import MINILM, STATIC
 from .ensemble import blend_tuned, select_ensemble
-from .finetune import TRAIN_SECONDS_PER_TEXT, Recipe, probe_seconds_per_text
+from .finetune import TRAIN_SECONDS_PER_TEXT, Recipe, probe_seconds_per_text, training_threads
 from .ftmembers import TunedFits, fit_tuned, is_tuned, plan_recipe, tuned_members, tuned_seconds
 from .rules import check_trainable
 from .shared import finished_or_running, open_study, publish_plan, wait_for_others
@@ -267,6 +267,8 @@ def _fine_tune_up_front(ws: Workspace, clock: _Clock) -> _Tuned | None:
             need = tuned_seconds(ws.n, ws.n_protocol, len(ws.folds), Recipe(epochs=2, final_fit=False), slowdown) * TUNE_MARGIN
             ws.notes.append(f"fine-tuning skipped: about {need:.0f} s needed, {max(share, 0):.0f} s available")
             return None
+        if not recipe.threads:  # record the count used, so that a refit repeats this network
+            recipe = replace(recipe, threads=training_threads())
         fits = fit_tuned(ws, tuned_members(recipe), should_stop=ws.should_stop,
                          deadline=clock.t0 + TUNE_SHARE * clock.limit)
     except SearchCanceled:
