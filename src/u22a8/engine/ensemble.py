@@ -101,9 +101,11 @@ def blend_tuned(ws: Workspace, base: list[Candidate], tuned: list[Candidate]) ->
 
     The tuned members exist on the protocol folds only (each fold's encoder is fine-tuned without
     its held-out rows; more folds would mean more fine-tunings), so their share is chosen there:
-    a grid of shares in tenths for each (at most 0.8 in all), scored by the mean log-likelihood
-    of the true label (a proper score: smooth, so a few flipped rows cannot pick the weights), and
-    share 0 is on the grid, so the blend cannot do worse on those rows than the base alone.
+    a grid of shares in tenths for each (at most 0.8 in all), ranked like the ensemble's rounds
+    (the task's score, then the mean log-likelihood of the true label among ties), and share 0
+    is on the grid, so the blend cannot do worse on those rows than the base alone. Ranking by
+    log-likelihood alone was tried first: on Banking77 it chose shares 0.2 points of held-out
+    accuracy below the best, i.e. it optimised confidence, not the score users are shown.
     The protocol metrics are then measured on the rows that chose two shares: a slight optimism,
     of the same kind as choosing the best trial on them, and far below their standard error.
     """
@@ -112,13 +114,14 @@ def blend_tuned(ws: Workspace, base: list[Candidate], tuned: list[Candidate]) ->
     total = sum(float(m.get("weight", 1.0)) for m, _ in base)
     mixed = sum(_protocol_probs(ws, o, y) * (float(m.get("weight", 1.0)) / total) for m, o in base)
     parts = [_protocol_probs(ws, o, y) for _, o in tuned]
-    best: tuple[float, tuple[float, ...]] | None = None
+    best: tuple[tuple[float, float], tuple[float, ...]] | None = None
     for shares in _grid(len(parts)):
         rest = 1.0 - sum(shares)
         out = mixed * rest + sum((s * p for s, p in zip(shares, parts)), np.zeros_like(mixed))
-        loglik = _objective(ws, y, out)[1] if ws.task == "classify" else fold_score(ws.task, y, out)
-        if best is None or loglik > best[0] + 1e-12:
-            best = (loglik, shares)
+        rank = _objective(ws, y, out)
+        # Strictly better only: on a tie the grid's earlier point (smaller shares) stays.
+        if best is None or rank[0] > best[0][0] + 1e-12 or (abs(rank[0] - best[0][0]) <= 1e-12 and rank[1] > best[0][1] + 1e-12):
+            best = (rank, shares)
     assert best is not None
     shares = best[1]
     rest = 1.0 - sum(shares)
