@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     models_dir: Path | None = Field(
         default=None, description="Models derived on this machine (distilled static embeddings); default ~/.cache/u22a8/models."
     )
+    prepare_models: bool = Field(
+        default=True,
+        description="Distill missing derived models (the static embeddings) in the background at start; "
+                    "false leaves low effort on n-grams alone until `u22a8 prepare` has run.",
+    )
 
     # Limits: each answered with a clear problem+json error when exceeded.
     max_body_bytes: int = Field(default=50 * 1024 * 1024, description="Largest request body accepted.")

@@ -35,6 +35,12 @@ def test_missing_models_are_distilled_in_a_low_priority_process(tmp_path: Path) 
         proc.wait(10)
 
 
+def test_an_operator_can_turn_background_preparing_off(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path, models_dir=tmp_path / "models", prepare_models=False)
+    assert prepare_models_in_background(settings) is None
+    assert not settings.resolved_models_dir.exists()
+
+
 def test_a_second_preparer_on_the_machine_steps_aside(tmp_path: Path) -> None:
     settings = Settings(home=tmp_path, models_dir=tmp_path / "models")
     settings.resolved_models_dir.mkdir(parents=True)

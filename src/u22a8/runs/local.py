@@ -28,6 +28,10 @@ def _init_child(settings_data: dict[str, Any]) -> None:
     # Training runs at a lower priority than the API in the same machine: predictions stay fast
     # while a search uses every core it can get.
     os.nice(10)
+    if not logging.getLogger().handlers:  # a spawned child starts with no logging set up
+        # Worker lines (a run's phases, failures) go to the server's stderr like its own.
+        logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.getLogger("u22a8").setLevel(logging.INFO)
     settings = Settings(**settings_data)
     _child_settings = settings
     _child_store = Store(settings.resolved_database_url, settings.resolved_artifacts)

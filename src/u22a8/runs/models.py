@@ -43,10 +43,11 @@ def prepare_models(settings: Settings) -> Path | None:
 
 
 def prepare_models_in_background(settings: Settings) -> subprocess.Popen[bytes] | None:
-    """Start ``u22a8 prepare`` at low priority if something is missing; None if nothing is."""
+    """Start ``u22a8 prepare`` at low priority if something is missing; None if nothing is, or
+    if the settings say not to (``U22A8_PREPARE_MODELS=false``)."""
     use_models_dir(settings)
     reason = engine.static_missing()
-    if reason is None or "not installed" in reason:
+    if reason is None or "not installed" in reason or not settings.prepare_models:
         return None
     env = {**os.environ, "U22A8_MODELS_DIR": str(settings.resolved_models_dir)}
     log.info("preparing static embeddings in the background (%s)", reason)

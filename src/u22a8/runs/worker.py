@@ -94,10 +94,15 @@ def _cpu(cpu0: float) -> float:
 
 
 def _train(store: Store, settings: Settings, run: Run, owner: str, should_stop: Callable[[], bool], cpu0: float) -> None:
+    # Wall seconds per phase, logged at the end: where a retrain's latency goes (load from the
+    # database, fit, store the artifact, record the version).
+    t = time.perf_counter()
+    phases: dict[str, float] = {}
     model = store.models.get(run.handle)
     samples = store.samples.training_set(model.id)
     data = build_dataset(model.task, model.labels, samples)
     cache_dir = settings.resolved_feature_cache_dir
+    phases["load"], t = time.perf_counter() - t, time.perf_counter()
 
     if run.kind == "search":
         study = shared_study_for(settings, run)
@@ -117,12 +122,14 @@ def _train(store: Store, settings: Settings, run: Run, owner: str, should_stop: 
             **sharing,
         )
         promote, decision = True, "first version" if model.active_version is None else "fresh parameter search"
+        phases["fit"], t = time.perf_counter() - t, time.perf_counter()
     else:
         active = model.active_version
         if active is None:
             raise RuntimeError("retrain needs an active version")
         result = engine.refit(data, active.params, cache_dir=cache_dir, counts_key=_counts_key(model.id))
         promote, decision = engine.should_promote(result.metrics, active.metrics, settings.retrain_tolerance)
+        phases["fit"], t = time.perf_counter() - t, time.perf_counter()
         if not promote:
             store.runs.finish(run.id, owner, "succeeded", decision=f"kept version {active.number}: {decision}",
                               cpu_seconds=_cpu(cpu0))
@@ -131,12 +138,16 @@ def _train(store: Store, settings: Settings, run: Run, owner: str, should_stop: 
         raise engine.SearchCanceled()
     key = f"{model.handle}/{run.id}.u22a8"
     sha = store.artifacts.put(key, result.artifact)
+    phases["store"], t = time.perf_counter() - t, time.perf_counter()
     version = NewVersion(
         params=result.params, metrics=result.metrics, report=result.report,
         sample_ids=[s.id for s in samples], artifact_key=key, artifact_sha256=sha,
     )
     store.runs.finish(run.id, owner, "succeeded", decision=decision, cpu_seconds=_cpu(cpu0),
                       version=version, promote=promote)
+    phases["record"] = time.perf_counter() - t
+    log.info("%s run %s of %s (%d samples, %.1f MB artifact): %s", run.kind, run.id, run.handle, len(samples),
+             len(result.artifact) / 1e6, ", ".join(f"{k} {v:.2f} s" for k, v in phases.items()))
 
 
 def _counts_key(model_id: int) -> str:
