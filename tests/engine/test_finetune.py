@@ -17,7 +17,7 @@ import pytest
 
 from u22a8 import engine
 from u22a8.engine import Dataset, SearchCanceled
-from u22a8.engine.finetune import FineTunedEncoder, Recipe, fine_tune
+from u22a8.engine.finetune import FineTunedEncoder, Recipe, fine_tune, planned_steps
 from u22a8.engine.ftmembers import fit_tuned, is_tuned, plan_recipe, tuned_members, tuned_seconds
 from u22a8.engine.training import Workspace
 
@@ -84,8 +84,12 @@ def test_tuned_members_fit_on_folds_without_their_held_out_rows() -> None:
     data = classify_data(12)
     ws = Workspace(data)
     members = tuned_members(QUICK)
-    fits = fit_tuned(ws, members)
+    steps: list[tuple[int, int]] = []
+    fits = fit_tuned(ws, members, on_steps=lambda done, planned: steps.append((done, planned)))
     assert fits is not None and len(fits.outputs) == len(fits.fitted) == 2
+    # Steps count across all six fine-tunings (5 protocol folds, then all rows), one per batch.
+    planned = sum(planned_steps(len(ws.folds[k][0]), QUICK) for k in range(5)) + planned_steps(36, QUICK)
+    assert steps == [(done, planned) for done in range(planned + 1)] and planned == 39
     for outs in fits.outputs:  # 36 samples: 5-fold protocol, every held-out row has an output
         assert sorted(outs) == list(range(ws.n_protocol)) == [0, 1, 2, 3, 4]
         stacked = np.concatenate([outs[k] for k in range(5)])
@@ -109,8 +113,8 @@ def test_plan_follows_data_size_and_time() -> None:
 
 
 @pytest.fixture(scope="module")
-def max_result(tmp_path_factory: pytest.TempPathFactory) -> engine.TrainingResult:
-    """One max search with fine-tuning, shared by the tests below (it is the slow part)."""
+def max_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[engine.TrainingResult, list[engine.Progress]]:
+    """One max search with fine-tuning and what it reported, shared by the tests below (it is the slow part)."""
     search_mod = sys.modules["u22a8.engine.search"]  # the package exports the function under that name
     # A test-sized recipe: the default's 3 epochs at length 64 would take minutes here. Planned
     # with threads left to the machine, as plan_recipe does.
@@ -118,11 +122,46 @@ def max_result(tmp_path_factory: pytest.TempPathFactory) -> engine.TrainingResul
     mp = pytest.MonkeyPatch()
     mp.setattr(search_mod, "plan_recipe",
                lambda n, p, f, s, slowdown=1.0: plan if tuned_seconds(n, p, f, plan, slowdown) <= s else None)
+    seen: list[engine.Progress] = []
     try:
-        return engine.search(classify_data(12), "max", cache_dir=tmp_path_factory.mktemp("cache"),
-                             time_limit_seconds=300)
+        result = engine.search(classify_data(12), "max", cache_dir=tmp_path_factory.mktemp("cache"),
+                               time_limit_seconds=300, on_progress=seen.append)
     finally:
         mp.undo()
+    return result, seen
+
+
+@pytest.fixture(scope="module")
+def max_result(max_run: tuple[engine.TrainingResult, list[engine.Progress]]) -> engine.TrainingResult:
+    return max_run[0]
+
+
+def test_max_reports_progress_while_fine_tuning_before_the_first_trial(
+        max_run: tuple[engine.TrainingResult, list[engine.Progress]]) -> None:
+    result, seen = max_run
+    first_trial = next(i for i, p in enumerate(seen) if p.trials_done > 0)
+    tuning, trials = seen[:first_trial], seen[first_trial:]
+    assert len(tuning) >= 2 and all(p.phase is None and p.last_trial is not None for p in trials)
+    assert all(p.trials_done == 0 and p.best_score is None and p.last_trial is None and p.trials_planned == 40
+               for p in tuning)
+    # 36 samples: 5-fold protocol, six fine-tunings of QUICK (6 steps per fold, 9 on all rows).
+    steps = [tuple(map(int, p.phase.removeprefix("fine-tuning MiniLM: ").removesuffix(" steps").split("/")))
+             for p in tuning if p.phase]
+    assert len(steps) == len(tuning) and steps[0] == (0, 39) and steps[-1] == (39, 39)
+    assert [d for d, _ in steps] == sorted(d for d, _ in steps)
+    elapsed = [p.elapsed_seconds for p in tuning]
+    assert elapsed == sorted(elapsed) and elapsed[-1] <= trials[0].elapsed_seconds
+    # Throttled: at most once a second, except the report at the end of the last fine-tuning.
+    assert all(b - a >= 0.99 for a, b in zip(elapsed[:-2], elapsed[1:-1]))
+    etas = [p.eta_seconds for p in tuning]
+    assert all(eta is not None and 0 < eta <= 300 - t for eta, t in zip(etas, elapsed))
+    # The ETA falls as the steps go (the search after the fine-tuning is still to come at the end).
+    assert etas[0] > etas[-1] > 0
+    # After the first trial the ETA goes by the trials' own pace, not counting the fine-tuning.
+    first = trials[0]
+    assert first.last_trial is not None
+    assert first.eta_seconds is not None and first.eta_seconds <= 39 * (first.last_trial["elapsed"] + 0.1)
+    assert result.trials_done == trials[-1].trials_done
 
 
 def test_max_blends_tuned_members_without_losing_on_held_out_rows(max_result: engine.TrainingResult) -> None:

@@ -275,11 +275,13 @@ def planned_steps(n_texts: int, recipe: Recipe) -> int:
 
 def fine_tune(texts: Sequence[str], y: np.ndarray, n_labels: int, recipe: Recipe = Recipe(), *,
               weights: np.ndarray | None = None, should_stop: Callable[[], bool] | None = None,
-              deadline: float | None = None) -> FineTunedEncoder:
+              deadline: float | None = None, on_step: Callable[[int, int], None] | None = None) -> FineTunedEncoder:
     """Fine-tune MiniLM + a linear head on ``texts`` → ``y`` (ints in ``range(n_labels)``).
 
     ``weights``: per-sample loss weights. ``deadline``: a ``time.monotonic()`` value; training
     stops at the first batch boundary past it (the result then has ``complete`` False).
+    ``on_step(steps_done, steps_planned)`` is called after every batch (for progress reports;
+    it must be cheap or throttle itself, and it does not touch the training's random state).
     """
     import torch
     from transformers import AutoModel
@@ -335,6 +337,8 @@ def fine_tune(texts: Sequence[str], y: np.ndarray, n_labels: int, recipe: Recipe
                 opt.step()
                 sched.step()
                 done += 1
+                if on_step is not None:
+                    on_step(done, total)
             else:
                 continue
             break  # the deadline broke the inner loop

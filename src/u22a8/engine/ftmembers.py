@@ -32,7 +32,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from .embeddings import MINILM
-from .finetune import ENCODE_SECONDS_PER_TEXT, LOAD_SECONDS, TRAIN_SECONDS_PER_TEXT, FineTunedEncoder, Recipe, fine_tune
+from .finetune import (ENCODE_SECONDS_PER_TEXT, LOAD_SECONDS, TRAIN_SECONDS_PER_TEXT, FineTunedEncoder, Recipe,
+                       fine_tune, planned_steps)
 from .training import Workspace
 from .types import TrainingResult
 
@@ -140,11 +141,15 @@ def _recipe_of(members: list[dict[str, Any]]) -> Recipe:
 
 
 def fit_tuned(ws: Workspace, members: list[dict[str, Any]], *, should_stop: Callable[[], bool] | None = None,
-              deadline: float | None = None) -> TunedFits | None:
+              deadline: float | None = None, on_steps: Callable[[int, int], None] | None = None) -> TunedFits | None:
     """Fine-tune per protocol fold and on all rows; every member's fold outputs and final fit.
 
     Returns None when the deadline cut a fine-tuning short: a half-trained encoder would be
     served under metrics measured on a fully trained one (or the other way round).
+
+    ``on_steps(done, planned)``: training steps (batches) over all the fine-tunings this call
+    plans (each protocol fold's and the final one), once with 0 before the first and then after
+    every batch; ``done`` reaches ``planned`` only if all of them run to the end.
     """
     if ws.task != "classify" or not members:
         raise ValueError("fine-tuned members are for classify tasks")
@@ -152,11 +157,20 @@ def fit_tuned(ws: Workspace, members: list[dict[str, Any]], *, should_stop: Call
     recipe = _recipe_of(members)
     n_labels = len(ws.labels or [])
     need_all_rows = any(m["model"]["family"] != "finetuned" for m in members)
+    final = recipe.final_fit or ws.n_protocol > 1
+    sizes = [len(ws.folds[k][0]) for k in range(ws.n_protocol)] + ([ws.n] if final else [])
+    planned = sum(planned_steps(size, recipe) for size in sizes)
+    steps_before = 0  # steps of the fine-tunings already finished
+    if on_steps is not None:
+        on_steps(0, planned)
 
     def tune(rows: np.ndarray) -> FineTunedEncoder | None:
+        nonlocal steps_before
         weights = None if ws.weights is None else ws.weights[rows]
+        on_step = None if on_steps is None else (lambda done, _: on_steps(steps_before + done, planned))
         enc = fine_tune([ws.texts[i] for i in rows], ws.y[rows], n_labels, recipe, weights=weights,
-                        should_stop=should_stop, deadline=deadline)
+                        should_stop=should_stop, deadline=deadline, on_step=on_step)
+        steps_before += enc.steps_planned
         return enc if enc.complete else None
 
     outputs: list[dict[int, np.ndarray]] = [{} for _ in members]
@@ -178,7 +192,7 @@ def fit_tuned(ws: Workspace, members: list[dict[str, Any]], *, should_stop: Call
     # The final fine-tuning sees 1/(1 - 1/folds) times the rows of a fold's: if, at the pace just
     # measured, it cannot end by the deadline, stop now rather than spend the time and drop it.
     per_fold = (time.monotonic() - t0) / max(ws.n_protocol, 1)
-    if recipe.final_fit or ws.n_protocol > 1:
+    if final:
         if deadline is not None and time.monotonic() + per_fold * ws.n / max(len(ws.folds[0][0]), 1) > deadline:
             return None
         enc = tune(np.arange(ws.n))

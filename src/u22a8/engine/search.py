@@ -33,7 +33,8 @@ from .cache import EmbeddingTimeout
 from .data_report import data_report
 from .embeddings import MINILM, STATIC
 from .ensemble import blend_tuned, select_ensemble
-from .finetune import TRAIN_SECONDS_PER_TEXT, Recipe, probe_seconds_per_text, training_threads
+from .estimate import COSTS, estimate
+from .finetune import LOAD_SECONDS, TRAIN_SECONDS_PER_TEXT, Recipe, probe_seconds_per_text, training_threads
 from .ftmembers import TunedFits, fit_tuned, is_tuned, plan_recipe, tuned_members, tuned_seconds
 from .rules import check_trainable
 from .shared import finished_or_running, open_study, publish_plan, wait_for_others
@@ -124,7 +125,8 @@ def search(
         embed = _embed_up_front(ws, clock, embedder)
     n_folds = max(ws.n_protocol, min(budget.folds, len(ws.folds)))
     n_labels = len(ws.labels or []) or 1
-    tuned = _fine_tune_up_front(ws, clock) if embed and budget.finetune and ws.task == "classify" else None
+    tuned = (_fine_tune_up_front(ws, clock, on_progress, budget.trials)
+             if embed and budget.finetune and ws.task == "classify" else None)
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = open_study(shared_study, seed=seed, n_startup=min(8, budget.trials), min_resource=max(1, ws.n_protocol))
@@ -138,6 +140,7 @@ def search(
     # is always tried.
     members_reserved = 1 if embedder == STATIC else members_final
     stopped_for_time = False
+    t_trials = clock.elapsed()  # the ETA's pace is the trials', not the embedding's or fine-tuning's
 
     while (finished_or_running(study) if shared_study else done) < budget.trials:
         if stop():
@@ -168,7 +171,7 @@ def search(
         _prune_kept(kept, study, keep=max(members_final * 2, 2))
         if on_progress:
             total = finished_or_running(study) if shared_study else done
-            _report(on_progress, study, budget, clock, total, trial.number, value, member, t_trial, state)
+            _report(on_progress, study, budget, clock, total, trial.number, value, member, t_trial, state, t_trials)
 
     if best_number is None:  # cannot happen: trial 0 always completes
         raise RuntimeError("no trial completed")
@@ -247,13 +250,15 @@ class _Tuned:
     fits: TunedFits
 
 
-def _fine_tune_up_front(ws: Workspace, clock: _Clock) -> _Tuned | None:
+def _fine_tune_up_front(ws: Workspace, clock: _Clock, on_progress: ProgressCallback | None = None,
+                        trials_planned: int = 0) -> _Tuned | None:
     """Fine-tune MiniLM (per protocol fold, then on all rows) if it earns its time; else None.
 
     It earns it when the plan for this data size (:func:`.ftmembers.plan_recipe`: 3 epochs,
     else 2) fits, with a margin, in the share of the ceiling still left to it. Done before the
     trials so that they get exactly the time that remains. The deadline is hard: if the machine
-    turns out slower than planned, the fine-tuning is dropped, not the ceiling.
+    turns out slower than planned, the fine-tuning is dropped, not the ceiling. It takes minutes
+    on large data, so ``on_progress`` hears of it as it goes (see :class:`_TuningReport`).
     """
     share = TUNE_SHARE * clock.limit - clock.elapsed()
     slowdown = 1.0
@@ -269,8 +274,12 @@ def _fine_tune_up_front(ws: Workspace, clock: _Clock) -> _Tuned | None:
             return None
         if not recipe.threads:  # record the count used, so that a refit repeats this network
             recipe = replace(recipe, threads=training_threads())
+        on_steps = None
+        if on_progress is not None:
+            expected = tuned_seconds(ws.n, ws.n_protocol, len(ws.folds), recipe, slowdown) - LOAD_SECONDS
+            on_steps = _TuningReport(on_progress, clock, trials_planned, expected, _search_seconds(ws))
         fits = fit_tuned(ws, tuned_members(recipe), should_stop=ws.should_stop,
-                         deadline=clock.t0 + TUNE_SHARE * clock.limit)
+                         deadline=clock.t0 + TUNE_SHARE * clock.limit, on_steps=on_steps)
     except SearchCanceled:
         raise
     except Exception as exc:  # a broken torch install must cost the fine-tuning, not the run
@@ -375,9 +384,11 @@ def _prune_kept(kept: dict[int, Any], study: optuna.Study, keep: int) -> None:
 
 def _report(on_progress: ProgressCallback, study: optuna.Study, budget: Budget, clock: _Clock, done: int,
             number: int, value: float | None, member: dict[str, Any], t_trial: float,
-            state: optuna.trial.TrialState) -> None:
+            state: optuna.trial.TrialState, t_trials: float = 0.0) -> None:
     elapsed = clock.elapsed()
-    per_trial = elapsed / done
+    # Per trial since the trials began (``t_trials``): the embedding and fine-tuning done before
+    # them (minutes at max) are not a trial's cost, else the ETA would jump to the ceiling.
+    per_trial = (elapsed - t_trials) / done
     eta = min(per_trial * (budget.trials - done), max(clock.limit - elapsed, 0.0))
     try:
         best = float(study.best_value)
@@ -390,3 +401,62 @@ def _report(on_progress: ProgressCallback, study: optuna.Study, budget: Budget, 
     }
     on_progress(Progress(trials_planned=budget.trials, trials_done=done, best_score=best,
                          elapsed_seconds=round(elapsed, 3), eta_seconds=round(eta, 3), last_trial=last))
+
+
+def _search_seconds(ws: Workspace) -> float:
+    """Expected seconds of the trials and final fit after the fine-tuning, before any trial ran:
+    the cost model's (:mod:`.estimate`) for high, whose search max repeats, less the embedding
+    it counts (already done here, up front). Reference machine speed; the ceiling caps it."""
+    mean_chars = float(np.mean([len(t) for t in ws.texts])) if ws.n else 0.0
+    high = estimate(ws.n, len(ws.labels or []), ws.task, mean_chars)["high"]["seconds"]
+    return max(high - COSTS["embed_load"] - COSTS["embed_per_text"] * ws.n, 1.0)
+
+
+class _TuningReport:
+    """Progress while MiniLM is fine-tuned, before the first trial (an ``on_steps`` of fit_tuned).
+
+    Reports ``trials_done`` 0, no best score and an ETA: the fine-tuning's steps still to go at
+    its pace so far (the plan's pace at first, the measured one after a few steps; the one-off
+    network load before the first step is left out), capped by its deadline, plus the search
+    after it, capped by the ceiling. At most once a second and once per 1% of the steps (each
+    report is a database write and an event for the run), and always at the start and the end.
+    Progress is best effort: a failing callback is logged, it does not cost the fine-tuning.
+    """
+
+    EVERY_SECONDS = 1.0
+    EVERY_SHARE = 0.01
+
+    def __init__(self, on_progress: ProgressCallback, clock: _Clock, trials_planned: int, expected_seconds: float,
+                 search_seconds: float) -> None:
+        self.on_progress = on_progress
+        self.clock = clock
+        self.trials_planned = trials_planned
+        self.expected = max(expected_seconds, 0.0)  # all the fine-tunings, at this machine's probed speed
+        self.search_seconds = search_seconds
+        self.deadline = TUNE_SHARE * clock.limit  # on the clock's scale
+        self.first: tuple[float, int] | None = None  # (when, steps) at the first step
+        self.last: tuple[float, int] | None = None  # (when, steps) at the last report
+
+    def __call__(self, done: int, planned: int) -> None:
+        now = self.clock.elapsed()
+        if done > 0 and self.first is None:
+            self.first = (now, done)
+        if self.last is not None and done < planned and (
+                now - self.last[0] < self.EVERY_SECONDS or done - self.last[1] < self.EVERY_SHARE * planned):
+            return
+        self.last = (now, done)
+        rate = self.expected / max(planned, 1)
+        if self.first is not None and done > self.first[1]:
+            measured_steps = done - self.first[1]
+            trust = min(1.0, measured_steps / max(10.0, 0.02 * planned))
+            rate = trust * (now - self.first[0]) / measured_steps + (1 - trust) * rate
+        tuning = min(rate * max(planned - done, 0), max(self.deadline - now, 0.0))
+        eta = min(tuning + self.search_seconds, max(self.clock.limit - now, 0.0))
+        try:
+            self.on_progress(Progress(trials_planned=self.trials_planned, trials_done=0, best_score=None,
+                                      elapsed_seconds=round(now, 3), eta_seconds=round(eta, 3),
+                                      phase=f"fine-tuning MiniLM: {done}/{planned} steps"))
+        except SearchCanceled:
+            raise
+        except Exception:
+            log.warning("fine-tuning progress not reported", exc_info=True)

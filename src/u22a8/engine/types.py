@@ -54,7 +54,12 @@ class Dataset:
 
 @dataclass(frozen=True)
 class Progress:
-    """A snapshot of a search in flight, reported after every trial."""
+    """A snapshot of a search in flight, reported after every trial.
+
+    At effort max, MiniLM is fine-tuned before the first trial; meanwhile snapshots come at most
+    once a second with ``trials_done`` 0, ``best_score`` and ``last_trial`` None, an ETA for the
+    fine-tuning and the search after it, and ``phase`` saying how far the fine-tuning is.
+    """
 
     trials_planned: int
     trials_done: int
@@ -63,6 +68,8 @@ class Progress:
     eta_seconds: float | None
     # The trial just finished, for a plot of scores over time (None before the first).
     last_trial: dict[str, Any] | None = None
+    # What runs before the trials, e.g. "fine-tuning MiniLM: 120/940 steps"; None: the trials.
+    phase: str | None = None
 
 
 ProgressCallback = Callable[[Progress], None]
