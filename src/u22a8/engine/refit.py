@@ -59,12 +59,15 @@ def _holdout_and_final_in_parallel(ws: Workspace, members: list[dict[str, Any]])
     from "sample uploaded" to "new version serving".
     """
     train, test = ws.folds[0]
-    fulls = [ws.full(m["features"]) for m in members]
-    holdouts = [ws.counted(m["features"]).fold(ws.text_features(m["features"]), train, test,
-                                               ws.weighted_dense(m["features"])) for m in members]
     everything = np.arange(ws.n)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        heads = [pool.submit(ws.fit_head, m, x, everything) for m, (_, x) in zip(members, fulls)]
+        fulls, heads = [], []
+        for m in members:  # each final fit starts as soon as its matrix is ready
+            fulls.append(ws.full(m["features"]))
+            heads.append(pool.submit(ws.fit_head, m, fulls[-1][1], everything))
+        # The final fits are under way: slice the holdout fold's matrices meanwhile.
+        holdouts = [ws.counted(m["features"]).fold(ws.text_features(m["features"]), train, test,
+                                                   ws.weighted_dense(m["features"])) for m in members]
         fold_heads = [pool.submit(ws.fit_head, m, x_train, train) for m, (x_train, _) in zip(members, holdouts)]
         outputs = [{0: ws.head_output(f.result(), x_test)} for f, (_, x_test) in zip(fold_heads, holdouts)]
         fitted = [(tf, h.result()) for (tf, _), h in zip(fulls, heads)]
