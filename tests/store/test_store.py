@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from u22a8.errors import Conflict, NotFound
-from u22a8.store import NewSample, NewVersion, SearchAlreadyActive, Store, utcnow
+from u22a8.store import NewSample, NewVersion, SampleStats, SearchAlreadyActive, Store, utcnow
 from u22a8.store.artifacts import ArtifactCorrupt
 from u22a8.store.tables import ModelRow, RunRow
 
@@ -70,6 +70,46 @@ def test_sample_paging_and_label_filter(store: Store) -> None:
     store.samples.delete("acme.tone", odd[0].id)
     with pytest.raises(NotFound):
         store.samples.delete("acme.tone", odd[0].id)
+
+
+def test_label_counts_come_from_the_database_in_counter_order(store: Store) -> None:
+    store.models.create("acme.tone", "classify", quiet_seconds=0)
+    labels = ["curt", "sorry", "sorry", "odd one", "curt", "thanks", "sorry", "thanks", "ünïcode"]
+    store.samples.upsert("acme.tone", [NewSample(f"t{i}", {"label": lab}) for i, lab in enumerate(labels)],
+                         max_per_model=100)
+    model = store.models.get("acme.tone")
+    stats = store.samples.stats(model.id)
+    # Most frequent first, ties in order of first appearance: what Counter.most_common gives.
+    assert list(stats.label_counts.items()) == [("sorry", 3), ("curt", 2), ("thanks", 2), ("odd one", 1),
+                                                ("ünïcode", 1)]
+    assert (stats.n_samples, stats.distinct_scores) == (9, 0)
+    assert store.models.labels_in_use("acme.tone") == set(labels)
+    assert store.samples.summary(model.id)["n_labels"] == 5
+    # Relabeling moves the count; the database, not a cached copy, answers.
+    store.samples.upsert("acme.tone", [NewSample("t0", {"label": "sorry"})], max_per_model=100)
+    assert store.samples.stats(model.id).label_counts["sorry"] == 4
+
+
+def test_multilabel_and_score_stats_come_from_the_database(store: Store) -> None:
+    store.models.create("acme.topics", "multilabel", quiet_seconds=0)
+    targets = [["billing"], ["billing", "urgent"], ["urgent"], ["billing", "refund", "urgent"], ["refund"]]
+    store.samples.upsert("acme.topics", [NewSample(f"m{i}", {"labels": t}) for i, t in enumerate(targets)],
+                         max_per_model=100)
+    topics = store.models.get("acme.topics")
+    stats = store.samples.stats(topics.id)
+    assert list(stats.label_counts.items()) == [("billing", 3), ("urgent", 3), ("refund", 2)]
+    assert stats.n_samples == 5
+    assert store.models.labels_in_use("acme.topics") == {"billing", "urgent", "refund"}
+    assert store.samples.summary(topics.id)["n_labels"] == 3
+
+    store.models.create("acme.stars", "score", quiet_seconds=0)
+    stars = store.models.get("acme.stars")
+    assert store.samples.stats(stars.id) == SampleStats(n_samples=0, label_counts={}, distinct_scores=0)
+    store.samples.upsert("acme.stars", [NewSample(f"s{i}", {"score": x}) for i, x in enumerate([1.0, 0.5, 1.0, 0.0])],
+                         max_per_model=100)
+    stats = store.samples.stats(stars.id)
+    assert (stats.n_samples, stats.label_counts, stats.distinct_scores) == (4, {}, 3)
+    assert store.models.labels_in_use("acme.stars") == set()
 
 
 def test_one_search_per_model_even_under_concurrency(store: Store) -> None:

@@ -16,8 +16,9 @@ from starlette.concurrency import run_in_threadpool
 from ..errors import Forbidden, NotFound, Unauthorized
 from ..store import ApiKey
 from .deps import PlatformDep
+from .schemas import HANDLE_RE
 
-__all__ = ["KeyDep", "KeyCache", "require", "check_model_access", "PLATFORM_OWNER"]
+__all__ = ["KeyDep", "KeyCache", "require", "check_model_access", "checked_handle", "PLATFORM_OWNER"]
 
 PLATFORM_OWNER = "u22a8"
 
@@ -72,6 +73,13 @@ KeyDep = Annotated[ApiKey, Depends(current_key)]
 def require(key: ApiKey, scope: str) -> None:
     if scope not in key.scopes and "admin" not in key.scopes:
         raise Forbidden(f"this key lacks the {scope!r} scope")
+
+
+def checked_handle(handle: str) -> str:
+    """A handle from a path: bad characters (or ``../``) are a 404 like any unknown model."""
+    if not HANDLE_RE.match(handle):
+        raise NotFound(f"no model {handle[:120]!r} (handles are owner.name in [a-z0-9_-])")
+    return handle
 
 
 def check_model_access(key: ApiKey, handle: str, scope: str) -> None:

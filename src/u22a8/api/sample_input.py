@@ -1,4 +1,4 @@
-"""Sample bodies in JSON, NDJSON or CSV → validated NewSamples, or every problem at once.
+"""Sample bodies in JSON, NDJSON or CSV → validated NewSamples, or every problem at once → stored.
 
 Validation is all-or-nothing: one bad sample and the whole request is refused with the index
 and reason of every bad sample, and nothing is stored.
@@ -17,9 +17,10 @@ from pydantic import ValidationError
 from ..errors import InvalidRequest, LimitExceeded
 from ..settings import Settings
 from ..store import NewSample
-from .schemas import LABEL_MAX, SampleIn
+from .deps import Platform
+from .schemas import LABEL_MAX, SampleCountsPublic, SampleIn
 
-__all__ = ["parse_sample_body", "validate_samples"]
+__all__ = ["parse_sample_body", "validate_samples", "store_sample_body"]
 
 _CSV_FIELDS = {"id", "text", "label", "labels", "score", "weight"}
 
@@ -145,3 +146,15 @@ def _one(item: Any, task: str, allowed: set[str] | None, settings: Settings) -> 
             return f"label {label[:40]!r} is not one of the model's labels"
     target: dict[str, Any] = {"label": s.label} if task == "classify" else {"labels": sorted(set(found))}
     return NewSample(text=s.text, target=target, id=s.id, weight=s.weight, metadata=s.metadata)
+
+
+def store_sample_body(platform: Platform, handle: str, raw: bytes, content_type: str) -> SampleCountsPublic:
+    """Parse, validate and store one upload (the API's POST body or the console's file), all or nothing."""
+    model = platform.store.models.get(handle)
+    items = parse_sample_body(raw, content_type)
+    samples = validate_samples(items, model.task, model.labels, platform.settings)
+    counts = platform.store.samples.upsert(handle, samples, max_per_model=platform.settings.max_samples_per_model)
+    if counts.added or counts.updated:
+        platform.wake_executor()  # a ready model's retrain may now be due
+    total = platform.store.models.get(handle).sample_count
+    return SampleCountsPublic(added=counts.added, updated=counts.updated, unchanged=counts.unchanged, sample_count=total)

@@ -9,8 +9,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ..runs.models_domain import AutoRetrain
+
 __all__ = [
     "HANDLE_RE",
+    "AutoRetrainIn",
+    "auto_retrain_of",
     "ModelCreate",
     "ModelUpdate",
     "ModelPublic",
@@ -59,6 +63,16 @@ def _check_labels(labels: list[str] | None) -> list[str] | None:
 class AutoRetrainIn(_Strict):
     enabled: bool = True
     quiet_seconds: float | None = Field(default=None, ge=0, le=86400)
+
+
+def auto_retrain_of(value: AutoRetrainIn | bool | None) -> AutoRetrain:
+    """The body's ``auto_retrain`` in the domain's terms: a bare bool only switches it on or off,
+    and an object switches it on unless it says ``enabled: false``."""
+    if value is None:
+        return AutoRetrain()
+    if isinstance(value, bool):
+        return AutoRetrain(enabled=value)
+    return AutoRetrain(enabled=value.enabled, quiet_seconds=value.quiet_seconds)
 
 
 class ModelCreate(_Strict):

@@ -2,7 +2,8 @@
 
 Each function checks access with the API's own helpers (``check_model_access``, ``require``),
 validates with the API's own schemas, and calls the same store / runs functions the matching
-``/v1`` route calls, so a browser can do nothing a Bearer client with the same key could not.
+``/v1`` route calls (never the route function itself), so a browser can do nothing a Bearer
+client with the same key could not.
 """
 
 from __future__ import annotations
@@ -13,26 +14,22 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.responses import Response
 
-from ..api.auth import PLATFORM_OWNER, check_model_access, require
+from ..api.auth import PLATFORM_OWNER, check_model_access, checked_handle, require
 from ..api.deps import Platform
-from ..api.routes.models import checked_handle
-from ..api.routes.models import delete_model as api_delete_model
-from ..api.routes.models import update_model as api_update_model
-from ..api.routes.samples import delete_sample as api_delete_sample
-from ..api.routes.versions import export_version as api_export_version
-from ..api.sample_input import parse_sample_body, validate_samples
+from ..api.presenters import export_response
+from ..api.sample_input import store_sample_body
 from ..api.schemas import (
     AutoRetrainIn,
     KeyCreate,
     ModelCreate,
-    ModelPublic,
     ModelUpdate,
     PredictBody,
     SampleCountsPublic,
     TrainBody,
+    auto_retrain_of,
 )
 from ..errors import InvalidRequest, LimitExceeded, ModelNotReady, NotFound, U22A8Error
-from ..runs import TrainOutcome, request_train
+from ..runs import TrainOutcome, models_domain, request_train
 from ..store import ApiKey, Model, Run, Version
 from .forms import Upload
 
@@ -114,16 +111,13 @@ def create_model(platform: Platform, key: ApiKey, handle: str, task: str, labels
     except ValidationError as exc:
         raise invalid(exc) from exc
     check_model_access(key, body.handle, "write")
-    if body.labels and body.task == "score":
-        raise InvalidRequest("a score model takes no labels")
-    settings = platform.settings
-    return platform.store.models.create(body.handle, body.task, description=body.description, labels=body.labels,
-                                        auto_retrain=True, quiet_seconds=settings.default_quiet_seconds)
+    return models_domain.create_model(platform.store, body.handle, body.task, description=body.description,
+                                      labels=body.labels, default_quiet_seconds=platform.settings.default_quiet_seconds)
 
 
 def update_model(platform: Platform, key: ApiKey, handle: str, *, description: str, labels: str,
-                 auto_retrain: bool, quiet_seconds: str) -> ModelPublic:
-    """The settings form, through the very route function behind ``PATCH /v1/models/{handle}``.
+                 auto_retrain: bool, quiet_seconds: str) -> Model:
+    """The settings form, under the rules of ``PATCH /v1/models/{handle}``.
 
     The form always shows every setting, so each is sent: an empty label box opens the label
     set (``labels: null``), as it would through the API. A score model has no label box.
@@ -149,8 +143,10 @@ def update_model(platform: Platform, key: ApiKey, handle: str, *, description: s
     except ValidationError as exc:
         loc = exc.errors()[0]["loc"]
         raise FieldError(str(loc[0]) if loc else "", invalid(exc).detail) from exc
+    labels_given = body.labels if "labels" in body.model_fields_set else models_domain.Keep.KEEP
     try:
-        return api_update_model(handle, body, key, platform)
+        return models_domain.update_model(platform.store, handle, description=body.description, labels=labels_given,
+                                          auto_retrain=auto_retrain_of(body.auto_retrain))
     except InvalidRequest as exc:
         if "labels_outside" in exc.extra:
             raise FieldError("labels", exc.detail + " — delete or relabel those samples first, or keep "
@@ -163,34 +159,29 @@ def delete_model(platform: Platform, key: ApiKey, handle: str, typed: str) -> No
     model_for(platform, key, handle, "write")  # access first: a mistyped handle must not reveal anything
     if typed.strip() != handle:
         raise FieldError("confirm", f"type {handle} exactly to confirm; nothing was deleted")
-    api_delete_model(handle, key, platform)
+    platform.store.models.delete(handle)
 
 
 def delete_sample(platform: Platform, key: ApiKey, handle: str, sample_id: str) -> None:
     if not sample_id:
         raise InvalidRequest("no sample was chosen")
-    api_delete_sample(handle, sample_id, key, platform)
+    check_model_access(key, checked_handle(handle), "write")
+    platform.store.samples.delete(handle, sample_id)
+    platform.wake_executor()  # as the API does: a ready model's retrain may now be due
 
 
 def export_version(platform: Platform, key: ApiKey, handle: str, number: int) -> Response:
     """The bytes of ``GET /v1/models/{handle}/versions/{n}/export``, for a cookie-signed-in browser."""
-    return api_export_version(handle, number, key, platform)
+    check_model_access(key, checked_handle(handle), "read")
+    return export_response(models_domain.export_version(platform.store, handle, number))
 
 
 def upload_samples(platform: Platform, key: ApiKey, handle: str, upload: Upload | None) -> SampleCountsPublic:
-    model = model_for(platform, key, handle, "write")
+    model_for(platform, key, handle, "write")
     if upload is None or not upload.filename:
         raise InvalidRequest("choose a CSV file to upload")
     suffix = "." + upload.filename.rsplit(".", 1)[-1].lower() if "." in upload.filename else ""
-    content_type = _UPLOAD_TYPES.get(suffix, "text/csv")
-    items = parse_sample_body(upload.data, content_type)
-    samples = validate_samples(items, model.task, model.labels, platform.settings)
-    counts = platform.store.samples.upsert(handle, samples, max_per_model=platform.settings.max_samples_per_model)
-    if counts.added or counts.updated:
-        platform.wake_executor()
-    total = platform.store.models.get(handle).sample_count
-    return SampleCountsPublic(added=counts.added, updated=counts.updated, unchanged=counts.unchanged,
-                              sample_count=total)
+    return store_sample_body(platform, handle, upload.data, _UPLOAD_TYPES.get(suffix, "text/csv"))
 
 
 def train(platform: Platform, key: ApiKey, handle: str, effort: str, reoptimize: bool) -> TrainOutcome:

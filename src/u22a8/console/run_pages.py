@@ -7,9 +7,10 @@ import json
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from ..api.auth import check_model_access, checked_handle
 from ..api.deps import PlatformDep
+from ..api.events import run_event_stream
 from ..api.presenters import run_public, version_public
-from ..api.routes.runs import run_events as api_run_events
 from ..store import FINAL_RUN_STATES
 from . import actions
 from .views import heatmap, per_class_rows, scalar_metrics
@@ -40,9 +41,10 @@ async def run_events(request: Request, handle: str, run_id: str, key: KeyDep, pl
     """The API's own event stream, authenticated by the console cookie instead of a Bearer header.
 
     EventSource cannot send headers, and handing the key to JavaScript would defeat the
-    HttpOnly cookie; so the console calls the /v1 route function with the cookie's key.
+    HttpOnly cookie; so the console serves the stream ``/v1`` serves, with the cookie's key.
     """
-    return await api_run_events(handle, run_id, request, key, platform)
+    check_model_access(key, checked_handle(handle), "read")
+    return await run_event_stream(platform, handle, run_id, request)
 
 
 @router.get("/versions/{number}")
@@ -67,7 +69,7 @@ def export_version(handle: str, number: int, key: KeyDep, platform: PlatformDep)
     """The same file as ``GET /v1/models/{handle}/versions/{n}/export``, for the cookie's key.
 
     A download link cannot send an ``Authorization`` header, and the key stays out of reach
-    of page scripts; so, as for the event stream, the console calls the /v1 route function.
+    of page scripts; so, as for the event stream, the console builds the file ``/v1`` builds.
     """
     response = actions.export_version(platform, key, handle, number)
     response.headers["Cache-Control"] = "no-store"

@@ -42,7 +42,7 @@ from .embeddings import set_inference_threads
 from .estimate import estimate
 from .predictor import ArtifactIntegrityError, Predictor, artifact_checksum, load_predictor
 from .refit import refit
-from .rules import check_trainable, should_promote
+from .rules import check_trainable, missing_for_counts, should_promote
 from .search import search
 from .static_embeddings import prepare_static, set_models_dir, static_missing
 from .shared import join_search
@@ -79,6 +79,7 @@ __all__ = [
     "TrainingResult",
     "artifact_checksum",
     "check_trainable",
+    "missing_for_counts",
     "estimate",
     "load_predictor",
     "refit",

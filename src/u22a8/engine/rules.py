@@ -15,12 +15,13 @@ Minimums (the reasons are statistical, not arbitrary):
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 from .types import Dataset, TooFewSamples
 
 __all__ = ["MIN_PER_CLASS", "MIN_CLASSES", "MIN_SCORE_SAMPLES", "MIN_MULTILABEL_SIDE", "check_trainable",
-           "should_promote"]
+           "missing_for_counts", "should_promote"]
 
 MIN_CLASSES = 2
 MIN_PER_CLASS = 2
@@ -30,37 +31,51 @@ MIN_MULTILABEL_SIDE = 2
 
 def check_trainable(data: Dataset) -> None:
     """Raise :class:`TooFewSamples` listing, in words, everything the data lacks."""
-    missing: list[str] = []
-    n = len(data.texts)
     if data.task == "classify":
         counts = Counter(str(t) for t in data.targets)
-        enough = [lab for lab, c in counts.items() if c >= MIN_PER_CLASS]
-        if len(enough) < MIN_CLASSES:
+    elif data.task == "multilabel":
+        counts = Counter(lab for t in data.targets for lab in set(_as_list(t)))
+    else:
+        counts = Counter()
+    distinct = len({float(t) for t in data.targets}) if data.task == "score" else 0  # type: ignore[arg-type]
+    missing = missing_for_counts(data.task, len(data.texts), counts, distinct)
+    if missing:
+        raise TooFewSamples(missing)
+
+
+def missing_for_counts(task: str, n_samples: int, label_counts: Mapping[str, int], distinct_scores: int = 0) -> list[str]:
+    """What samples with these counts lack for training, in words (empty: nothing).
+
+    Counts are all it needs, so the API can answer a train request from aggregates its database
+    computes instead of loading every sample. ``label_counts``: samples per label (classify) or
+    samples carrying each label (multilabel); ``distinct_scores``: distinct values (score).
+    """
+    missing: list[str] = []
+    n, counts = n_samples, label_counts
+    if task == "classify":
+        if sum(c >= MIN_PER_CLASS for c in counts.values()) < MIN_CLASSES:
             missing.append(
                 f"classify needs at least {MIN_CLASSES} labels with {MIN_PER_CLASS} or more samples each; "
                 f"{_describe(counts)}"
             )
-    elif data.task == "multilabel":
+    elif task == "multilabel":
         if n < 2 * MIN_MULTILABEL_SIDE:
             missing.append(f"multilabel needs at least {2 * MIN_MULTILABEL_SIDE} samples (have {n})")
-        present = Counter(lab for t in data.targets for lab in set(_as_list(t)))
-        if not present:
+        if not counts:
             missing.append("no sample carries a label yet")
-        for lab in sorted(present):
-            if present[lab] < MIN_MULTILABEL_SIDE:
-                missing.append(f"label {lab!r} is on {present[lab]} sample(s); it needs at least {MIN_MULTILABEL_SIDE}")
-            elif n - present[lab] < MIN_MULTILABEL_SIDE:
+        for lab in sorted(counts):
+            if counts[lab] < MIN_MULTILABEL_SIDE:
+                missing.append(f"label {lab!r} is on {counts[lab]} sample(s); it needs at least {MIN_MULTILABEL_SIDE}")
+            elif n - counts[lab] < MIN_MULTILABEL_SIDE:
                 missing.append(
-                    f"label {lab!r} is on {present[lab]} of {n} samples; at least {MIN_MULTILABEL_SIDE} samples "
+                    f"label {lab!r} is on {counts[lab]} of {n} samples; at least {MIN_MULTILABEL_SIDE} samples "
                     "must lack it"
                 )
-    else:
-        if n < MIN_SCORE_SAMPLES:
-            missing.append(f"score needs at least {MIN_SCORE_SAMPLES} samples (have {n})")
-        elif len({float(t) for t in data.targets}) < 2:  # type: ignore[arg-type]
-            missing.append("every sample has the same score; at least 2 distinct scores are needed")
-    if missing:
-        raise TooFewSamples(missing)
+    elif n < MIN_SCORE_SAMPLES:
+        missing.append(f"score needs at least {MIN_SCORE_SAMPLES} samples (have {n})")
+    elif distinct_scores < 2:
+        missing.append("every sample has the same score; at least 2 distinct scores are needed")
+    return missing
 
 
 def should_promote(new_metrics: dict[str, Any], old_metrics: dict[str, Any], tolerance: float) -> tuple[bool, str]:
@@ -92,9 +107,11 @@ def _as_list(target: Any) -> list[str]:
     return [str(t) for t in target]
 
 
-def _describe(counts: Counter[str]) -> str:
+def _describe(counts: Mapping[str, int]) -> str:
     if not counts:
         return "there are no samples yet"
-    shown = ", ".join(f"{lab!r}: {c}" for lab, c in counts.most_common(6))
+    # Most frequent first, ties in the order given (as Counter.most_common does).
+    top = sorted(counts.items(), key=lambda kv: -kv[1])[:6]
+    shown = ", ".join(f"{lab!r}: {c}" for lab, c in top)
     more = f" and {len(counts) - 6} more" if len(counts) > 6 else ""
     return f"have {shown}{more}"

@@ -14,10 +14,9 @@ from dataclasses import dataclass
 
 from .. import engine
 from ..errors import TooFewSamples
-from ..store import SearchAlreadyActive, Store
-from .dataset import build_dataset
+from ..store import SampleStats, SearchAlreadyActive, Store
 
-__all__ = ["TrainOutcome", "request_train", "DEFAULT_EFFORT"]
+__all__ = ["TrainOutcome", "request_train", "lacking", "DEFAULT_EFFORT"]
 
 DEFAULT_EFFORT = "medium"
 
@@ -39,13 +38,20 @@ def request_train(store: Store, handle: str, effort: str | None, reoptimize: boo
         return TrainOutcome("busy", model.active_search.id, queued=False)
     if model.state == "ready" and not reoptimize:
         return TrainOutcome("ready", None, queued=False)
-    data = build_dataset(model.task, model.labels, store.samples.training_set(model.id))
-    try:
-        engine.check_trainable(data)
-    except engine.TooFewSamples as exc:
-        raise TooFewSamples(f"{handle} cannot be trained yet: {exc}", missing=exc.missing) from exc
+    missing = lacking(model.task, store.samples.stats(model.id))
+    if missing:
+        raise TooFewSamples(f"{handle} cannot be trained yet: {'; '.join(missing)}", missing=missing)
     try:
         run = store.runs.enqueue_search(handle, effort or DEFAULT_EFFORT)
     except SearchAlreadyActive as hit:
         return TrainOutcome("busy", hit.run.id, queued=False)
     return TrainOutcome("busy", run.id, queued=True)
+
+
+def lacking(task: str, stats: SampleStats) -> list[str]:
+    """What the samples lack for training, from the counts the database computes.
+
+    The engine checks the full dataset again when the run starts, with the same rule
+    (:func:`engine.missing_for_counts`), so both say the same thing word for word.
+    """
+    return engine.missing_for_counts(task, stats.n_samples, stats.label_counts, stats.distinct_scores)

@@ -9,7 +9,18 @@ from .database import Database, StoreUnavailable, utcnow
 from .idempotency import IdempotencyRepository, StoredResponse
 from .keys import SCOPES, KeyRepository
 from .models import ModelRepository
-from .records import FINAL_RUN_STATES, ApiKey, Model, Run, RunEvent, Sample, SampleCounts, TrainingSample, Version
+from .records import (
+    FINAL_RUN_STATES,
+    ApiKey,
+    Model,
+    Run,
+    RunEvent,
+    Sample,
+    SampleCounts,
+    SampleStats,
+    TrainingSample,
+    Version,
+)
 from .runs import NewVersion, RunRepository, SearchAlreadyActive
 from .samples import NewSample, SampleRepository, text_hash
 from .versions import VersionRepository
@@ -27,6 +38,7 @@ __all__ = [
     "RunEvent",
     "Sample",
     "SampleCounts",
+    "SampleStats",
     "TrainingSample",
     "Version",
     "NewSample",

@@ -1,72 +1,47 @@
-"""Row → record conversion, shared by the repositories."""
+"""Row → record conversion, shared by the repositories.
+
+Records name their fields after the columns, so a conversion copies the same-named attributes
+and spells out only what differs: a field added to both a table and its record needs no line here.
+"""
 
 from __future__ import annotations
+
+import functools
+from dataclasses import fields
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .records import ApiKey, Run, Sample, Version
 from .tables import ApiKeyRow, RunRow, SampleRow, VersionRow
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+R = TypeVar("R", bound="DataclassInstance")
+
+
+@functools.cache
+def _field_names(cls: type[DataclassInstance]) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
+def _copy(cls: type[R], row: object, **differing: Any) -> R:
+    """A ``cls`` record from ``row``'s same-named attributes, and ``differing`` for the others."""
+    values = {name: getattr(row, name) for name in _field_names(cls) if name not in differing}
+    return cls(**values, **differing)
+
 
 def key_record(row: ApiKeyRow) -> ApiKey:
-    return ApiKey(
-        id=row.id,
-        owner=row.owner,
-        name=row.name,
-        scopes=frozenset(s for s in row.scopes.split(",") if s),
-        prefix=row.prefix,
-        created_at=row.created_at,
-        revoked_at=row.revoked_at,
-    )
+    return _copy(ApiKey, row, scopes=frozenset(s for s in row.scopes.split(",") if s))
 
 
 def version_record(row: VersionRow) -> Version:
-    return Version(
-        id=row.id,
-        model_id=row.model_id,
-        number=row.number,
-        run_id=row.run_id,
-        params=row.params,
-        metrics=row.metrics,
-        report=row.report,
-        sample_ids=row.sample_ids,
-        artifact_key=row.artifact_key,
-        artifact_sha256=row.artifact_sha256,
-        created_at=row.created_at,
-    )
+    return _copy(Version, row)
 
 
 def run_record(row: RunRow, handle: str) -> Run:
-    return Run(
-        id=row.id,
-        model_id=row.model_id,
-        handle=handle,
-        kind=row.kind,
-        state=row.state,
-        effort=row.effort,
-        created_at=row.created_at,
-        started_at=row.started_at,
-        finished_at=row.finished_at,
-        trials_planned=row.trials_planned,
-        trials_done=row.trials_done,
-        best_score=row.best_score,
-        eta_seconds=row.eta_seconds,
-        cpu_seconds=row.cpu_seconds,
-        error=row.error,
-        decision=row.decision,
-        version_number=row.version_number,
-        attempts=row.attempts,
-        cancel_requested=row.cancel_requested,
-        lease_owner=row.lease_owner,
-        lease_expires_at=row.lease_expires_at,
-    )
+    return _copy(Run, row, handle=handle)
 
 
 def sample_record(row: SampleRow) -> Sample:
-    return Sample(
-        id=row.sample_id,
-        text=row.text,
-        target=row.target,
-        weight=row.weight,
-        metadata=row.meta,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+    # ``metadata`` is a reserved name on ORM classes: the column is mapped as ``meta``.
+    return _copy(Sample, row, id=row.sample_id, metadata=row.meta)

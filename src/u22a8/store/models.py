@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import Conflict, NotFound
 from ._convert import run_record, version_record
+from ._labels import label_counts
 from .database import Database, utcnow
 from .records import ACTIVE_RUN_STATES, Model, Version
 from .tables import ModelRow, RunRow, SampleRow, VersionRow
@@ -141,19 +142,10 @@ class ModelRepository:
     def labels_in_use(self, handle: str) -> set[str]:
         with self._db.session(write=False) as s:
             row = model_row(s, handle)
-            found: set[str] = set()
-            for target in s.scalars(select(SampleRow.target).where(SampleRow.model_id == row.id)):
-                found.update(_target_labels(target))
-            return found
+            return set(label_counts(s, row.id, row.task))
 
     def due_for_retrain(self) -> list[int]:
         with self._db.session(write=False) as s:
             q = select(ModelRow.id).where(ModelRow.retrain_due_at.is_not(None), ModelRow.retrain_due_at <= utcnow())
             return list(s.scalars(q))
-
-
-def _target_labels(target: dict[str, Any]) -> list[str]:
-    if "label" in target:
-        return [target["label"]]
-    return list(target.get("labels", []))
 

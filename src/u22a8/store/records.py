@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-__all__ = ["ApiKey", "Model", "Sample", "Run", "RunEvent", "Version", "SampleCounts", "ACTIVE_RUN_STATES", "FINAL_RUN_STATES"]
+__all__ = ["ApiKey", "Model", "Sample", "Run", "RunEvent", "Version", "SampleCounts", "SampleStats", "ACTIVE_RUN_STATES", "FINAL_RUN_STATES"]
 
 ACTIVE_RUN_STATES = ("queued", "running")
 FINAL_RUN_STATES = ("succeeded", "failed", "canceled")
@@ -116,6 +116,16 @@ class SampleCounts:
     added: int
     updated: int
     unchanged: int
+
+
+@dataclass(frozen=True)
+class SampleStats:
+    """What the database aggregates over one model's samples, so no caller loads them all."""
+
+    n_samples: int
+    # Label → samples carrying it; most frequent first, ties in order of first appearance.
+    label_counts: dict[str, int]
+    distinct_scores: int  # 0 unless the model scores
 
 
 @dataclass(frozen=True)

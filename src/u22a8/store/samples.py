@@ -6,15 +6,16 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, distinct, func, select
 from sqlalchemy.orm import Session
 
 from ..errors import LimitExceeded, NotFound
 from ._convert import sample_record
+from ._labels import label_counts
 from .database import Database, utcnow
 from .models import mark_samples_changed, model_row
-from .records import Sample, SampleCounts, TrainingSample
-from .tables import SampleRow
+from .records import Sample, SampleCounts, SampleStats, TrainingSample
+from .tables import ModelRow, SampleRow
 
 __all__ = ["SampleRepository", "NewSample", "text_hash"]
 
@@ -138,6 +139,22 @@ class SampleRepository:
                  .where(SampleRow.model_id == model_id).order_by(SampleRow.pk))
             return [TrainingSample(id=i, text=t, target=g, weight=w) for i, t, g, w in s.execute(q)]
 
+    def stats(self, model_id: int) -> SampleStats:
+        """Counts that decide whether a model can be trained, aggregated by the database.
+
+        Train requests are answered in the API process: loading the whole training set there
+        just to count labels would cost a large model seconds and its texts' worth of memory.
+        """
+        with self._db.session(write=False) as s:
+            task = _task(s, model_id)
+            n = s.scalar(select(func.count()).select_from(SampleRow).where(SampleRow.model_id == model_id)) or 0
+            scores = 0
+            if task == "score":
+                score = SampleRow.target["score"].as_float()
+                scores = s.scalar(select(func.count(distinct(score))).where(SampleRow.model_id == model_id)) or 0
+            return SampleStats(n_samples=int(n), label_counts=label_counts(s, model_id, task),
+                               distinct_scores=int(scores))
+
     def summary(self, model_id: int) -> dict[str, Any]:
         """Counts an effort estimate needs, without loading every text into the API process."""
         with self._db.session(write=False) as s:
@@ -146,10 +163,13 @@ class SampleRepository:
                     SampleRow.model_id == model_id
                 )
             ).one()
-            labels: set[str] = set()
-            for target in s.scalars(select(SampleRow.target).where(SampleRow.model_id == model_id)):
-                labels.update([target["label"]] if "label" in target else target.get("labels", []))
-            return {"n_samples": int(n), "mean_chars": float(chars), "n_labels": len(labels)}
+            n_labels = len(label_counts(s, model_id, _task(s, model_id)))
+            return {"n_samples": int(n), "mean_chars": float(chars), "n_labels": n_labels}
+
+
+def _task(s: Session, model_id: int) -> str:
+    # A model deleted meanwhile has no samples left either: count nothing rather than fail.
+    return s.scalar(select(ModelRow.task).where(ModelRow.id == model_id)) or ""
 
 
 def _has_label(target: dict[str, Any], label: str) -> bool:

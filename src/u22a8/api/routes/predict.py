@@ -6,10 +6,9 @@ import orjson
 from fastapi import APIRouter, Response
 
 from ...errors import LimitExceeded, ModelNotReady
-from ..auth import KeyDep, check_model_access
+from ..auth import KeyDep, check_model_access, checked_handle
 from ..deps import PlatformDep
 from ..schemas import PredictBody, PredictResponse
-from .models import checked_handle
 
 router = APIRouter(prefix="/v1/models/{handle}", tags=["predict"])
 

@@ -6,12 +6,11 @@ from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from ...errors import InvalidRequest
-from ..auth import KeyDep, check_model_access
-from ..deps import Platform, PlatformDep
+from ..auth import KeyDep, check_model_access, checked_handle
+from ..deps import PlatformDep
 from ..presenters import sample_public
-from ..sample_input import parse_sample_body, validate_samples
+from ..sample_input import store_sample_body
 from ..schemas import SampleCountsPublic, SampleList
-from .models import checked_handle
 
 router = APIRouter(prefix="/v1/models/{handle}/samples", tags=["samples"])
 
@@ -33,18 +32,7 @@ async def add_samples(handle: str, request: Request, key: KeyDep, platform: Plat
     raw = await request.body()
     content_type = request.headers.get("content-type", "application/json")
     # Parsing and storing a large batch is blocking work: keep it off the event loop.
-    return await run_in_threadpool(_store_samples, platform, handle, raw, content_type)
-
-
-def _store_samples(platform: Platform, handle: str, raw: bytes, content_type: str) -> SampleCountsPublic:
-    model = platform.store.models.get(handle)
-    items = parse_sample_body(raw, content_type)
-    samples = validate_samples(items, model.task, model.labels, platform.settings)
-    counts = platform.store.samples.upsert(handle, samples, max_per_model=platform.settings.max_samples_per_model)
-    if counts.added or counts.updated:
-        platform.wake_executor()
-    total = platform.store.models.get(handle).sample_count
-    return SampleCountsPublic(added=counts.added, updated=counts.updated, unchanged=counts.unchanged, sample_count=total)
+    return await run_in_threadpool(store_sample_body, platform, handle, raw, content_type)
 
 
 @router.get("", response_model=SampleList, operation_id="list_samples")

@@ -7,10 +7,9 @@ from fastapi.responses import JSONResponse
 
 from ... import engine
 from ...runs import request_train
-from ..auth import KeyDep, check_model_access
+from ..auth import KeyDep, check_model_access, checked_handle
 from ..deps import PlatformDep
 from ..schemas import EstimateResponse, TrainBody, TrainResponse
-from .models import checked_handle
 
 router = APIRouter(prefix="/v1/models/{handle}/train", tags=["train"])
 

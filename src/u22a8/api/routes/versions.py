@@ -6,12 +6,11 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from ...engine.bundle import write_bundle
-from ..auth import KeyDep, check_model_access
+from ...runs import models_domain
+from ..auth import KeyDep, check_model_access, checked_handle
 from ..deps import PlatformDep
-from ..presenters import version_public
+from ..presenters import export_response, version_public
 from ..schemas import VersionPublic
-from .models import checked_handle
 
 router = APIRouter(prefix="/v1/models/{handle}/versions", tags=["versions"])
 
@@ -50,12 +49,4 @@ def version_report(handle: str, number: int, key: KeyDep, platform: PlatformDep)
 def export_version(handle: str, number: int, key: KeyDep, platform: PlatformDep) -> Response:
     """A self-contained file: load it offline with ``u22a8.load_export(path)``."""
     check_model_access(key, checked_handle(handle), "read")
-    model = platform.store.models.get(handle)
-    v = platform.store.versions.get(handle, number)
-    artifact = platform.store.artifacts.get(v.artifact_key, v.artifact_sha256)
-    manifest = {"handle": handle, "version": v.number, "task": model.task, "labels": model.labels,
-                "params": v.params, "metrics": v.metrics, "created_at": v.created_at.isoformat()}
-    data = write_bundle(artifact, v.artifact_sha256, manifest)
-    filename = f"{handle}-v{v.number}.u22a8.zip"
-    return Response(data, media_type="application/zip",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return export_response(models_domain.export_version(platform.store, handle, number))

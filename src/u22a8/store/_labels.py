@@ -1,0 +1,41 @@
+"""Per-label sample counts, aggregated by the database so that no caller loads every target.
+
+A classify sample carries ``{"label": str}``, a multilabel sample ``{"labels": [str, …]}``.
+Counting labels inside a JSON list needs each backend's own set-returning function; the rest
+is the same SQL on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import distinct, func, select, true
+from sqlalchemy.orm import Session
+
+from .tables import SampleRow
+
+__all__ = ["label_counts"]
+
+
+def label_counts(s: Session, model_id: int, task: str) -> dict[str, int]:
+    """Label → number of samples carrying it (a label listed twice on one sample counts once).
+
+    Ordered most frequent first, ties in the order the labels first appear in the samples:
+    the order a ``Counter`` over the training set gives, so messages built from it read the same.
+    """
+    if task == "classify":
+        label: Any = SampleRow.target["label"].as_string()
+        q = select(label, func.count(), func.min(SampleRow.pk)).where(SampleRow.model_id == model_id)
+    elif task == "multilabel":
+        if s.get_bind().dialect.name == "sqlite":
+            each = func.json_each(SampleRow.target, "$.labels").table_valued("value")
+        else:
+            # Functions in FROM may read earlier FROM items in PostgreSQL, so no LATERAL is needed.
+            each = func.json_array_elements_text(SampleRow.target["labels"]).table_valued("value")
+        label = each.c.value
+        q = (select(label, func.count(distinct(SampleRow.pk)), func.min(SampleRow.pk))
+             .select_from(SampleRow).join(each, true()).where(SampleRow.model_id == model_id))
+    else:
+        return {}
+    rows = sorted(s.execute(q.group_by(label)).all(), key=lambda r: (-r[1], r[2]))
+    return {str(lab): int(n) for lab, n, _ in rows if lab is not None}
