@@ -256,3 +256,57 @@ def test_predict_lines_for_each_task() -> None:
     assert _line(Prediction(labels=("billing", "urgent"))) == "billing|urgent"
     assert _line(Prediction(labels=())) == "-"
     assert _line(Prediction(score=0.4123456)) == "0.412346"
+
+
+def _run_snapshots(*changes: dict[str, Any]) -> list[u22a8.client.Run]:
+    """Successive views of one max run, as polling it would see them (the test hands them out)."""
+    base = {"id": "run_1", "model": "acme.tone", "kind": "search", "state": "running", "effort": "max",
+            "created_at": "2026-12-01T10:00:00+00:00", "trials_planned": 40, "trials_done": 0}
+    return [u22a8.client.Run.from_json({**base, **c}, None) for c in changes]
+
+
+def test_waiting_shows_the_phase_before_the_trials(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import time
+    from types import SimpleNamespace
+
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from u22a8.client.cli import _training
+    from u22a8.client.cli._render import run_details
+
+    phase = "fine-tuning MiniLM: 120/940 steps"
+    changes = ({"phase": phase, "eta_seconds": 600.0}, {"phase": phase, "eta_seconds": 540.0},
+               {"trials_done": 1, "best_score": 0.8, "eta_seconds": 300.0},
+               {"state": "canceled", "trials_done": 1, "best_score": 0.8})
+    # Polling without the pauses between polls.
+    monkeypatch.setattr("u22a8.client._run.time", SimpleNamespace(monotonic=time.monotonic, sleep=lambda s: None))
+    # In logs: one line per change, with the phase while it is set.
+    logs = io.StringIO()
+    monkeypatch.setattr(_training, "err", lambda: Console(file=logs, force_terminal=False, width=200))
+    first, *rest = _run_snapshots(*changes)
+    monkeypatch.setattr(u22a8.client.Run, "refresh", lambda self: rest.pop(0))
+    assert _training.wait_with_bar(first, show=True, timeout=None).state == "canceled"
+    lines = logs.getvalue().splitlines()
+    assert lines[0] == f"search running: 0/40 trials, best -, eta 10m00s ({phase})"
+    assert lines[1].endswith(f"eta 9m00s ({phase})") and lines[2].endswith("1/40 trials, best 0.8000, eta 5m00s")
+    assert lines[3] == "search canceled: 1/40 trials, best 0.8000" and len(lines) == 4
+
+    # On a terminal: the phase stands next to the bar (every update drawn at once, for the test).
+    class Drawn(Progress):
+        def update(self, *args: Any, **kwargs: Any) -> None:
+            super().update(*args, **{**kwargs, "refresh": True})
+
+    screen = io.StringIO()
+    monkeypatch.setattr(_training, "err", lambda: Console(file=screen, force_terminal=True, width=200))
+    monkeypatch.setattr(_training, "Progress", Drawn)
+    first, *rest = _run_snapshots(*changes)
+    assert _training.wait_with_bar(first, show=True, timeout=None).state == "canceled" and not rest
+    assert phase in screen.getvalue()
+    assert ("phase", phase) in [(row[0], row[1]) for row in _cells(run_details(first))]
+
+
+def _cells(table: Any) -> list[tuple[str, ...]]:
+    columns = [[str(c) for c in col._cells] for col in table.columns]
+    return list(zip(*columns))

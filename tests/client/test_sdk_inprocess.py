@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -105,6 +106,50 @@ def test_train_states_without_an_executor(client: u22a8.Client) -> None:
     assert client.estimate(H).n_samples == 16
     with pytest.raises(u22a8.NotFound):
         client.runs.get(H, "no-such-run")
+
+
+def test_wait_calls_on_progress_when_the_phase_or_the_eta_changes(inproc: InProcessApp) -> None:
+    """A max search's fine-tuning (minutes at trials_done 0) shows through ``run.phase``.
+
+    Each on_progress call writes the next snapshot, as a worker would, so every step must be
+    seen for the wait to end; steps 2 and 3 differ from the one before only in phase or ETA.
+    """
+    store = inproc.store
+    phase_a, phase_b = "fine-tuning MiniLM: 120/940 steps", "fine-tuning MiniLM: 240/940 steps"
+    snapshot = {"trials_planned": 40, "trials_done": 0, "best_score": None}
+    steps = [
+        lambda run_id: store.runs.claim(run_id, "w1", 30),
+        lambda run_id: store.runs.progress(run_id, "w1", {**snapshot, "eta_seconds": 600.0, "phase": phase_a}, None),
+        lambda run_id: store.runs.progress(run_id, "w1", {**snapshot, "eta_seconds": 600.0, "phase": phase_b}, None),
+        lambda run_id: store.runs.progress(run_id, "w1", {**snapshot, "eta_seconds": 540.0, "phase": phase_b}, None),
+        lambda run_id: store.runs.progress(run_id, "w1", {**snapshot, "trials_done": 1, "best_score": 0.8,
+                                                          "eta_seconds": 300.0},
+                                           {"number": 0, "score": 0.8, "params": {}, "elapsed": 1.0}),
+        lambda run_id: store.runs.finish(run_id, "w1", "canceled", error="canceled"),
+    ]
+    seen: list[u22a8.client.Run] = []
+
+    def on_progress(r: u22a8.client.Run) -> None:
+        seen.append(r)
+        if len(seen) <= len(steps):
+            assert steps[len(seen) - 1](r.id)
+
+    with inproc.client() as c:
+        c.models.create(H, "classify")
+        c.samples.add(H, tone_samples(5))
+        run = c.train(H, "max").run
+        assert run is not None and run.phase is None
+        final = run.wait(on_progress=on_progress, timeout=30, poll_interval=0.01)
+    assert [(r.state, r.phase, r.trials_done) for r in seen] == [
+        ("queued", None, 0), ("running", None, 0), ("running", phase_a, 0), ("running", phase_b, 0),
+        ("running", phase_b, 0), ("running", None, 1), ("canceled", None, 1),
+    ]
+    assert [r.eta_seconds for r in seen[2:5]] == [600.0, 600.0, 540.0]
+    assert final.state == "canceled" and final.phase is None
+    # The ETA counts in whole seconds: a re-estimate is a change, float noise is not.
+    running = seen[3]
+    assert replace(running, eta_seconds=600.3)._progress_key() == running._progress_key()
+    assert replace(running, eta_seconds=598.0)._progress_key() != running._progress_key()
 
 
 def test_keys_scopes_and_owners(inproc: InProcessApp) -> None:

@@ -6,9 +6,12 @@ Screenshots land in test-artifacts/console/ for a human to look at.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import re
 import shutil
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -42,6 +45,12 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
 @pytest.fixture
 def browser_page(live_server: LiveServer) -> Iterator[tuple[Any, list[str]]]:
     """A page whose requests may only reach the live server, and a list collecting its problems."""
+    with _browser_page(live_server.url) as page_and_problems:
+        yield page_and_problems
+
+
+@contextlib.contextmanager
+def _browser_page(base_url: str) -> Iterator[tuple[Any, list[str]]]:
     problems: list[str] = []
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -51,7 +60,7 @@ def browser_page(live_server: LiveServer) -> Iterator[tuple[Any, list[str]]]:
 
         def only_local(route: Any) -> None:
             # The console must work offline: any request leaving the server is a bug.
-            if route.request.url.startswith(live_server.url):
+            if route.request.url.startswith(base_url):
                 route.continue_()
             else:
                 problems.append(f"external request: {route.request.url}")
@@ -270,3 +279,68 @@ def test_console_end_to_end(live_server: LiveServer, browser_page: tuple[Any, li
     refused = [p for p in problems if re.fullmatch(r"console error: Failed to load resource: "
                                                    r"the server responded with a status of (413|422) .*", p)]
     assert len(refused) == 3 and [p for p in problems if p not in refused] == [], problems
+
+
+@pytest.fixture
+def app_server(tmp_path: Path) -> Iterator[tuple[str, Any]]:
+    """The app in this process under uvicorn, without an executor: the test writes runs' progress
+    into its store (real SQLite) as a worker would. Yields the base URL and the store."""
+    import uvicorn
+
+    from u22a8.api import create_app
+    from u22a8.settings import Settings
+
+    app = create_app(Settings(home=tmp_path / "home"), with_executor=False)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}", app.state.platform.store
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def test_run_page_shows_the_phase_before_the_first_trial(app_server: tuple[str, Any]) -> None:
+    """A max search fine-tunes MiniLM for minutes before its first trial: the page says so, as served
+    and live (run.js), and drops it once the trials start."""
+    base, store = app_server
+    expect = sync_api.expect
+    _, secret = store.keys.create("acme", ["read", "write", "train"])
+    store.models.create("acme.tone", "classify", quiet_seconds=1.0)
+    run = store.runs.enqueue_search("acme.tone", "max")
+    assert store.runs.claim(run.id, "w1", 300) is not None
+    snapshot = {"trials_planned": 40, "trials_done": 0, "best_score": None, "eta_seconds": 600.0}
+    store.runs.progress(run.id, "w1", {**snapshot, "phase": "fine-tuning MiniLM: 120/940 steps"}, None)
+
+    with _browser_page(base) as (page, problems):
+        page.goto(base + "/console/sign-in")
+        page.get_by_label("API key").fill(secret)
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("heading", name="Models", exact=True)).to_be_visible()
+        page.goto(f"{base}/console/models/acme.tone/runs/{run.id}")
+        expect(page.locator("#phase")).to_have_text("fine-tuning MiniLM: 120/940 steps")
+        expect(page.locator("#phase")).to_be_visible()
+        expect(page.locator("#run-status")).to_contain_text("fine-tuning MiniLM: 120/940 steps")
+        # Live: the next snapshot comes through the event stream.
+        store.runs.progress(run.id, "w1", {**snapshot, "eta_seconds": 540.0,
+                                           "phase": "fine-tuning MiniLM: 240/940 steps"}, None)
+        expect(page.locator("#phase")).to_have_text("fine-tuning MiniLM: 240/940 steps")
+        expect(page.locator("#run-status")).to_have_text(
+            "Before the first trial: fine-tuning MiniLM: 240/940 steps, about 9 min 00 s left.")
+        shot(page, "10-run-phase")
+        # The first trial: the phase goes away.
+        store.runs.progress(run.id, "w1", {**snapshot, "trials_done": 1, "best_score": 0.8, "eta_seconds": 300.0},
+                            {"number": 0, "score": 0.8, "params": {"c": 1.0}, "elapsed": 2.0})
+        expect(page.locator("#run-status")).to_contain_text("Trial 1 of 40 done")
+        expect(page.locator("#phase-fact")).to_be_hidden()
+        store.runs.finish(run.id, "w1", "canceled", error="canceled")
+        expect(page.locator("#run-state")).to_have_text("canceled")
+        page.reload()
+        expect(page.locator("#phase-fact")).to_be_hidden()
+        assert problems == []

@@ -167,6 +167,23 @@ def test_upload_train_report_rollback_and_events(client: TestClient) -> None:
     assert run_page.status_code == 200 and 'aria-live="polite"' in run_page.text
 
 
+def test_run_page_serves_the_phase_while_it_is_set(client: TestClient) -> None:
+    store = store_of(client)
+    store.models.create("acme.tone", "classify", quiet_seconds=1)
+    sign_in(client, make_key(client))
+    run = store.runs.enqueue_search("acme.tone", "max")
+    assert store.runs.claim(run.id, "test-worker", 30) is not None
+    snapshot = {"trials_planned": 40, "trials_done": 0, "best_score": None, "eta_seconds": 600.0}
+    store.runs.progress(run.id, "test-worker", {**snapshot, "phase": "fine-tuning MiniLM: 120/940 steps"}, None)
+    page = client.get(f"/console/models/acme.tone/runs/{run.id}").text
+    assert '<div id="phase-fact"><dt>Phase</dt><dd id="phase">fine-tuning MiniLM: 120/940 steps</dd></div>' in page
+    assert "Before the first trial: fine-tuning MiniLM: 120/940 steps." in page
+    store.runs.progress(run.id, "test-worker", {**snapshot, "trials_done": 1, "best_score": 0.8},
+                        {"number": 0, "score": 0.8, "params": {}, "elapsed": 1.0})
+    page = client.get(f"/console/models/acme.tone/runs/{run.id}").text
+    assert '<div id="phase-fact" hidden>' in page and "fine-tuning" not in page
+
+
 def test_keys_page_shows_a_secret_once_and_revokes(client: TestClient) -> None:
     csrf = sign_in(client, make_key(client))
     created = client.post("/console/keys", data={"csrf": csrf, "name": "ci", "scopes": ["read", "train"]})

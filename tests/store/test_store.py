@@ -146,6 +146,51 @@ def test_claim_heartbeat_finish_promote_once(store: Store) -> None:
     assert store.models.get("acme.tone").state == "ready"
 
 
+def test_progress_phase_is_stored_then_cleared_by_a_trial_and_by_the_finish(store: Store) -> None:
+    _model(store)
+    run = store.runs.enqueue_search("acme.tone", "max")
+    assert run.phase is None
+    assert store.runs.claim(run.id, "w1", 30) is not None
+    # What the worker writes while a max search fine-tunes MiniLM before its first trial.
+    fine_tuning = {"trials_planned": 40, "trials_done": 0, "best_score": None, "eta_seconds": 300.0}
+    phase = "fine-tuning MiniLM: 120/940 steps"
+    assert store.runs.progress(run.id, "w1", {**fine_tuning, "phase": phase}, None)
+    got = store.runs.get("acme.tone", run.id)
+    assert (got.phase, got.trials_done, got.eta_seconds) == (phase, 0, 300.0)
+    assert store.runs.get_by_id(run.id).phase == phase  # type: ignore[union-attr]
+    assert store.runs.list("acme.tone")[0].phase == phase
+    assert store.models.get("acme.tone").active_search.phase == phase  # type: ignore[union-attr]
+    [event] = [e for e in store.runs.events(run.id) if e.type == "progress"]
+    assert event.data["phase"] == phase and "trial" not in event.data
+    # The first trial clears it, even if the caller did not say so.
+    trial = {"number": 0, "score": 0.8, "params": {"c": 1.0}, "elapsed": 0.5}
+    assert store.runs.progress(run.id, "w1", {**fine_tuning, "trials_done": 1, "best_score": 0.8,
+                                              "phase": "stale"}, trial)
+    got = store.runs.get("acme.tone", run.id)
+    assert got.phase is None and got.trials_done == 1
+    assert store.runs.events(run.id)[-1].data["phase"] is None
+    # A snapshot without a phase clears it too; the finish clears whatever is left.
+    assert store.runs.progress(run.id, "w1", {**fine_tuning, "phase": phase}, None)
+    assert store.runs.progress(run.id, "w1", fine_tuning, None)
+    assert store.runs.get("acme.tone", run.id).phase is None
+    assert store.runs.progress(run.id, "w1", {**fine_tuning, "phase": phase}, None)
+    done = store.runs.finish(run.id, "w1", "canceled", error="canceled")
+    assert done is not None and done.phase is None
+    assert store.runs.get("acme.tone", run.id).phase is None
+
+
+def test_a_reaped_run_forgets_its_phase(store: Store) -> None:
+    import time
+
+    _model(store)
+    run = store.runs.enqueue_search("acme.tone", "max")
+    store.runs.claim(run.id, "w1", 0.01)
+    assert store.runs.progress(run.id, "w1", {"trials_done": 0, "phase": "fine-tuning MiniLM: 1/9 steps"}, None)
+    time.sleep(0.05)
+    [reaped] = store.runs.reap_expired(max_attempts=2)
+    assert reaped.state == "queued" and reaped.phase is None
+
+
 def test_lost_lease_is_requeued_then_failed(store: Store) -> None:
     _model(store)
     run = store.runs.enqueue_search("acme.tone", "low")
@@ -250,7 +295,7 @@ def test_migrations_are_idempotent_and_reach_head(store: Store) -> None:
     _model(store)
     store.upgrade()  # a second start must not touch existing data
     with store.db.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM u22a8_schema_version")).scalar() == "0002"
+        assert conn.execute(text("SELECT version_num FROM u22a8_schema_version")).scalar() == "0003"
     tables = set(inspect(store.db.engine).get_table_names())
     assert {ModelRow.__tablename__, RunRow.__tablename__, "samples", "versions", "api_keys"} <= tables
     assert store.models.get("acme.tone").handle == "acme.tone"

@@ -39,7 +39,8 @@ def run_public(run: Run) -> RunPublic:
     if run.started_at is not None:
         elapsed = round(((run.finished_at or utcnow()) - run.started_at).total_seconds(), 3)
     return _pick(RunPublic, run, model=run.handle, elapsed_seconds=elapsed,
-                 eta_seconds=run.eta_seconds if run.active else None, version=run.version_number)
+                 eta_seconds=run.eta_seconds if run.active else None,
+                 phase=run.phase if run.active else None, version=run.version_number)
 
 
 def model_public(model: Model) -> ModelPublic:

@@ -126,6 +126,9 @@ class RunPublic(BaseModel):
     best_score: float | None
     elapsed_seconds: float | None
     eta_seconds: float | None
+    # What runs before the trials, e.g. "fine-tuning MiniLM: 120/940 steps"; null during the
+    # trials and once the run has ended.
+    phase: str | None
     cpu_seconds: float | None
     attempts: int
     error: str | None

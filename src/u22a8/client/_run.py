@@ -41,6 +41,9 @@ class _RunFields:
     error: str | None
     decision: str | None
     version: int | None
+    # What runs before the trials, e.g. "fine-tuning MiniLM: 120/940 steps" while a max search
+    # fine-tunes MiniLM (trials_done stays 0 meanwhile); None during the trials and once ended.
+    phase: str | None = None
     raw: Json = field(default_factory=dict, repr=False, compare=False)
     _client: Any = field(default=None, repr=False, compare=False)
 
@@ -53,7 +56,7 @@ class _RunFields:
             trials_done=d.get("trials_done", 0), best_score=d.get("best_score"),
             elapsed_seconds=d.get("elapsed_seconds"), eta_seconds=d.get("eta_seconds"),
             cpu_seconds=d.get("cpu_seconds"), attempts=d.get("attempts", 0), error=d.get("error"),
-            decision=d.get("decision"), version=d.get("version"), raw=d, _client=client,
+            decision=d.get("decision"), version=d.get("version"), phase=d.get("phase"), raw=d, _client=client,
         )
 
     @property
@@ -65,8 +68,11 @@ class _RunFields:
         return self.state == "succeeded"
 
     def _progress_key(self) -> tuple[Any, ...]:
-        # What counts as a change for on_progress: not the clock fields, which move on every poll.
-        return (self.state, self.trials_planned, self.trials_done, self.best_score, self.error, self.version)
+        # What counts as a change for on_progress: not elapsed_seconds, which moves on every poll;
+        # the ETA only by whole seconds, so a re-estimate shows but float noise does not.
+        eta = None if self.eta_seconds is None else round(self.eta_seconds)
+        return (self.state, self.trials_planned, self.trials_done, self.best_score, eta, self.phase, self.error,
+                self.version)
 
 
 @dataclass(frozen=True)
@@ -84,7 +90,8 @@ class Run(_RunFields):
              poll_interval: float = 0.5) -> Run:
         """Block until a final state and return the final run (it does not raise if the run failed:
         check ``.state`` / ``.succeeded``). ``on_progress(run)`` is called first, then whenever
-        the state, trial counts or best score change. Raises ``TimeoutError`` after ``timeout`` s."""
+        the state, trial counts, best score, phase or ETA (in whole seconds) change. Raises
+        ``TimeoutError`` after ``timeout`` s."""
         deadline = None if timeout is None else time.monotonic() + timeout
         run, seen = self, None
         while True:

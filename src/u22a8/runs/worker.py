@@ -161,6 +161,7 @@ def _report(store: Store, run: Run, owner: str, p: engine.Progress) -> None:
         "trials_done": p.trials_done,
         "best_score": p.best_score,
         "eta_seconds": p.eta_seconds,
+        "phase": p.phase,
     }
     # elapsed_seconds goes with the event (for plots of score over time), not onto the run row:
     # the row derives it from started_at.

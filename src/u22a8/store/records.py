@@ -53,6 +53,9 @@ class Run:
     trials_done: int
     best_score: float | None
     eta_seconds: float | None
+    # What runs before the trials (e.g. "fine-tuning MiniLM: 120/940 steps"); None during trials
+    # and once the run has ended.
+    phase: str | None
     cpu_seconds: float | None
     error: str | None
     decision: str | None

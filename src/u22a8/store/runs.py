@@ -126,7 +126,7 @@ class RunRepository:
                 .where(RunRow.id == run_id, RunRow.state == "queued")
                 .values(
                     state="running", lease_owner=owner, lease_expires_at=now + timedelta(seconds=lease_seconds),
-                    started_at=now, attempts=RunRow.attempts + 1,
+                    started_at=now, attempts=RunRow.attempts + 1, phase=None,
                 )
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
@@ -171,6 +171,7 @@ class RunRepository:
                 else:
                     row.state = "queued"
                     row.error = f"worker lost (no heartbeat) on attempt {row.attempts}; re-queued"
+                row.phase = None
                 try:
                     with s.begin_nested():
                         row.lease_owner, row.lease_expires_at = None, None
@@ -186,6 +187,13 @@ class RunRepository:
 
     # -- progress and finishing ------------------------------------------------------------
     def progress(self, run_id: str, owner: str, values: dict[str, Any], event: dict[str, Any] | None) -> bool:
+        """Write a snapshot of a running run (and a ``progress`` event); False if the lease was lost.
+
+        ``values`` are run columns (``trials_planned``, ``trials_done``, ``best_score``,
+        ``eta_seconds``, ``phase``); ``event`` is the trial just finished, if any. A snapshot is
+        whole: one without a ``phase``, or one reporting a trial, clears the phase.
+        """
+        values = {**values, "phase": None if event else values.get("phase")}
         with self._db.session() as s:
             result = s.execute(
                 update(RunRow)
@@ -231,6 +239,7 @@ class RunRepository:
                     model.active_version_id, model.updated_at = vrow.id, now
             row.state, row.finished_at, row.error, row.decision = state, now, error, decision
             row.cpu_seconds, row.lease_owner, row.lease_expires_at = cpu_seconds, None, None
+            row.phase = None
             s.flush()
             _event(s, run_id, state, {"error": error, "decision": decision, "version": row.version_number})
             return run_record(row, model.handle)

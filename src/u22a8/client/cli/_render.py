@@ -98,6 +98,7 @@ def runs_table(runs: Iterable[_RunFields]) -> Table:
 def run_details(r: _RunFields) -> Table:
     return _kv([
         ("id", r.id), ("model", r.model), ("kind", r.kind), ("state", r.state), ("effort", r.effort),
+        *([("phase", r.phase)] if r.phase else []),
         ("trials", f"{r.trials_done}/{r.trials_planned if r.trials_planned is not None else '?'}"),
         ("best score", fmt_score(r.best_score)), ("elapsed", fmt_seconds(r.elapsed_seconds)),
         ("eta", fmt_seconds(r.eta_seconds)), ("cpu", fmt_seconds(r.cpu_seconds)), ("attempts", r.attempts),

@@ -7,6 +7,7 @@ import json
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from .._run import Run
@@ -22,24 +23,33 @@ RunId = Annotated[str, typer.Argument(help="The run's id.")]
 Timeout = Annotated[Optional[float], typer.Option(help="Give up waiting after this many seconds (exit 1).")]
 
 
+def progress_line(r: Run) -> str:
+    """One line about a run in flight, for logs: state, trials, best score, and the phase while set."""
+    planned = r.trials_planned if r.trials_planned is not None else "?"
+    line = f"{r.kind} {r.state}: {r.trials_done}/{planned} trials, best {fmt_score(r.best_score)}"
+    return line + (f", eta {fmt_seconds(r.eta_seconds)}" if r.eta_seconds is not None else "") + (
+        f" ({r.phase})" if r.phase else "")
+
+
 def wait_with_bar(run: Run, *, show: bool, timeout: float | None) -> Run:
-    """Poll the run to its end, showing trials done of planned and the best score so far: a live
-    bar on a terminal, one line per change otherwise (logs), nothing if not ``show``."""
+    """Poll the run to its end, showing trials done of planned, the best score so far and the
+    phase before the trials (max: fine-tuning MiniLM): a live bar on a terminal, one line per
+    change otherwise (logs), nothing if not ``show``."""
     console = err()
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("trials  best {task.fields[best]}  eta {task.fields[eta]}"), TimeElapsedColumn())
+               TextColumn("trials  best {task.fields[best]}  eta {task.fields[eta]}"), TimeElapsedColumn(),
+               TextColumn("{task.fields[phase]}"))
     live = show and console.is_terminal
     with Progress(*columns, console=console, disable=not live) as bar:
-        task = bar.add_task(f"{run.kind} {run.state}", total=run.trials_planned, best="-", eta="-")
+        task = bar.add_task(f"{run.kind} {run.state}", total=run.trials_planned, best="-", eta="-", phase="")
 
         def on_progress(r: Run) -> None:
             if live:
                 bar.update(task, description=f"{r.kind} {r.state}", total=r.trials_planned,
-                           completed=r.trials_done, best=fmt_score(r.best_score), eta=fmt_seconds(r.eta_seconds))
+                           completed=r.trials_done, best=fmt_score(r.best_score), eta=fmt_seconds(r.eta_seconds),
+                           phase=escape(r.phase or ""))
             elif show:
-                planned = r.trials_planned if r.trials_planned is not None else "?"
-                console.print(f"{r.kind} {r.state}: {r.trials_done}/{planned} trials, best {fmt_score(r.best_score)}",
-                              markup=False)
+                console.print(progress_line(r), markup=False)
 
         try:
             return run.wait(on_progress=on_progress, timeout=timeout)

@@ -129,21 +129,33 @@
     node.className = "badge " + prefix + state;
   }
 
+  // One sentence about the latest progress: the phase before the trials (max: fine-tuning
+  // MiniLM, which takes minutes) while it is set, else trials done and the best score.
+  function progressText() {
+    var text;
+    if (latest.phase) {
+      text = "Before the first trial: " + latest.phase;
+    } else {
+      var planned = latest.trials_planned ? " of " + latest.trials_planned : "";
+      text = "Trial " + (latest.trials_done || 0) + planned + " done, best score " + fmtScore(latest.best_score);
+    }
+    if (typeof latest.eta_seconds === "number") { text += ", about " + fmtDuration(latest.eta_seconds) + " left"; }
+    return text + ".";
+  }
+
   function announce(force) {
     var now = Date.now();
     if (!force && now - lastAnnounce < ANNOUNCE_EVERY_MS) { return; }
     lastAnnounce = now;
-    var planned = latest.trials_planned ? " of " + latest.trials_planned : "";
-    var text = "Trial " + (latest.trials_done || 0) + planned + " done, best score " + fmtScore(latest.best_score);
-    if (typeof latest.eta_seconds === "number") { text += ", about " + fmtDuration(latest.eta_seconds) + " left"; }
-    live.textContent = text + ".";
+    live.textContent = progressText();
   }
 
-  function showStatus() {
-    var planned = latest.trials_planned ? " of " + latest.trials_planned : "";
-    var text = "Trial " + (latest.trials_done || 0) + planned + " done, best score " + fmtScore(latest.best_score);
-    if (typeof latest.eta_seconds === "number") { text += ", about " + fmtDuration(latest.eta_seconds) + " left"; }
-    status.textContent = text + ".";
+  function showStatus() { status.textContent = progressText(); }
+
+  function showPhase(phase) {
+    var fact = el("phase-fact");
+    if (fact) { fact.hidden = !phase; }
+    setText("phase", phase || "");
   }
 
   function onProgress(data) {
@@ -152,6 +164,7 @@
     setText("trials-planned", data.trials_planned ? String(data.trials_planned) : "?");
     setText("best-score", fmtScore(data.best_score));
     setText("eta", fmtDuration(data.eta_seconds));
+    showPhase(data.phase);
     var bar = el("run-progress");
     if (bar && data.trials_planned) { bar.max = data.trials_planned; bar.value = data.trials_done; }
     if (data.trial && typeof data.trial.number === "number") {
@@ -175,6 +188,7 @@
     if (cancel) { cancel.hidden = true; }
     setBadge("run-state", "badge-run-", type);
     setText("eta", "—");
+    showPhase(null);
     var bar = el("run-progress");
     if (bar && type === "succeeded") { bar.value = bar.max; }
     var outcome = el("run-outcome");
