@@ -63,9 +63,12 @@ def _case(case: str, quiet: str, train: list[dict[str, str]], test: list[dict[st
         seconds = time.perf_counter() - t0
         run = [r for r in http.get(f"/v1/models/{handle}/runs").json()["items"] if r["kind"] == "retrain"][0]
         versions = http.get(f"/v1/models/{handle}/versions").json()
+        report = http.get(f"/v1/models/{handle}/versions/1/report").json()
+        notes = (report.get("data") or {}).get("notes") or []
         log = (Path(server.home) / "server.log").read_text(errors="replace")
         print(f"--- {case}: worker lines of the server log\n" +
-              "\n".join(line for line in log.splitlines() if " run " in line and " s" in line))
+              "\n".join(line for line in log.splitlines() if " run " in line and " s" in line) +
+              (f"\nfirst version's notes: {notes}" if notes else ""))
         return (case, trained["wall_seconds"], seconds, run["cpu_seconds"], decision or run["decision"],
                 _kind(max(versions, key=lambda v: v["number"])["params"]))
 
