@@ -360,8 +360,10 @@ def probe_seconds_per_text(texts: Sequence[str], recipe: Recipe = Recipe(), step
     """
     global _threads
     _threads = None
-    # On a busy machine two threads lose anyway (see training_threads): not worth timing.
-    counts = [1, 2] if training_threads() >= 2 else [1]
+    # Both counts are timed whenever there are two cores: the load average cannot decide it, as
+    # it lags by a minute and counts this process's own work just before (a search that had
+    # just embedded 10k texts looked busy and fine-tuned on one thread, 1.6x slower).
+    counts = [1, 2] if (os.cpu_count() or 1) >= 2 else [1]
     timings = {}
     for n in counts:
         _threads = n
