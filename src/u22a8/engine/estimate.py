@@ -24,8 +24,17 @@ COSTS = {
     "overhead": 0.5,  # data report, folds, calibration, pickling
     "per_char": 1.0e-6,  # n-gram counting (once) and per-fold TF-IDF matrices, per character
     "fold_overhead": 0.05,  # per fold: slicing, scoring
+    # Per fold from medium up: tone cues and dense blocks to stack, larger ensembles to score
+    # (politeness, 2-4k samples: searches took 1.7-3x the estimate without it).
+    "fold_overhead_rich": 0.2,
     "fit_per_sample_label": 2.5e-6,  # sparse linear fit, per sample × (label or output column)
     "fit_dense_per_sample_label": 1.0e-5,  # the same with the 384 embedding columns appended
+    # Scores: one output, but ridge (conjugate gradients) and the primal SVR iterate over all
+    # ~100k columns until they converge, a cost the per-label rate above does not describe
+    # (politeness score, 3.9k samples: 0.1 s per sparse fit, 0.3-1 s with MiniLM appended, and
+    # the search spends as much again per trial on the tone cues and scoring).
+    "fit_score_per_sample": 4.0e-5,
+    "fit_score_dense_per_sample": 5.0e-4,
     "embed_load": 6.0,  # importing torch + sentence-transformers and reading MiniLM, once
     "embed_per_text": 2.7e-3,  # MiniLM on CPU
     "dense_share": 0.6,  # share of trials with the embedding block once it is in the space
@@ -43,11 +52,14 @@ def estimate(n_samples: int, n_labels: int, task: Task, mean_chars: float) -> di
     for effort, budget in BUDGETS.items():
         embed_cost = COSTS["embed_load"] + COSTS["embed_per_text"] * n
         dense = budget.embed and embed_cost <= budget.seconds / 4  # the search's own skip rule
-        fit_rate = COSTS["fit_per_sample_label"]
+        sparse_rate, dense_rate = (COSTS["fit_score_per_sample"], COSTS["fit_score_dense_per_sample"]) \
+            if task == "score" else (COSTS["fit_per_sample_label"], COSTS["fit_dense_per_sample_label"])
+        fit_rate = sparse_rate
         if dense:
             share = COSTS["dense_share"]
-            fit_rate = share * COSTS["fit_dense_per_sample_label"] + (1 - share) * fit_rate
-        fold = fit_rate * train_rows * outputs + 0.8 * chars + COSTS["fold_overhead"]
+            fit_rate = share * dense_rate + (1 - share) * fit_rate
+        overhead = COSTS["fold_overhead"] + (COSTS["fold_overhead_rich"] if budget.embed else 0.0)
+        fold = fit_rate * train_rows * outputs + 0.8 * chars + overhead
         folds = max(protocol, min(budget.folds, N_FOLDS))
         members = min(max(1, budget.ensemble), 3)  # kNN members cost next to nothing to refit
         final = fit_rate * n * outputs * members + chars
