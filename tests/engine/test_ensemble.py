@@ -12,6 +12,10 @@ from u22a8.engine.training import Workspace
 from .conftest import classify_data
 
 
+BASE = {"features": {"word_ngrams": [1, 1]}, "model": {"family": "svm"}, "weight": 1.0}
+TUNED = {"features": {"finetune": {}}, "model": {"family": "finetuned"}}
+
+
 def _outputs(ws: Workspace, right: np.ndarray, margin: float, seed: int) -> dict[int, np.ndarray]:
     """Held-out margins per protocol fold: the true label ahead by ``margin`` where ``right``,
     a random wrong label ahead elsewhere."""
@@ -33,11 +37,9 @@ def test_blend_takes_the_share_with_the_best_held_out_score() -> None:
     rng = np.random.default_rng(0)
     # The base is right on 60% of rows, the tuned member on an independent 80%. Here the share
     # with the best mean log-likelihood (0.7) is 8 points of accuracy below the best share.
-    base = {"features": {"word_ngrams": [1, 1]}, "model": {"family": "svm"}, "weight": 1.0}
-    tuned = {"features": {"finetune": {}}, "model": {"family": "finetuned"}}
     base_out = _outputs(ws, rng.random(ws.n) < 0.6, 2.0, 1)
     tuned_out = _outputs(ws, rng.random(ws.n) < 0.8, 2.0, 2)
-    members, info = blend_tuned(ws, [(base, base_out)], [(tuned, tuned_out)])
+    members, info = blend_tuned(ws, [(BASE, base_out)], [(TUNED, tuned_out)])
 
     rows = ws.protocol_rows()
     y = ws.y[rows]
@@ -55,11 +57,9 @@ def test_blend_takes_the_share_with_the_best_held_out_score() -> None:
 def test_a_useless_tuned_member_gets_no_share() -> None:
     ws = Workspace(classify_data(20))
     rng = np.random.default_rng(1)
-    base = {"features": {"word_ngrams": [1, 1]}, "model": {"family": "svm"}, "weight": 1.0}
-    tuned = {"features": {"finetune": {}}, "model": {"family": "finetuned"}}
     base_out = _outputs(ws, rng.random(ws.n) < 0.9, 3.0, 3)
     tuned_out = _outputs(ws, np.zeros(ws.n, dtype=bool), 3.0, 4)  # always wrong
-    members, info = blend_tuned(ws, [(base, base_out)], [(tuned, tuned_out)])
+    members, info = blend_tuned(ws, [(BASE, base_out)], [(TUNED, tuned_out)])
     assert info["tuned_blend"]["shares"] == [0.0]
     assert [m["model"]["family"] for m, _ in members] == ["svm"]
     assert info["tuned_blend"]["blend_score"] == info["tuned_blend"]["base_score"]

@@ -304,11 +304,11 @@ def _blend(ws: Workspace, chosen: list[tuple[dict[str, Any], dict[int, np.ndarra
     ws.notes.append(f"fine-tuned MiniLM ({tuned.recipe.epochs} epochs{'' if tuned.recipe.final_fit else ', holdout encoder served'},"
                     f" {tuned.fits.seconds:.0f} s): held-out {b['tuned_scores']}, blended at shares {b['shares']}:"
                     f" {b['base_score']:.4f} → {b['blend_score']:.4f}")
-    fits = {json.dumps(m["features"], sort_keys=True) + m["model"]["family"]: f
-            for m, f in zip(t_members, tuned.fits.fitted)}
-    fitted = [fits.get(json.dumps(m["features"], sort_keys=True) + m["model"]["family"]) if is_tuned(m) else None
-              for m, _ in blended]
-    return blended, fitted
+    def key(m: dict[str, Any]) -> str:
+        return json.dumps(m["features"], sort_keys=True) + m["model"]["family"]
+
+    fits = {key(m): f for m, f in zip(t_members, tuned.fits.fitted)}
+    return blended, [fits.get(key(m)) if is_tuned(m) else None for m, _ in blended]
 
 
 def _embed_up_front(ws: Workspace, clock: _Clock, embedder: str = MINILM) -> bool:

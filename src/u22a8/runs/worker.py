@@ -93,16 +93,30 @@ def _cpu(cpu0: float) -> float:
     return round(time.process_time() - cpu0, 3)
 
 
+class _Phases:
+    """Wall seconds per phase of a run, logged at its end: where a retrain's latency goes (load
+    from the database, fit, store the artifact, record the version)."""
+
+    def __init__(self) -> None:
+        self._t = time.perf_counter()
+        self.seconds: dict[str, float] = {}
+
+    def done(self, name: str) -> None:
+        now = time.perf_counter()
+        self.seconds[name], self._t = now - self._t, now
+
+    def log(self, run: Run, n_samples: int, outcome: str) -> None:
+        log.info("%s run %s of %s (%d samples, %s): %s", run.kind, run.id, run.handle, n_samples, outcome,
+                 ", ".join(f"{k} {v:.2f} s" for k, v in self.seconds.items()))
+
+
 def _train(store: Store, settings: Settings, run: Run, owner: str, should_stop: Callable[[], bool], cpu0: float) -> None:
-    # Wall seconds per phase, logged at the end: where a retrain's latency goes (load from the
-    # database, fit, store the artifact, record the version).
-    t = time.perf_counter()
-    phases: dict[str, float] = {}
+    phases = _Phases()
     model = store.models.get(run.handle)
     samples = store.samples.training_set(model.id)
     data = build_dataset(model.task, model.labels, samples)
     cache_dir = settings.resolved_feature_cache_dir
-    phases["load"], t = time.perf_counter() - t, time.perf_counter()
+    phases.done("load")
 
     if run.kind == "search":
         study = shared_study_for(settings, run)
@@ -122,32 +136,33 @@ def _train(store: Store, settings: Settings, run: Run, owner: str, should_stop: 
             **sharing,
         )
         promote, decision = True, "first version" if model.active_version is None else "fresh parameter search"
-        phases["fit"], t = time.perf_counter() - t, time.perf_counter()
+        phases.done("fit")
     else:
         active = model.active_version
         if active is None:
             raise RuntimeError("retrain needs an active version")
         result = engine.refit(data, active.params, cache_dir=cache_dir, counts_key=_counts_key(model.id))
         promote, decision = engine.should_promote(result.metrics, active.metrics, settings.retrain_tolerance)
-        phases["fit"], t = time.perf_counter() - t, time.perf_counter()
+        phases.done("fit")
         if not promote:
             store.runs.finish(run.id, owner, "succeeded", decision=f"kept version {active.number}: {decision}",
                               cpu_seconds=_cpu(cpu0))
+            phases.done("record")
+            phases.log(run, len(samples), f"kept version {active.number}")
             return
     if should_stop():
         raise engine.SearchCanceled()
     key = f"{model.handle}/{run.id}.u22a8"
     sha = store.artifacts.put(key, result.artifact)
-    phases["store"], t = time.perf_counter() - t, time.perf_counter()
+    phases.done("store")
     version = NewVersion(
         params=result.params, metrics=result.metrics, report=result.report,
         sample_ids=[s.id for s in samples], artifact_key=key, artifact_sha256=sha,
     )
     store.runs.finish(run.id, owner, "succeeded", decision=decision, cpu_seconds=_cpu(cpu0),
                       version=version, promote=promote)
-    phases["record"] = time.perf_counter() - t
-    log.info("%s run %s of %s (%d samples, %.1f MB artifact): %s", run.kind, run.id, run.handle, len(samples),
-             len(result.artifact) / 1e6, ", ".join(f"{k} {v:.2f} s" for k, v in phases.items()))
+    phases.done("record")
+    phases.log(run, len(samples), f"{len(result.artifact) / 1e6:.1f} MB artifact")
 
 
 def _counts_key(model_id: int) -> str:
