@@ -33,13 +33,12 @@ class AsyncClient(BaseClient):
 
     _run_type = AsyncRun
     _http: httpx.AsyncClient
+    _http_type = httpx.AsyncClient
 
     def __init__(self, base_url: str | None = None, api_key: str | None = None, *,
                  timeout: float | httpx.Timeout | None = None, retry: Retry | int | None = None,
                  transport: httpx.AsyncBaseTransport | None = None, headers: Mapping[str, str] | None = None) -> None:
-        self._setup(base_url, api_key, timeout, retry)
-        self._http = httpx.AsyncClient(base_url=self._config.base_url, headers=self._headers(headers),
-                                       timeout=self._config.timeout, transport=transport)
+        self._setup(base_url, api_key, timeout, retry, transport, headers)
         self.models = AsyncModels(self)
         self.samples = AsyncSamples(self)
         self.runs = AsyncRuns(self)
@@ -86,16 +85,15 @@ class AsyncClient(BaseClient):
     async def _perform_all(self, steps: Stepper[Any]) -> AsyncIterator[Any]:
         try:
             for step in steps:
-                if isinstance(step, Emit):
+                if not isinstance(step, Emit):
+                    try:
+                        steps.answer(await self._perform(step))
+                    except BaseException as exc:  # the flow decides: retry, translate, or let it through
+                        steps.fail(exc)
+                else:
                     yield step.item
-                    continue
-                try:
-                    steps.answer(await self._perform(step))
-                except BaseException as exc:
-                    steps.fail(exc)
         finally:
-            for response in steps.finish():
-                await response.aclose()
+            await self._close(*steps.finish())
 
     async def _perform(self, step: Any) -> Any:
         match step:
@@ -117,3 +115,8 @@ class AsyncClient(BaseClient):
             case Next(source):
                 return await anext(source, END)
         raise TypeError(f"not a step: {step!r}")
+
+    @staticmethod
+    async def _close(*responses: httpx.Response) -> None:
+        for response in responses:
+            await response.aclose()

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import _operations as operations
+from ._base import ResourceGroup
 from ._calls import UNSET, calls
 from ._run import AsyncRun, Model
 from ._sample_files import SampleSource
@@ -19,12 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncModels", "AsyncSamples", "AsyncRuns", "AsyncVersions", "AsyncKeys"]
 
 
-class _AsyncResource:
-    def __init__(self, client: AsyncClient) -> None:
-        self._c = client
-
-
-class AsyncModels(_AsyncResource):
+class AsyncModels(ResourceGroup["AsyncClient"]):
     async def create(self, handle: str, task: str, labels: Sequence[str] | None = None, description: str = "", *,
                      auto_retrain: bool | Mapping[str, Any] | None = None) -> Model[AsyncRun]:
         return await self._c._call(calls.create_model(handle, task, labels, description, auto_retrain))
@@ -44,7 +40,7 @@ class AsyncModels(_AsyncResource):
         await self._c._call(calls.delete_model(handle))
 
 
-class AsyncSamples(_AsyncResource):
+class AsyncSamples(ResourceGroup["AsyncClient"]):
     async def add(self, handle: str, samples: SampleSource, *, format: str | None = None, chunk_size: int = 1000,
                   on_progress: Callable[[int, int], Any] | None = None) -> SampleCounts:
         return await self._c._drive(operations.upload_samples(self._c, handle, samples, format, chunk_size,
@@ -58,7 +54,7 @@ class AsyncSamples(_AsyncResource):
         await self._c._call(calls.delete_sample(handle, sample_id))
 
 
-class AsyncRuns(_AsyncResource):
+class AsyncRuns(ResourceGroup["AsyncClient"]):
     async def get(self, handle: str, run_id: str) -> AsyncRun:
         return await self._c._call(calls.get_run(handle, run_id))
 
@@ -73,7 +69,7 @@ class AsyncRuns(_AsyncResource):
         return self._c._iterate(operations.run_events(self._c, handle, run_id))
 
 
-class AsyncVersions(_AsyncResource):
+class AsyncVersions(ResourceGroup["AsyncClient"]):
     async def list(self, handle: str) -> list[Version]:
         return await self._c._call(calls.list_versions(handle))
 
@@ -87,7 +83,7 @@ class AsyncVersions(_AsyncResource):
         return await self._c._drive(operations.download_export(self._c, handle, number, path))
 
 
-class AsyncKeys(_AsyncResource):
+class AsyncKeys(ResourceGroup["AsyncClient"]):
     async def create(self, scopes: Sequence[str] = ("read", "write", "train"), *, owner: str | None = None,
                      name: str = "") -> CreatedKey:
         return await self._c._call(calls.create_key(scopes, owner, name))

@@ -35,13 +35,12 @@ class Client(BaseClient):
 
     _run_type = Run
     _http: httpx.Client
+    _http_type = httpx.Client
 
     def __init__(self, base_url: str | None = None, api_key: str | None = None, *,
                  timeout: float | httpx.Timeout | None = None, retry: Retry | int | None = None,
                  transport: httpx.BaseTransport | None = None, headers: Mapping[str, str] | None = None) -> None:
-        self._setup(base_url, api_key, timeout, retry)
-        self._http = httpx.Client(base_url=self._config.base_url, headers=self._headers(headers),
-                                  timeout=self._config.timeout, transport=transport)
+        self._setup(base_url, api_key, timeout, retry, transport, headers)
         self.models = Models(self)
         self.samples = Samples(self)
         self.runs = Runs(self)
@@ -97,16 +96,15 @@ class Client(BaseClient):
     def _perform_all(self, steps: Stepper[Any]) -> Iterator[Any]:
         try:
             for step in steps:
-                if isinstance(step, Emit):
+                if not isinstance(step, Emit):
+                    try:
+                        steps.answer(self._perform(step))
+                    except BaseException as exc:  # the flow decides: retry, translate, or let it through
+                        steps.fail(exc)
+                else:
                     yield step.item
-                    continue
-                try:
-                    steps.answer(self._perform(step))
-                except BaseException as exc:  # the flow decides: retry, translate, or let it through
-                    steps.fail(exc)
         finally:
-            for response in steps.finish():
-                response.close()
+            self._close(*steps.finish())
 
     def _perform(self, step: Any) -> Any:
         match step:
@@ -128,3 +126,8 @@ class Client(BaseClient):
             case Next(source):
                 return next(source, END)
         raise TypeError(f"not a step: {step!r}")
+
+    @staticmethod
+    def _close(*responses: httpx.Response) -> None:
+        for response in responses:
+            response.close()

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import _operations as operations
+from ._base import ResourceGroup
 from ._calls import UNSET, calls
 from ._run import Model, Run
 from ._sample_files import SampleSource
@@ -22,12 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["Models", "Samples", "Runs", "Versions", "Keys"]
 
 
-class _Resource:
-    def __init__(self, client: Client) -> None:
-        self._c = client
-
-
-class Models(_Resource):
+class Models(ResourceGroup["Client"]):
     def create(self, handle: str, task: str, labels: Sequence[str] | None = None, description: str = "", *,
                auto_retrain: bool | Mapping[str, Any] | None = None) -> Model[Run]:
         """Create ``owner.name`` with task classify, multilabel or score. ``labels`` closes the label set."""
@@ -49,7 +45,7 @@ class Models(_Resource):
         self._c._call(calls.delete_model(handle))
 
 
-class Samples(_Resource):
+class Samples(ResourceGroup["Client"]):
     def add(self, handle: str, samples: SampleSource, *, format: str | None = None, chunk_size: int = 1000,
             on_progress: Callable[[int, int], Any] | None = None) -> SampleCounts:
         """Upload samples: a list of dicts, or a path to a CSV, JSON Lines/NDJSON or JSON file.
@@ -68,7 +64,7 @@ class Samples(_Resource):
         self._c._call(calls.delete_sample(handle, sample_id))
 
 
-class Runs(_Resource):
+class Runs(ResourceGroup["Client"]):
     def get(self, handle: str, run_id: str) -> Run:
         run: Run = self._c._call(calls.get_run(handle, run_id))
         return run
@@ -88,7 +84,7 @@ class Runs(_Resource):
         return self._c._iterate(operations.run_events(self._c, handle, run_id))
 
 
-class Versions(_Resource):
+class Versions(ResourceGroup["Client"]):
     def list(self, handle: str) -> list[Version]:
         return self._c._call(calls.list_versions(handle))
 
@@ -105,7 +101,7 @@ class Versions(_Resource):
         return self._c._drive(operations.download_export(self._c, handle, number, path))
 
 
-class Keys(_Resource):
+class Keys(ResourceGroup["Client"]):
     """API keys of this key's owner (admin scope); a ``u22a8`` admin key manages every owner's."""
 
     def create(self, scopes: Sequence[str] = ("read", "write", "train"), *, owner: str | None = None,

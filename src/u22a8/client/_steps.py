@@ -37,31 +37,24 @@ class Sleep:
 
 
 @dataclass(frozen=True)
-class Drain:
+class _OnResponse:
+    response: httpx.Response
+
+
+class Drain(_OnResponse):
     """Read the rest of ``response``'s body, then close it, even if reading fails; reply: None."""
 
-    response: httpx.Response
 
-
-@dataclass(frozen=True)
-class Close:
+class Close(_OnResponse):
     """Close a streamed ``response`` the flow is done with; reply: None."""
 
-    response: httpx.Response
 
-
-@dataclass(frozen=True)
-class Lines:
+class Lines(_OnResponse):
     """Start reading a streamed ``response`` as text lines; reply: a source for :class:`Next`."""
 
-    response: httpx.Response
 
-
-@dataclass(frozen=True)
-class Chunks:
+class Chunks(_OnResponse):
     """Start reading a streamed ``response`` as bytes; reply: a source for :class:`Next`."""
-
-    response: httpx.Response
 
 
 @dataclass(frozen=True)
