@@ -19,30 +19,13 @@ import pytest
 import u22a8
 from u22a8.client import Retry
 
-from .test_retry_and_errors import FAST, MODEL, problem
+from .test_retry_and_errors import FAST, MODEL, problem, scripted
 
 T = TypeVar("T")
-Answer = httpx.Response | Exception
 
 
 def run(make: Callable[[], Awaitable[T]]) -> T:
     return asyncio.run(make())  # type: ignore[arg-type]
-
-
-def scripted(*answers: Answer | Callable[[httpx.Request], Answer]) -> tuple[list[httpx.Request], httpx.MockTransport]:
-    """An async transport giving ``answers`` in order (a callable is asked; an exception is raised)."""
-    seen: list[httpx.Request] = []
-
-    async def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        answer = answers[min(len(seen), len(answers)) - 1]
-        if callable(answer) and not isinstance(answer, httpx.Response):
-            answer = answer(request)
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
-
-    return seen, httpx.MockTransport(handler)
 
 
 def aclient(transport: httpx.MockTransport, retry: Retry = FAST) -> u22a8.AsyncClient:
@@ -131,10 +114,8 @@ def test_async_events_resume_after_a_dropped_connection_with_last_event_id() -> 
 
 
 def test_async_events_give_up_when_the_connection_keeps_dropping() -> None:
-    def dropping(_: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, stream=_AsyncDroppingStream([]), headers={"content-type": EVENTS})
-
-    seen, transport = scripted(dropping)
+    seen, transport = scripted(*(httpx.Response(200, stream=_AsyncDroppingStream([]), headers={"content-type": EVENTS})
+                                 for _ in range(3)))
 
     async def main() -> list[Any]:
         return [e async for e in aclient(transport, Retry(attempts=3, backoff=0.001)).runs.events("acme.m", "r")]
@@ -171,14 +152,10 @@ def _counts(n: int) -> dict[str, Any]:
 
 
 def test_async_upload_chunks_retry_each_with_its_key_and_count_bad_samples_from_the_start() -> None:
-    def refuse_second_of_chunk(request: httpx.Request) -> httpx.Response:
-        body = json.loads(request.content)
-        return problem(422, "invalid_request", "1 bad sample", errors=[{"index": 1, "error": "text is empty"}]) \
-            if len(body["samples"]) == 2 else httpx.Response(201, json=_counts(len(body["samples"])))
-
     samples = [{"text": f"t{i}", "label": "x"} for i in range(5)]
     seen, transport = scripted(httpx.Response(201, json=_counts(2)), problem(503, "unavailable"),
-                               refuse_second_of_chunk)
+                               problem(422, "invalid_request", "1 bad sample",
+                                       errors=[{"index": 1, "error": "text is empty"}]))
     progress: list[tuple[int, int]] = []
     with pytest.raises(u22a8.InvalidRequest) as info:
         run(lambda: aclient(transport).samples.add("acme.m", samples, chunk_size=2,
@@ -187,17 +164,15 @@ def test_async_upload_chunks_retry_each_with_its_key_and_count_bad_samples_from_
     assert "#3: text is empty" in info.value.detail and "the 2 samples before them were stored" in info.value.detail
     assert progress == [(2, 5)]
     keys = [r.headers["idempotency-key"] for r in seen]
+    assert [json.loads(r.content)["samples"][0]["text"] for r in seen] == ["t0", "t2", "t2"]
     assert len(seen) == 3 and keys[0] != keys[1] and keys[1] == keys[2]
 
 
 def test_async_upload_adds_up_the_counts_of_every_chunk() -> None:
-    def accept(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(201, json=_counts(len(json.loads(request.content)["samples"])))
-
-    seen, transport = scripted(accept)
+    seen, transport = scripted(*(httpx.Response(201, json=_counts(n)) for n in (2, 2, 1)))
     samples = [{"text": f"t{i}", "label": "x"} for i in range(5)]
     counts = run(lambda: aclient(transport).samples.add("acme.m", samples, chunk_size=2))
-    assert counts.added == 5 and len(seen) == 3
+    assert counts.added == 5 and [len(json.loads(r.content)["samples"]) for r in seen] == [2, 2, 1]
 
 
 def test_async_export_into_a_directory_and_nothing_half_written(tmp_path: Path) -> None:
