@@ -1,24 +1,22 @@
-"""The synchronous client: ``u22a8.Client``."""
+"""The synchronous client: ``u22a8.Client``. It performs the steps of the shared flows by blocking."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from pathlib import Path
 from types import TracebackType
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 
-from ._base import RETRYABLE_ERRORS, BaseClient, export_target, prepare, transport_error
-from ._calls import Call, calls, train_result
-from ._exceptions import U22A8Error, error_from_response
+from . import _operations as operations
+from ._base import BaseClient
+from ._calls import Call, calls
 from ._resources import Keys, Models, Runs, Samples, Versions
 from ._retry import Retry
 from ._run import Run, TrainResult
+from ._sending import call
+from ._steps import END, Chunks, Close, Drain, Emit, Flow, Lines, Next, Send, Sleep, Stepper
 from ._types import Estimate, PredictResult
 
 __all__ = ["Client"]
@@ -36,13 +34,13 @@ class Client(BaseClient):
     """
 
     _run_type = Run
+    _http: httpx.Client
+    _http_type = httpx.Client
 
     def __init__(self, base_url: str | None = None, api_key: str | None = None, *,
                  timeout: float | httpx.Timeout | None = None, retry: Retry | int | None = None,
                  transport: httpx.BaseTransport | None = None, headers: Mapping[str, str] | None = None) -> None:
-        self._setup(base_url, api_key, timeout, retry)
-        self._http = httpx.Client(base_url=self._config.base_url, headers=self._headers(headers),
-                                  timeout=self._config.timeout, transport=transport)
+        self._setup(base_url, api_key, timeout, retry, transport, headers)
         self.models = Models(self)
         self.samples = Samples(self)
         self.runs = Runs(self)
@@ -65,9 +63,7 @@ class Client(BaseClient):
         """Ask for training. From draft (or with ``reoptimize`` on a ready model) a search run is
         queued and returned; on a busy model the run in flight is returned; a ready model without
         ``reoptimize`` answers state "ready" and no run. ``effort``: low, medium (default), high, max."""
-        body = self._call(calls.train_model(handle, effort, reoptimize))
-        run = self.runs.get(handle, body["run_id"]) if body.get("run_id") else None
-        return train_result(body, run)
+        return self._drive(operations.train(self, handle, effort, reoptimize))
 
     def predict(self, handle: str, inputs: str | Sequence[str], top_k: int | None = None,
                 version: int | None = None) -> PredictResult:
@@ -80,66 +76,58 @@ class Client(BaseClient):
 
     def ready(self) -> bool:
         """Whether the server answers and its database does (GET /readyz)."""
+        return self._drive(operations.ready(self))
+
+    # -- I/O: performing the steps of the flows that AsyncClient drives too
+    def _call(self, operation: Call[T]) -> T:
+        return self._drive(call(self, operation))
+
+    def _drive(self, flow: Flow[T]) -> T:
+        """Perform ``flow``'s steps and return its result (a flow run for its result emits nothing)."""
+        steps = Stepper(flow)
+        for _ in self._perform_all(steps):
+            pass
+        return steps.result  # type: ignore[no-any-return]
+
+    def _iterate(self, flow: Flow[None]) -> Iterator[Any]:
+        """The items ``flow`` emits, its steps performed as the caller asks for more."""
+        return self._perform_all(Stepper(flow))
+
+    def _perform_all(self, steps: Stepper[Any]) -> Iterator[Any]:
         try:
-            self._call(calls.readyz())
-        except U22A8Error:
-            return False
-        return True
-
-    # -- plumbing
-    def _call(self, call: Call[T]) -> T:
-        return call.parse(self._send(call.build(self._http)), self)
-
-    def _send(self, request: httpx.Request, *, stream: bool = False) -> httpx.Response:
-        """Send with retries; return a 2xx answer or raise the error the answer stands for."""
-        request = prepare(request)
-        attempt = 0
-        while True:
-            try:
-                response = self._http.send(request, stream=stream)
-            except RETRYABLE_ERRORS as exc:
-                if not self._retry.can_retry(attempt):
-                    raise transport_error(exc, request, attempt + 1) from exc
-                time.sleep(self._retry.wait(attempt))
-                attempt += 1
-                continue
-            except httpx.TransportError as exc:
-                raise transport_error(exc, request, attempt + 1) from exc
-            if response.is_success:
-                return response
-            try:
-                response.read()
-            finally:
-                response.close()
-            if self._retry.should_retry_status(response.status_code) and self._retry.can_retry(attempt):
-                time.sleep(self._retry.wait(attempt, response.headers.get("retry-after")))
-                attempt += 1
-                continue
-            raise error_from_response(response)
-
-    @contextmanager
-    def _stream(self, method: str, path: str, headers: Mapping[str, str] | None = None) -> Iterator[httpx.Response]:
-        response = self._send(self._http.build_request(method, path, headers=dict(headers or {})), stream=True)
-        try:
-            yield response
+            for step in steps:
+                if not isinstance(step, Emit):
+                    try:
+                        steps.answer(self._perform(step))
+                    except BaseException as exc:  # the flow decides: retry, translate, or let it through
+                        steps.fail(exc)
+                else:
+                    yield step.item
         finally:
-            response.close()
+            self._close(*steps.finish())
 
-    def _download(self, path: str, target: str | Path, handle: str, number: int) -> Path:
-        with self._stream("GET", path) as response:
-            final = export_target(target, response, handle, number)
-            final.parent.mkdir(parents=True, exist_ok=True)
-            # Write beside the target and rename: an interrupted download never looks complete.
-            fd, tmp = tempfile.mkstemp(prefix=".part-", dir=final.parent)
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    for block in response.iter_bytes():
-                        out.write(block)
-                os.replace(tmp, final)
-            except httpx.TransportError as exc:
-                Path(tmp).unlink(missing_ok=True)
-                raise transport_error(exc, response.request, 1) from exc
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-        return final
+    def _perform(self, step: Any) -> Any:
+        match step:
+            case Send(request, stream):
+                return self._http.send(request, stream=stream)
+            case Sleep(seconds):
+                return time.sleep(seconds)
+            case Drain(response):
+                try:
+                    return response.read()
+                finally:
+                    response.close()
+            case Close(response):
+                return response.close()
+            case Lines(response):
+                return response.iter_lines()
+            case Chunks(response):
+                return response.iter_bytes()
+            case Next(source):
+                return next(source, END)
+        raise TypeError(f"not a step: {step!r}")
+
+    @staticmethod
+    def _close(*responses: httpx.Response) -> None:
+        for response in responses:
+            response.close()

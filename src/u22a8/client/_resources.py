@@ -1,20 +1,20 @@
-"""The sync client's resource groups: ``client.models``, ``.samples``, ``.runs``, ``.versions``, ``.keys``."""
+"""The sync client's resource groups: ``client.models``, ``.samples``, ``.runs``, ``.versions``, ``.keys``.
+
+Each method names its operation and has ``Client`` drive it; what the operation does is written
+once, in ``_calls`` and ``_operations``, for the async groups too.
+"""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-import httpx
-
-from ._base import RETRYABLE_ERRORS, transport_error
-from ._calls import UNSET, Call, Page, calls
-from ._exceptions import InvalidRequest
+from . import _operations as operations
+from ._base import ResourceGroup
+from ._calls import UNSET, calls
 from ._run import Model, Run
-from ._sample_files import SampleSource, read_samples, relocate_error
-from ._sse import SSEParser
+from ._sample_files import SampleSource
 from ._types import CreatedKey, Key, Report, RunEvent, Sample, SampleCounts, Version
 
 if TYPE_CHECKING:
@@ -22,24 +22,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Models", "Samples", "Runs", "Versions", "Keys"]
 
-T = TypeVar("T")
 
-
-class _Resource:
-    def __init__(self, client: Client) -> None:
-        self._c = client
-
-    def _pages(self, page: Callable[[str | None], Call[Page[T]]]) -> Iterator[T]:
-        cursor: str | None = None
-        while True:
-            result = self._c._call(page(cursor))
-            yield from result.items
-            if not result.next_cursor:
-                return
-            cursor = result.next_cursor
-
-
-class Models(_Resource):
+class Models(ResourceGroup["Client"]):
     def create(self, handle: str, task: str, labels: Sequence[str] | None = None, description: str = "", *,
                auto_retrain: bool | Mapping[str, Any] | None = None) -> Model[Run]:
         """Create ``owner.name`` with task classify, multilabel or score. ``labels`` closes the label set."""
@@ -50,7 +34,7 @@ class Models(_Resource):
 
     def list(self, *, page_size: int = 50) -> Iterator[Model[Run]]:
         """Every model this key can see (its owner's and the platform's), following cursors."""
-        return self._pages(lambda cursor: calls.list_models(cursor, page_size))
+        return self._c._iterate(operations.pages(self._c, lambda cursor: calls.list_models(cursor, page_size)))
 
     def update(self, handle: str, *, description: str | None = UNSET, labels: Sequence[str] | None = UNSET,
                auto_retrain: bool | Mapping[str, Any] = UNSET) -> Model[Run]:
@@ -61,7 +45,7 @@ class Models(_Resource):
         self._c._call(calls.delete_model(handle))
 
 
-class Samples(_Resource):
+class Samples(ResourceGroup["Client"]):
     def add(self, handle: str, samples: SampleSource, *, format: str | None = None, chunk_size: int = 1000,
             on_progress: Callable[[int, int], Any] | None = None) -> SampleCounts:
         """Upload samples: a list of dicts, or a path to a CSV, JSON Lines/NDJSON or JSON file.
@@ -70,36 +54,24 @@ class Samples(_Resource):
         request is all-or-nothing; if one is refused, earlier chunks stay stored and the error's
         indexes count from the start of the whole upload.
         """
-        batches = read_samples(samples, format)
-        total: SampleCounts | None = None
-        sent = 0
-        for chunk in batches.chunks(chunk_size):
-            try:
-                counts = self._c._call(calls.add_samples(handle, chunk.content, chunk.content_type))
-            except InvalidRequest as exc:
-                raise relocate_error(exc, chunk, sent) from None
-            total = counts if total is None else total + counts
-            sent += chunk.count
-            if on_progress is not None:
-                on_progress(sent, len(batches))
-        assert total is not None  # chunks() yields at least one chunk
-        return total
+        return self._c._drive(operations.upload_samples(self._c, handle, samples, format, chunk_size, on_progress))
 
     def list(self, handle: str, label: str | None = None, *, page_size: int = 100) -> Iterator[Sample]:
-        return self._pages(lambda cursor: calls.list_samples(handle, label, cursor, page_size))
+        return self._c._iterate(operations.pages(self._c, lambda cursor: calls.list_samples(handle, label, cursor,
+                                                                                             page_size)))
 
     def delete(self, handle: str, sample_id: str) -> None:
         self._c._call(calls.delete_sample(handle, sample_id))
 
 
-class Runs(_Resource):
+class Runs(ResourceGroup["Client"]):
     def get(self, handle: str, run_id: str) -> Run:
         run: Run = self._c._call(calls.get_run(handle, run_id))
         return run
 
     def list(self, handle: str, *, page_size: int = 50) -> Iterator[Run]:
         """The model's runs, newest first."""
-        return self._pages(lambda cursor: calls.list_runs(handle, cursor, page_size))
+        return self._c._iterate(operations.pages(self._c, lambda cursor: calls.list_runs(handle, cursor, page_size)))
 
     def cancel(self, handle: str, run_id: str) -> Run:
         """A queued run ends at once; a running one stops at its next trial boundary."""
@@ -109,30 +81,10 @@ class Runs(_Resource):
     def events(self, handle: str, run_id: str) -> Iterator[RunEvent]:
         """The run's events as they happen, ending after the final one. A dropped connection is
         resumed where it stopped (``Last-Event-ID``)."""
-        path = calls.run_events_path(handle, run_id)
-        last: int | None = None
-        attempt = 0
-        while True:
-            parser = SSEParser()
-            try:
-                with self._c._stream("GET", path, {"Last-Event-ID": str(last)} if last else {}) as response:
-                    for line in response.iter_lines():
-                        event = parser.feed(line)
-                        if event is None:
-                            continue
-                        last, attempt = event.id or last, 0
-                        yield event
-                        if event.final:
-                            return
-                return
-            except RETRYABLE_ERRORS as exc:
-                if not self._c._retry.can_retry(attempt):
-                    raise transport_error(exc, httpx.Request("GET", self._c.base_url + path), attempt + 1) from exc
-                time.sleep(self._c._retry.wait(attempt))
-                attempt += 1
+        return self._c._iterate(operations.run_events(self._c, handle, run_id))
 
 
-class Versions(_Resource):
+class Versions(ResourceGroup["Client"]):
     def list(self, handle: str) -> list[Version]:
         return self._c._call(calls.list_versions(handle))
 
@@ -146,10 +98,10 @@ class Versions(_Resource):
     def export(self, handle: str, number: int, path: str | Path) -> Path:
         """Download version ``number`` to ``path`` (a file, or a directory to put it in).
         Load it offline with ``u22a8.load_export``. Returns the file written."""
-        return self._c._download(calls.export_path(handle, number), path, handle, number)
+        return self._c._drive(operations.download_export(self._c, handle, number, path))
 
 
-class Keys(_Resource):
+class Keys(ResourceGroup["Client"]):
     """API keys of this key's owner (admin scope); a ``u22a8`` admin key manages every owner's."""
 
     def create(self, scopes: Sequence[str] = ("read", "write", "train"), *, owner: str | None = None,

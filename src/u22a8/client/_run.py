@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from ._types import AutoRetrain, VersionSummary, parse_time
+from ._waiting import Watch
 
 __all__ = ["FINAL_STATES", "Run", "AsyncRun", "Model", "TrainResult", "RunT"]
 
@@ -92,16 +93,13 @@ class Run(_RunFields):
         check ``.state`` / ``.succeeded``). ``on_progress(run)`` is called first, then whenever
         the state, trial counts, best score, phase or ETA (in whole seconds) change. Raises
         ``TimeoutError`` after ``timeout`` s."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        run, seen = self, None
+        watch = Watch(timeout, time.monotonic)
+        run = self
         while True:
-            if on_progress is not None and run._progress_key() != seen:
-                seen = run._progress_key()
+            if on_progress is not None and watch.changed(run):
                 on_progress(run)
-            if run.done:
+            if watch.over(run):
                 return run
-            if deadline is not None and time.monotonic() >= deadline:
-                raise TimeoutError(f"run {run.id} still {run.state} after {timeout} s")
             time.sleep(poll_interval)
             run = run.refresh()
 
@@ -119,19 +117,15 @@ class AsyncRun(_RunFields):
     async def wait(self, on_progress: Callable[[AsyncRun], Awaitable[Any] | Any] | None = None, *,
                    timeout: float | None = None, poll_interval: float = 0.5) -> AsyncRun:
         """Like :meth:`Run.wait`; ``on_progress`` may be a plain function or a coroutine function."""
-        loop = asyncio.get_running_loop()
-        deadline = None if timeout is None else loop.time() + timeout
-        run, seen = self, None
+        watch = Watch(timeout, asyncio.get_running_loop().time)
+        run = self
         while True:
-            if on_progress is not None and run._progress_key() != seen:
-                seen = run._progress_key()
+            if on_progress is not None and watch.changed(run):
                 result = on_progress(run)
                 if asyncio.iscoroutine(result):
                     await result
-            if run.done:
+            if watch.over(run):
                 return run
-            if deadline is not None and loop.time() >= deadline:
-                raise TimeoutError(f"run {run.id} still {run.state} after {timeout} s")
             await asyncio.sleep(poll_interval)
             run = await run.refresh()
 

@@ -26,7 +26,7 @@ from .._exceptions import (
     Unauthorized,
 )
 
-__all__ = ["ExitCode", "CliState", "JsonOpt", "api", "emit_json", "out", "err", "fail"]
+__all__ = ["ExitCode", "CliState", "JsonOpt", "api", "emit_json", "show", "out", "err", "fail"]
 
 
 class ExitCode(IntEnum):
@@ -62,6 +62,14 @@ def err() -> Console:
 
 def emit_json(value: Any) -> None:
     typer.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+
+def show(as_json: bool, data: Any, human: Any, **print_options: Any) -> None:
+    """A command's result: ``data`` as JSON with ``--json``, else ``human`` (a table or a sentence)."""
+    if as_json:
+        emit_json(data)
+    else:
+        out().print(human, **print_options)
 
 
 def _exit_code(exc: U22A8Error) -> ExitCode:

@@ -11,7 +11,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from .._sample_files import SampleBatches, parse_samples_text, read_samples
-from ._common import ExitCode, JsonOpt, api, emit_json, err, fail, out
+from ._common import ExitCode, JsonOpt, api, emit_json, err, fail, out, show
 from ._render import model_details, models_table, samples_table
 
 __all__ = ["models_app", "samples_app"]
@@ -45,10 +45,7 @@ def models_create(
     with api(ctx, as_json) as client:
         model = client.models.create(handle, task, labels=_split(labels), description=description,
                                      auto_retrain=None if auto_retrain else False)
-    if as_json:
-        emit_json(model.raw)
-    else:
-        out().print(f"created {model.handle} ({model.task}, {model.state})")
+    show(as_json, model.raw, f"created {model.handle} ({model.task}, {model.state})")
 
 
 @models_app.command("list")
@@ -56,10 +53,7 @@ def models_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Every model this key can see: its owner's and the platform's."""
     with api(ctx, as_json) as client:
         models = list(client.models.list())
-    if as_json:
-        emit_json([m.raw for m in models])
-    else:
-        out().print(models_table(models))
+    show(as_json, [m.raw for m in models], models_table(models))
 
 
 @models_app.command("show")
@@ -67,10 +61,7 @@ def models_show(ctx: typer.Context, handle: Handle, as_json: JsonOpt = False) ->
     """A model's state, samples, active version and last run."""
     with api(ctx, as_json) as client:
         model = client.models.get(handle)
-    if as_json:
-        emit_json(model.raw)
-    else:
-        out().print(model_details(model))
+    show(as_json, model.raw, model_details(model))
 
 
 @models_app.command("delete")
@@ -85,10 +76,7 @@ def models_delete(
         raise typer.Exit(int(ExitCode.USAGE))
     with api(ctx, as_json) as client:
         client.models.delete(handle)
-    if as_json:
-        emit_json({"deleted": handle})
-    else:
-        out().print(f"deleted {handle}")
+    show(as_json, {"deleted": handle}, f"deleted {handle}")
 
 
 def _read(file: str, format: str | None) -> SampleBatches:
@@ -143,10 +131,7 @@ def samples_list(
     with api(ctx, as_json) as client:
         found = client.samples.list(handle, label=label, page_size=min(limit or 1000, 1000))
         samples = list(itertools.islice(found, limit or None))
-    if as_json:
-        emit_json([s.raw for s in samples])
-    else:
-        out().print(samples_table(samples))
+    show(as_json, [s.raw for s in samples], samples_table(samples))
 
 
 @samples_app.command("delete")
@@ -155,7 +140,4 @@ def samples_delete(ctx: typer.Context, handle: Handle,
     """Delete one sample (a ready model retrains after the quiet period)."""
     with api(ctx, as_json) as client:
         client.samples.delete(handle, sample_id)
-    if as_json:
-        emit_json({"deleted": sample_id})
-    else:
-        out().print(f"deleted sample {sample_id}")
+    show(as_json, {"deleted": sample_id}, f"deleted sample {sample_id}")

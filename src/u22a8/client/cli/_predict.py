@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from .._types import Prediction
-from ._common import JsonOpt, api, emit_json, fail, out
+from ._common import JsonOpt, api, emit_json, fail, show
 from ._render import estimate_table, keys_table
 
 __all__ = ["predict", "estimate", "keys_list", "keys_revoke"]
@@ -59,20 +59,14 @@ def estimate(ctx: typer.Context, handle: Handle, as_json: JsonOpt = False) -> No
     """What each effort would likely cost on the model's current samples."""
     with api(ctx, as_json) as client:
         found = client.estimate(handle)
-    if as_json:
-        emit_json(found.raw)
-    else:
-        out().print(estimate_table(found))
+    show(as_json, found.raw, estimate_table(found))
 
 
 def keys_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """List keys through the API (admin key; a u22a8 admin key sees every owner's)."""
     with api(ctx, as_json) as client:
         keys = client.keys.list()
-    if as_json:
-        emit_json([k.raw for k in keys])
-    else:
-        out().print(keys_table(keys))
+    show(as_json, [k.raw for k in keys], keys_table(keys))
 
 
 def keys_revoke(ctx: typer.Context, key_id: Annotated[str, typer.Argument(help="The key's id (see keys list).")],
@@ -80,7 +74,4 @@ def keys_revoke(ctx: typer.Context, key_id: Annotated[str, typer.Argument(help="
     """Revoke a key through the API (admin key); it stops working at once."""
     with api(ctx, as_json) as client:
         key = client.keys.revoke(key_id)
-    if as_json:
-        emit_json(key.raw)
-    else:
-        out().print(f"revoked {key.id} ({key.owner}, {key.prefix}…)", markup=False)
+    show(as_json, key.raw, f"revoked {key.id} ({key.owner}, {key.prefix}…)", markup=False)

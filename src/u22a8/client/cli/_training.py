@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from .._run import Run
-from ._common import ExitCode, JsonOpt, api, emit_json, err, fail, out
+from ._common import ExitCode, JsonOpt, api, emit_json, err, fail, out, show
 from ._render import fmt_score, fmt_seconds, run_details, run_summary, runs_table
 
 __all__ = ["train", "runs_app"]
@@ -65,10 +65,7 @@ def wait_with_bar(run: Run, *, show: bool, timeout: float | None) -> Run:
 
 
 def _finish(run: Run, as_json: bool) -> None:
-    if as_json:
-        emit_json(run.raw)
-    else:
-        out().print(run_summary(run), markup=False)
+    show(as_json, run.raw, run_summary(run), markup=False)
     if not run.succeeded:
         raise typer.Exit(int(ExitCode.RUN_FAILED))
 
@@ -90,10 +87,7 @@ def train(
     with api(ctx, as_json) as client:
         result = client.train(handle, effort, reoptimize)
         if result.run is None:
-            if as_json:
-                emit_json({**result.raw, "run": None})
-            else:
-                out().print(f"{handle} is ready; nothing to train (pass --reoptimize to search again)")
+            show(as_json, {**result.raw, "run": None}, f"{handle} is ready; nothing to train (pass --reoptimize to search again)")
             return
         if not wait:
             if as_json:
@@ -116,10 +110,7 @@ def runs_list(
     """A model's runs, newest first."""
     with api(ctx, as_json) as client:
         runs = list(itertools.islice(client.runs.list(handle, page_size=min(limit or 500, 500)), limit or None))
-    if as_json:
-        emit_json([r.raw for r in runs])
-    else:
-        out().print(runs_table(runs))
+    show(as_json, [r.raw for r in runs], runs_table(runs))
 
 
 @runs_app.command("show")
@@ -127,10 +118,7 @@ def runs_show(ctx: typer.Context, handle: Handle, run_id: RunId, as_json: JsonOp
     """One run: state, trials, best score, timing, error or decision."""
     with api(ctx, as_json) as client:
         run = client.runs.get(handle, run_id)
-    if as_json:
-        emit_json(run.raw)
-    else:
-        out().print(run_details(run))
+    show(as_json, run.raw, run_details(run))
 
 
 @runs_app.command("wait")
@@ -147,10 +135,7 @@ def runs_cancel(ctx: typer.Context, handle: Handle, run_id: RunId, as_json: Json
     """Cancel a run: a queued one ends at once, a running one at its next trial boundary."""
     with api(ctx, as_json) as client:
         run = client.runs.cancel(handle, run_id)
-    if as_json:
-        emit_json(run.raw)
-    else:
-        out().print(f"run {run.id} is {run.state}")
+    show(as_json, run.raw, f"run {run.id} is {run.state}")
 
 
 @runs_app.command("events")

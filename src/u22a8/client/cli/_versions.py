@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from .._client import Client
-from ._common import ExitCode, JsonOpt, api, emit_json, fail, out
+from ._common import ExitCode, JsonOpt, api, emit_json, fail, out, show
 from ._render import confusion_table, per_class_table, summary_table, versions_table
 
 __all__ = ["versions_app", "export"]
@@ -30,10 +30,7 @@ def versions_list(ctx: typer.Context, handle: Handle, as_json: JsonOpt = False) 
     """Every version of a model; * marks the one serving predictions."""
     with api(ctx, as_json) as client:
         versions = client.versions.list(handle)
-    if as_json:
-        emit_json([v.raw for v in versions])
-    else:
-        out().print(versions_table(versions))
+    show(as_json, [v.raw for v in versions], versions_table(versions))
 
 
 @versions_app.command("activate")
@@ -43,10 +40,7 @@ def versions_activate(ctx: typer.Context, handle: Handle,
     """Serve this version from now on (a rollback, or a roll forward)."""
     with api(ctx, as_json) as client:
         version = client.versions.activate(handle, number)
-    if as_json:
-        emit_json(version.raw)
-    else:
-        out().print(f"{handle} now serves version {version.number}")
+    show(as_json, version.raw, f"{handle} now serves version {version.number}")
 
 
 @versions_app.command("report")
@@ -81,7 +75,4 @@ def export(
     with api(ctx, as_json) as client:
         number = version if version is not None else active_number(client, handle)
         path = client.versions.export(handle, number, output)
-    if as_json:
-        emit_json({"model": handle, "version": number, "path": str(path)})
-    else:
-        out().print(f"wrote {path}", markup=False)
+    show(as_json, {"model": handle, "version": number, "path": str(path)}, f"wrote {path}", markup=False)
