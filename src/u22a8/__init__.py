@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 # Names re-exported from u22a8.client, loaded lazily by __getattr__ below.
 _CLIENT_NAMES = (

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from .. import __version__
+from .._version import __version__
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "ClientConfig", "resolve_config"]
 
