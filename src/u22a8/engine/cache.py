@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .embeddings import Embedder
+from .types import SearchCanceled
 
 __all__ = ["FeatureCache", "CachedEmbedder", "EmbeddingTimeout", "text_key"]
 
@@ -89,8 +90,6 @@ class CachedEmbedder:
         return len(keys) - (len(self.cache.get(self.version, keys)) if self.cache else 0)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        from .types import SearchCanceled
-
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         keys = [text_key(t) for t in texts]
