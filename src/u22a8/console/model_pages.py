@@ -53,7 +53,7 @@ def models_page(
     pages = pager(after, parse_back(back, lambda c: bool(HANDLE_RE.match(c))),
                   found[-1].handle if more else None)
     return render(request, "models.html", models=[model_public(m) for m in found], pages=pages,
-                  can_create=actions.has_scope(key, "write"), tasks=("classify", "multilabel", "score"))
+                  can_create=actions.has_scope(key, "write"), tasks=engine.task_names())
 
 
 @router.post("")

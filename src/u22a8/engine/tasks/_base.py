@@ -12,15 +12,18 @@ and import the module in :mod:`u22a8.engine.tasks` (registration order is the or
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, Literal, TypeVar
 
 import numpy as np
 
-__all__ = ["Task", "TargetShape", "register_task", "unregister_task", "get_task", "task_names", "tasks"]
+__all__ = ["Task", "TargetShape", "TARGET_FIELDS", "label_problem", "register_task", "unregister_task", "get_task", "task_names", "tasks"]
 
 # How a stored target is written: {"label": str} | {"labels": [str, …]} | {"score": float}.
 TargetShape = Literal["label", "labels", "score"]
+
+# The target fields a sample may carry; exactly the task's ``target_shape`` one is accepted.
+TARGET_FIELDS: tuple[TargetShape, ...] = ("label", "labels", "score")
 
 _TASKS: dict[str, "Task"] = {}
 T = TypeVar("T", bound=type)
@@ -54,6 +57,23 @@ class Task:
     fit_cost_keys: ClassVar[tuple[str, str]] = ("fit_per_sample_label", "fit_dense_per_sample_label")
 
     # -- targets --------------------------------------------------------------------------
+    def stored_target(self, fields: Mapping[str, Any], allowed: Collection[str] | None = None,
+                      max_label_chars: int = 200) -> dict[str, Any] | str:
+        """The target to store from a submitted sample's target fields, or why they are refused.
+
+        ``fields`` maps each of :data:`TARGET_FIELDS` to its value (None: not given);
+        ``allowed`` is the model's closed label set, if any.
+        """
+        given = [name for name in TARGET_FIELDS if fields.get(name) is not None]
+        need = self.target_shape
+        if given != [need]:
+            return f"a {self.name} sample needs exactly a {need!r} field" + (f" (got {', '.join(given)})" if given else "")
+        return self.checked_target(fields[need], allowed, max_label_chars)
+
+    def checked_target(self, value: Any, allowed: Collection[str] | None, max_label_chars: int) -> dict[str, Any] | str:
+        """The stored target for a submitted value of the task's field, or why it is refused."""
+        raise NotImplementedError
+
     def parse_target(self, stored: Mapping[str, Any]) -> Any:
         """The engine's target value from a stored target (see ``target_shape``)."""
         raise NotImplementedError
@@ -152,6 +172,15 @@ class Task:
     def base_metrics(self, value: float, n_samples: int, protocol: str, n_eval: int) -> dict[str, Any]:
         return {"primary": round(float(value), 6), "primary_name": self.primary_metric, "n_samples": int(n_samples),
                 "n_evaluated": int(n_eval), "protocol": protocol}
+
+
+def label_problem(label: str, allowed: Collection[str] | None, max_chars: int) -> str | None:
+    """Why a submitted label is refused (None: it is fine)."""
+    if not label.strip() or len(label) > max_chars or "\x00" in label:
+        return f"bad label {label[:40]!r}"
+    if allowed is not None and label not in allowed:
+        return f"label {label[:40]!r} is not one of the model's labels"
+    return None
 
 
 def register_task(cls: T) -> T:

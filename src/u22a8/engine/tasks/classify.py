@@ -8,14 +8,14 @@ sample are trained on but named in the data report.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 
 from ..calibration import fit_temperature, softmax
-from ._base import Task, register_task
+from ._base import Task, label_problem, register_task
 from ._words import describe_counts
 
 __all__ = ["Classify", "MIN_CLASSES", "MIN_PER_CLASS", "MISSING_CLASS_MARGIN"]
@@ -38,6 +38,9 @@ class Classify(Task):
 
     def parse_target(self, stored: Mapping[str, Any]) -> Any:
         return stored["label"]
+
+    def checked_target(self, value: Any, allowed: Collection[str] | None, max_label_chars: int) -> dict[str, Any] | str:
+        return label_problem(value, allowed, max_label_chars) or {"label": value}
 
     def encode(self, targets: Sequence[Any]) -> tuple[list[str] | None, np.ndarray]:
         labels = sorted({str(t) for t in targets})

@@ -8,14 +8,14 @@ absent on at least 2, so each per-label decision has both sides in training and 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 
 from ..calibration import fit_multilabel_temperature, fit_thresholds, sigmoid
-from ._base import Task, register_task
+from ._base import Task, label_problem, register_task
 
 __all__ = ["MultiLabel", "MIN_MULTILABEL_SIDE"]
 
@@ -37,6 +37,16 @@ class MultiLabel(Task):
 
     def parse_target(self, stored: Mapping[str, Any]) -> Any:
         return list(stored["labels"])
+
+    def checked_target(self, value: Any, allowed: Collection[str] | None, max_label_chars: int) -> dict[str, Any] | str:
+        found = list(value)
+        if not found:
+            return "labels is empty"
+        for label in found:
+            problem = label_problem(label, allowed, max_label_chars)
+            if problem:
+                return problem
+        return {"labels": sorted(set(found))}
 
     def encode(self, targets: Sequence[Any]) -> tuple[list[str] | None, np.ndarray]:
         sets = [_as_set(t) for t in targets]

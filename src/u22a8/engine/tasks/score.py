@@ -6,7 +6,7 @@ held-out points is noise.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -37,6 +37,9 @@ class Score(Task):
 
     def parse_target(self, stored: Mapping[str, Any]) -> Any:
         return float(stored["score"])
+
+    def checked_target(self, value: Any, allowed: Collection[str] | None, max_label_chars: int) -> dict[str, Any] | str:
+        return {"score": value}  # finite: the sample schema refuses NaN and infinities
 
     def encode(self, targets: Sequence[Any]) -> tuple[list[str] | None, np.ndarray]:
         return None, np.array([float(t) for t in targets], dtype=np.float64)
