@@ -1,8 +1,9 @@
 """A cost model for a search: seconds and trials per effort, before anything is trained.
 
 Costs are linear in what drives them, with constants measured on the reference machine (see
-"Figures behind engine defaults" in bench/RESULTS.md): counting n-grams and building per-fold matrices grow with characters; a
-one-vs-rest linear fit grows with samples × labels; a MiniLM embedding costs a fixed time per
+"Figures behind engine defaults" in bench/RESULTS.md): counting n-grams and building per-fold
+matrices grow with characters; a fit grows as its family says (``Family.fit_rates``, per
+sample and output column); a MiniLM embedding costs a fixed time per
 text plus loading the model (cached texts are free, which this model ignores, so it errs on the
 slow side). The trial loop then applies the search's own time rule (:func:`.trials.trial_fits`):
 a trial starts only if it and the final fit still fit in the ceiling.
@@ -17,9 +18,10 @@ from __future__ import annotations
 
 from .budget import BUDGETS, TUNE_MARGIN, TUNE_SHARE
 from .evaluation import N_FOLDS, SMALL_DATA
+from .families import get_family
 from .finetuned_members import plan_recipe, tuned_seconds
 from .tasks import get_task
-from .trials import trial_fits
+from .trials import FINAL_FIT_PER_FOLD, trial_fits
 
 __all__ = ["estimate", "COSTS"]
 COSTS = {
@@ -28,12 +30,6 @@ COSTS = {
     "fold_overhead": 0.05,  # per fold: slicing, scoring
     # Per fold from medium up: tone cues and dense blocks to stack, larger ensembles to score.
     "fold_overhead_rich": 0.2,
-    "fit_per_sample_label": 2.5e-6,  # sparse linear fit, per sample × (label or output column)
-    "fit_dense_per_sample_label": 1.0e-5,  # the same with the embedding columns appended
-    # Scores: one output, but ridge (conjugate gradients) and the primal SVR iterate over every
-    # n-gram column until they converge, a cost the per-label rate above does not describe.
-    "fit_score_per_sample": 4.0e-5,
-    "fit_score_dense_per_sample": 5.0e-4,
     "embed_load": 6.0,  # importing torch + sentence-transformers and reading MiniLM, once
     "embed_per_text": 2.7e-3,  # MiniLM on CPU
     "dense_share": 0.6,  # share of trials with the embedding block once it is in the space
@@ -56,7 +52,7 @@ def estimate(n_samples: int, n_labels: int, task: str, mean_chars: float) -> dic
     for effort, budget in BUDGETS.items():
         embed_cost = COSTS["embed_load"] + COSTS["embed_per_text"] * n
         dense = budget.embed and embed_cost <= budget.seconds / 4  # the search's own skip rule
-        sparse_rate, dense_rate = (COSTS[key] for key in rules.fit_cost_keys)
+        sparse_rate, dense_rate = get_family(rules.default_family).fit_rates
         fit_rate = sparse_rate
         if dense:
             share = COSTS["dense_share"]
@@ -75,7 +71,9 @@ def estimate(n_samples: int, n_labels: int, task: str, mean_chars: float) -> dic
         while trials < budget.trials:
             # Pruning stops about half the later trials after their first (protocol) folds.
             cost = fold * (folds if trials == 0 else protocol + 0.5 * (folds - protocol))
-            if trials > 0 and not trial_fits(elapsed, folds, _SLOWEST_OVER_MEAN * fold, members, budget.seconds):
+            # The search's time rule; its fixed final overhead is in COSTS["overhead"] here.
+            reserve = FINAL_FIT_PER_FOLD * fold * members
+            if trials > 0 and not trial_fits(elapsed, folds, _SLOWEST_OVER_MEAN * fold, reserve, budget.seconds):
                 break
             elapsed += cost
             trials += 1

@@ -14,6 +14,7 @@ in ``encoders`` and hands it back to the members that use it when it is loaded.
 from __future__ import annotations
 
 import hashlib
+import io
 import pickle
 from dataclasses import dataclass, field
 from typing import Any
@@ -96,12 +97,21 @@ def dump_predictor(predictor: Predictor) -> bytes:
     return pickle.dumps(predictor, protocol=pickle.HIGHEST_PROTOCOL)
 
 
+# Modules renamed since artifacts were first written: old artifacts name the old module.
+_RENAMED_MODULES = {"u22a8.engine.ftmembers": "u22a8.engine.finetuned_members"}
+
+
+class _Unpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        return super().find_class(_RENAMED_MODULES.get(module, module), name)
+
+
 def load_predictor(artifact: bytes, sha256: str) -> Predictor:
     """Verify ``sha256`` over ``artifact`` first; only then unpickle it."""
     actual = artifact_checksum(artifact)
     if actual != str(sha256).lower():
         raise ArtifactIntegrityError(f"artifact checksum mismatch: expected {sha256}, got {actual}")
-    predictor = pickle.loads(artifact)  # noqa: S301 - platform-made bytes whose checksum was verified
+    predictor = _Unpickler(io.BytesIO(artifact)).load()  # noqa: S301 - platform-made bytes, checksum verified
     if not isinstance(predictor, Predictor):
         raise ArtifactIntegrityError(f"artifact holds a {type(predictor).__name__}, not a Predictor")
     return predictor

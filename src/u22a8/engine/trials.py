@@ -18,22 +18,24 @@ import optuna
 
 from .training import Workspace
 
-__all__ = ["Clock", "run_trial", "final_reserve", "trial_fits"]
+__all__ = ["Clock", "run_trial", "final_reserve", "trial_fits", "FINAL_FIT_PER_FOLD"]
 
-# Fitting on all rows costs about one fold fit on 5/4 of the rows, plus calibration.
-_FINAL_PER_FOLD = 1.4
+# Fitting a member on all rows costs about one fold fit on 5/4 of the rows; calibrating and
+# packing the result add a fixed overhead.
+FINAL_FIT_PER_FOLD = 1.4
 _FINAL_OVERHEAD = 0.2
 _RECENT_FOLDS = 6  # a fold's cost is the slowest of the recent ones: trials differ in size
 
 
 def final_reserve(fold_cost: float, members: int) -> float:
     """Seconds to keep for fitting ``members`` on all rows, at ``fold_cost`` per fold."""
-    return _FINAL_PER_FOLD * fold_cost * max(members, 1) + _FINAL_OVERHEAD
+    return FINAL_FIT_PER_FOLD * fold_cost * max(members, 1) + _FINAL_OVERHEAD
 
 
-def trial_fits(elapsed: float, folds: int, fold_cost: float, members: int, limit: float) -> bool:
-    """The time rule: ``folds`` more folds and the final fit of ``members`` end within ``limit``."""
-    return elapsed + folds * fold_cost + final_reserve(fold_cost, members) <= limit
+def trial_fits(elapsed: float, folds: int, fold_cost: float, reserve: float, limit: float) -> bool:
+    """The time rule: ``folds`` more folds at ``fold_cost`` each, then the final fit (``reserve``
+    seconds, see :func:`final_reserve`), end within ``limit``."""
+    return elapsed + folds * fold_cost + reserve <= limit
 
 
 class Clock:
@@ -55,7 +57,7 @@ class Clock:
         return final_reserve(self.fold_cost(), members)
 
     def fits(self, folds: int, members: int) -> bool:
-        return trial_fits(self.elapsed(), folds, self.fold_cost(), members, self.limit)
+        return trial_fits(self.elapsed(), folds, self.fold_cost(), self.final_reserve(members), self.limit)
 
 
 def run_trial(ws: Workspace, trial: optuna.Trial, member: dict[str, Any], n_folds: int, clock: Clock,

@@ -35,11 +35,15 @@ class Family:
       trial under this family's own parameter names;
     - :meth:`default_model` and :meth:`default_suggestion`: the known-good configuration, as a
       model part and as the trial parameters that make :meth:`suggest` return it;
-    - :meth:`make_head`: an unfitted head for a model part.
+    - :meth:`make_head`: an unfitted head for a model part;
+    - ``fit_rates``: what a fit costs, for the estimate.
     """
 
     name: ClassVar[str]
     searched: ClassVar[bool] = True  # offered in the search's ``family`` choice
+    # The cost model's (:mod:`..estimate`) seconds per training row and output column of one
+    # fit, without and with the dense embedding block, on the reference machine.
+    fit_rates: ClassVar[tuple[float, float]] = (0.0, 0.0)
 
     def serves(self, task: "Task") -> bool:
         raise NotImplementedError

@@ -19,6 +19,9 @@ class LinearClassifierFamily(Family):
     """A linear classifier for label tasks: :class:`LinearHead`, or one per label
     (:class:`MultiLabelHead`) when the task decides labels independently."""
 
+    # One-vs-rest: the cost grows with rows × output columns (see bench/RESULTS.md).
+    fit_rates = (2.5e-6, 1.0e-5)
+
     def serves(self, task: "Task") -> bool:
         return task.has_labels
 
@@ -43,6 +46,10 @@ class LinearClassifierFamily(Family):
 
 class LinearRegressorFamily(Family):
     """A linear regressor for number targets, in a :class:`ScoreHead`."""
+
+    # One output, but ridge (conjugate gradients) and the primal SVR iterate over every n-gram
+    # column until they converge, which the classifiers' per-label rate does not describe.
+    fit_rates = (4.0e-5, 5.0e-4)
 
     def serves(self, task: "Task") -> bool:
         return not task.has_labels

@@ -53,8 +53,6 @@ class Task:
     fine_tunable: ClassVar[bool] = False  # a fine-tuned MiniLM softmax member can join (effort max)
     has_labels: ClassVar[bool] = True  # targets are labels (classifier families serve it), else numbers
     per_label_heads: ClassVar[bool] = False  # one binary model per label instead of one multiclass model
-    # Estimate: fit cost per sample (× output column) without and with the dense block (engine.estimate.COSTS keys).
-    fit_cost_keys: ClassVar[tuple[str, str]] = ("fit_per_sample_label", "fit_dense_per_sample_label")
 
     # -- targets --------------------------------------------------------------------------
     def stored_target(self, fields: Mapping[str, Any], allowed: Collection[str] | None = None,

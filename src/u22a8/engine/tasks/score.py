@@ -33,7 +33,6 @@ class Score(Task):
     primary_metric = "spearman"
     default_family = "ridge"
     has_labels = False
-    fit_cost_keys = ("fit_score_per_sample", "fit_score_dense_per_sample")
 
     def parse_target(self, stored: Mapping[str, Any]) -> Any:
         return float(stored["score"])
