@@ -25,7 +25,7 @@ __all__ = ["FeatureCache", "CachedEmbedder", "EmbeddingTimeout", "text_key"]
 log = logging.getLogger("u22a8.engine")
 
 _CHUNK = 500  # keys per SQL query
-_EMBED_CHUNK = 128  # texts embedded between two stop / deadline checks (~0.3 s on 2 cores)
+_EMBED_CHUNK = 128  # texts embedded between two stop / deadline checks
 
 
 def text_key(text: str) -> bytes:
@@ -71,7 +71,7 @@ class EmbeddingTimeout(Exception):
 class CachedEmbedder:
     """Wraps an embedder: cached vectors come from disk, the rest are embedded in chunks.
 
-    ``should_stop`` is checked between chunks, so a cancel does not wait for 10k embeddings;
+    ``should_stop`` is checked between chunks, so a cancel does not wait for every embedding;
     so is the optional ``deadline`` (a ``time.monotonic()`` value).
     """
 

@@ -8,7 +8,7 @@ picklable (bytes, no network), so it travels inside a version's checksummed arti
 rebuilt at load time into a fresh copy of the packaged architecture. Nothing is downloaded.
 
 Only the trained weights are stored (the word-embedding table stays frozen and comes from the
-package), in float16: about 22 MB per encoder. The in-memory network is loaded back from exactly
+package), in float16. The in-memory network is loaded back from exactly
 those bytes before it is used, so a loaded artifact predicts what the trained one did.
 
 Time and cancel: ``should_stop`` is checked between batches (raises :class:`SearchCanceled`);
@@ -38,8 +38,8 @@ from .types import SearchCanceled
 __all__ = ["Recipe", "FineTunedEncoder", "fine_tune", "probe_seconds_per_text", "planned_steps", "training_threads",
            "TRAIN_SECONDS_PER_TEXT", "ENCODE_SECONDS_PER_TEXT", "LOAD_SECONDS"]
 
-# Measured on the reference machine (2 cores), max length 64: one training pass over one text
-# (forward + backward + AdamW, batch 32), and one inference pass.
+# Cost-model constants from the reference machine (bench/RESULTS.md), at max length 64: one
+# training pass over one text (forward + backward + AdamW, batch 32), and one inference pass.
 TRAIN_SECONDS_PER_TEXT = 9.5e-3
 ENCODE_SECONDS_PER_TEXT = 3.0e-3
 LOAD_SECONDS = 6.0  # importing torch + transformers and reading the base weights, once per process
@@ -97,7 +97,7 @@ _threads: int | None = None  # set by probe_seconds_per_text: the faster count m
 def training_threads() -> int:
     """What the last probe found faster, else 2 (the reference machine's cores) on a quiet
     machine and 1 on a busy one: there two threads can be several times slower than one (each
-    spins waiting for the other to be scheduled; measured 5x on Banking77 at load 7)."""
+    spins waiting for the other to be scheduled; bench/RESULTS.md)."""
     if _threads is not None:
         return _threads
     cores = max(1, min(2, os.cpu_count() or 1))
@@ -361,8 +361,8 @@ def probe_seconds_per_text(texts: Sequence[str], recipe: Recipe = Recipe(), step
     global _threads
     _threads = None
     # Both counts are timed whenever there are two cores: the load average cannot decide it, as
-    # it lags by a minute and counts this process's own work just before (a search that had
-    # just embedded 10k texts looked busy and fine-tuned on one thread, 1.6x slower).
+    # it lags and counts this process's own work just before (a search that had just embedded
+    # its texts would look busy and fine-tune on one thread, which is slower).
     counts = [1, 2] if (os.cpu_count() or 1) >= 2 else [1]
     timings = {}
     for n in counts:

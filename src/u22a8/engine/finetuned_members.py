@@ -233,7 +233,7 @@ def refit_with_tuned(ws: Workspace, members: list[dict[str, Any]], *, cpu0: floa
 
     The recorded recipe is repeated on the new data rather than the old encoder reused: the old
     one was fine-tuned on rows that may now sit in the held-out fold, so its metrics would leak,
-    and the promotion rule compares metrics. Costs minutes on 10k samples (see :func:`tuned_seconds`).
+    and the promotion rule compares metrics. Costs minutes on large data (see :func:`tuned_seconds`).
     Without a usable MiniLM here (``ws.usable`` dropped the embedder) the tuned members are left
     out, with a note, and the others keep their relative weights.
     """
