@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from ..registry import Registry
+
 if TYPE_CHECKING:
     import optuna
 
@@ -23,7 +25,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Family", "register_family", "unregister_family", "get_family", "family_names", "searched_families"]
 
-_FAMILIES: dict[str, "Family"] = {}
 T = TypeVar("T", bound=type)
 
 
@@ -65,31 +66,28 @@ class Family:
         raise NotImplementedError
 
 
+_FAMILIES: Registry[Family] = Registry("model family")
+
+
 def register_family(cls: T) -> T:
     """Class decorator: one instance of ``cls`` becomes the family named ``cls.name``."""
-    if cls.name in _FAMILIES:
-        raise ValueError(f"model family {cls.name!r} is already registered")
-    _FAMILIES[cls.name] = cls()
-    return cls
+    return _FAMILIES.register(cls)  # type: ignore[no-any-return]
 
 
 def unregister_family(name: str) -> None:
-    _FAMILIES.pop(name, None)
+    _FAMILIES.unregister(name)
 
 
 def get_family(name: str) -> Family:
-    try:
-        return _FAMILIES[name]
-    except KeyError:
-        raise ValueError(f"unknown model family {name!r}") from None
+    return _FAMILIES.get(name)
 
 
 def family_names() -> tuple[str, ...]:
-    return tuple(_FAMILIES)
+    return _FAMILIES.names()
 
 
 def searched_families(task: "Task", n_samples: int, n_labels: int) -> Iterator[Family]:
     """The families a search may choose for ``task`` on data of this size, in registration order."""
-    for family in list(_FAMILIES.values()):
+    for family in _FAMILIES:
         if family.searched and family.serves(task) and family.offered(n_samples, n_labels):
             yield family

@@ -32,8 +32,8 @@ def _estimator(head: Any) -> Any:
     return get_family(head.family).estimator(head)  # type: ignore[attr-defined]
 
 
-class LinearHead(BaseEstimator):  # type: ignore[misc]
-    """Single-label classifier; ``decision_function`` returns one column per class, always."""
+class _LinearClassifierParams(BaseEstimator):  # type: ignore[misc]
+    """The parameters every linear classifier family reads (each uses the ones it needs)."""
 
     def __init__(self, family: str = "svm", C: float = 0.5, alpha: float = 1e-4, class_weight: str | None = None,
                  seed: int = 0) -> None:
@@ -42,6 +42,10 @@ class LinearHead(BaseEstimator):  # type: ignore[misc]
         self.alpha = alpha
         self.class_weight = class_weight
         self.seed = seed
+
+
+class LinearHead(_LinearClassifierParams):
+    """Single-label classifier; ``decision_function`` returns one column per class, always."""
 
     def fit(self, X: Any, y: np.ndarray, sample_weight: np.ndarray | None = None) -> "LinearHead":
         self.model_ = _estimator(self)
@@ -57,19 +61,11 @@ class LinearHead(BaseEstimator):  # type: ignore[misc]
         return d
 
 
-class MultiLabelHead(BaseEstimator):  # type: ignore[misc]
+class MultiLabelHead(_LinearClassifierParams):
     """One binary linear model per label; a label constant in training gets a constant margin.
 
     ``Y`` is a 0/1 matrix (samples × labels).
     """
-
-    def __init__(self, family: str = "svm", C: float = 0.5, alpha: float = 1e-4, class_weight: str | None = None,
-                 seed: int = 0) -> None:
-        self.family = family
-        self.C = C
-        self.alpha = alpha
-        self.class_weight = class_weight
-        self.seed = seed
 
     def fit(self, X: Any, Y: np.ndarray, sample_weight: np.ndarray | None = None) -> "MultiLabelHead":
         self.models_: list[Any] = []

@@ -17,6 +17,8 @@ from typing import Any, ClassVar, Literal, TypeVar
 
 import numpy as np
 
+from ..registry import Registry
+
 __all__ = ["Task", "TargetShape", "TARGET_FIELDS", "label_problem", "register_task", "unregister_task", "get_task", "task_names", "tasks"]
 
 # How a stored target is written: {"label": str} | {"labels": [str, …]} | {"score": float}.
@@ -25,7 +27,6 @@ TargetShape = Literal["label", "labels", "score"]
 # The target fields a sample may carry; exactly the task's ``target_shape`` one is accepted.
 TARGET_FIELDS: tuple[TargetShape, ...] = ("label", "labels", "score")
 
-_TASKS: dict[str, "Task"] = {}
 T = TypeVar("T", bound=type)
 
 
@@ -181,29 +182,26 @@ def label_problem(label: str, allowed: Collection[str] | None, max_chars: int) -
     return None
 
 
+_TASKS: Registry[Task] = Registry("task")
+
+
 def register_task(cls: T) -> T:
     """Class decorator: one instance of ``cls`` becomes the task named ``cls.name``."""
-    if cls.name in _TASKS:
-        raise ValueError(f"task {cls.name!r} is already registered")
-    _TASKS[cls.name] = cls()
-    return cls
+    return _TASKS.register(cls)  # type: ignore[no-any-return]
 
 
 def unregister_task(name: str) -> None:
-    _TASKS.pop(name, None)
+    _TASKS.unregister(name)
 
 
 def get_task(name: str) -> Task:
-    try:
-        return _TASKS[name]
-    except KeyError:
-        raise ValueError(f"unknown task {name!r}; use one of {', '.join(_TASKS)}") from None
+    return _TASKS.get(name)
 
 
 def task_names() -> tuple[str, ...]:
     """Registered task names, in registration order."""
-    return tuple(_TASKS)
+    return _TASKS.names()
 
 
 def tasks() -> Iterator[Task]:
-    return iter(list(_TASKS.values()))
+    return iter(_TASKS)
