@@ -12,22 +12,36 @@ raises :class:`TooFewSamples` below it), folds, metrics, calibration and predict
 
 Modules, one job each::
 
-    types        value objects crossing the boundary     rules        minimums, promotion rule
-    tasks        one module per task, registry           families     one module per family, registry
-    features     TF-IDF word/char (+ embedding) matrix
-    embeddings   MiniLM loader, embedder registry        cache        on-disk per-text vectors
-    static_embeddings  distilled static MiniLM (low)     counts_cache n-gram counts between runs
-    evaluation   protocol folds and metrics              calibration  temperature, thresholds
-    training     a dataset prepared for fitting          assemble     calibrate, score, pack
-    space        defaults and search space               budget       effort → trials, seconds
-    search       seeded Optuna search with pruning       ensemble     soft-voting selection
-    trials       time rule, one trial fold by fold       finetune_phase  a search's fine-tuning phase
-    refit        same params, new data                   estimate     cost model per effort
-    finetune     MiniLM fine-tuned on CPU, as bytes      finetuned_members  members on a fine-tuned MiniLM
-    cues         tone cues (politeness strategies)
-    predictor    serving object and its checksummed bytes
-    data_report  duplicates, conflicts, balance          shared       trials shared over workers
-    bundle       export files (zip + manifest)
+    types              value objects crossing the boundary
+    registry           named objects, one instance per registered class
+    tasks/             one module per task (targets, minimums, metrics, calibration, output)
+    families/          one module per model family (search space, head, cost, default)
+    rules              minimum data (the task's), promotion rule
+    features           TF-IDF word/char (+ embedding) matrix
+    cues               tone cues (politeness strategies)
+    embeddings         MiniLM loader, embedder registry
+    static_embeddings  distilled static MiniLM (low)
+    cache              on-disk per-text vectors
+    counts_cache       n-gram counts between runs
+    evaluation         protocol folds
+    calibration        temperature, thresholds
+    training           a dataset prepared for fitting
+    assemble           calibrate, score, pack
+    space              defaults and search space
+    budget             effort → trials, seconds
+    trials             the time rule, one trial scored fold by fold
+    search             seeded Optuna search with pruning
+    shared             trials shared over workers
+    ensemble           soft-voting selection
+    finetune_phase     a search's fine-tuning phase (effort max)
+    finetune           MiniLM fine-tuned on CPU, as bytes
+    minilm_network     the packaged MiniLM network, weights as bytes
+    finetuned_members  members on a fine-tuned MiniLM
+    refit              same params, new data
+    estimate           cost model per effort
+    predictor          serving object and its checksummed bytes
+    data_report        duplicates, conflicts, balance
+    bundle             export files (zip + manifest)
 
 Efforts (see :mod:`.budget`): ``low`` TF-IDF word 1-2 + char_wb 2-5 into linear models, with kNN
 on static embeddings distilled from MiniLM (when prepared) as an ensemble partner, scored on the
