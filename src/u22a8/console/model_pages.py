@@ -101,7 +101,7 @@ def model_context(
     pages = pager(None if after is None else str(after), parse_back(back, str.isdigit),
                   None if next_pk is None else str(next_pk), label=label or "")
     known_labels: list[str] = []
-    if model.task != "score":
+    if engine.get_task(model.task).has_labels:
         known_labels = list(model.labels) if model.labels else sorted(platform.store.models.labels_in_use(handle))
     active = model.active_version.number if model.active_version else None
     return {
