@@ -18,7 +18,7 @@ import pytest
 from u22a8 import engine
 from u22a8.engine import Dataset, SearchCanceled
 from u22a8.engine.finetune import FineTunedEncoder, Recipe, fine_tune, planned_steps
-from u22a8.engine.ftmembers import fit_tuned, is_tuned, plan_recipe, tuned_members, tuned_seconds
+from u22a8.engine.finetuned_members import fit_tuned, is_tuned, plan_recipe, tuned_members, tuned_seconds
 from u22a8.engine.training import Workspace
 
 from .conftest import classify_data
@@ -115,7 +115,7 @@ def test_plan_follows_data_size_and_time() -> None:
 @pytest.fixture(scope="module")
 def max_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[engine.TrainingResult, list[engine.Progress]]:
     """One max search with fine-tuning and what it reported, shared by the tests below (it is the slow part)."""
-    search_mod = sys.modules["u22a8.engine.search"]  # the package exports the function under that name
+    search_mod = sys.modules["u22a8.engine.finetune_phase"]  # where the search plans its fine-tuning
     # A test-sized recipe: the default's 3 epochs at length 64 would take minutes here. Planned
     # with threads left to the machine, as plan_recipe does.
     plan = replace(QUICK, threads=0)

@@ -70,3 +70,17 @@ def test_predictions_keep_input_order(result: engine.TrainingResult) -> None:
     texts = ["thanks, glad", "refused by policy", "apologies for the mistake"] * 5
     single = [p.predict([t])[0] for t in texts]
     assert p.predict(texts) == single
+
+
+def test_artifacts_naming_the_renamed_members_module_still_load() -> None:
+    """Max artifacts written before ``ftmembers`` became ``finetuned_members`` name the old module."""
+    import io
+    import pickle
+
+    from u22a8.engine.finetuned_members import PassThroughHead
+    from u22a8.engine.predictor import _Unpickler
+
+    old = pickle.dumps(PassThroughHead(3), protocol=0).replace(b"u22a8.engine.finetuned_members",
+                                                               b"u22a8.engine.ftmembers")
+    head = _Unpickler(io.BytesIO(old)).load()
+    assert isinstance(head, PassThroughHead) and list(head.classes_) == [0, 1, 2]

@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ..engine import task_names
 from ..runs.models_domain import AutoRetrain
 
 __all__ = [
@@ -41,7 +42,7 @@ __all__ = [
 HANDLE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,38}\.[a-z0-9][a-z0-9_-]{0,63}$")
 LABEL_MAX = 200
 
-Task = Literal["classify", "multilabel", "score"]
+Task = Literal[task_names()]  # type: ignore[valid-type]  # the registered tasks, in registration order
 Effort = Literal["low", "medium", "high", "max"]
 
 

@@ -53,7 +53,7 @@ def models_page(
     pages = pager(after, parse_back(back, lambda c: bool(HANDLE_RE.match(c))),
                   found[-1].handle if more else None)
     return render(request, "models.html", models=[model_public(m) for m in found], pages=pages,
-                  can_create=actions.has_scope(key, "write"), tasks=("classify", "multilabel", "score"))
+                  can_create=actions.has_scope(key, "write"), tasks=engine.task_names())
 
 
 @router.post("")
@@ -101,7 +101,7 @@ def model_context(
     pages = pager(None if after is None else str(after), parse_back(back, str.isdigit),
                   None if next_pk is None else str(next_pk), label=label or "")
     known_labels: list[str] = []
-    if model.task != "score":
+    if engine.get_task(model.task).has_labels:
         known_labels = list(model.labels) if model.labels else sorted(platform.store.models.labels_in_use(handle))
     active = model.active_version.number if model.active_version else None
     return {

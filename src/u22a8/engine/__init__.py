@@ -5,41 +5,58 @@ It knows neither HTTP nor the database. ``u22a8.runs`` builds a :class:`Dataset`
 with the same configuration), decides with :func:`should_promote`, and serves the artifact
 through :func:`load_predictor`.
 
-Minimum data (:func:`check_trainable` raises :class:`TooFewSamples` below these):
-
-- classify: 2 labels with at least 2 samples each;
-- multilabel: 4 samples, each label present on at least 2 and absent from at least 2;
-- score: 8 samples with at least 2 distinct scores.
+Tasks (:mod:`.tasks`: classify, multilabel, score) and model families (:mod:`.families`) are
+registered objects: ``get_task(name)`` owns a task's targets, minimum data (:func:`check_trainable`
+raises :class:`TooFewSamples` below it), folds, metrics, calibration and prediction shape;
+``get_family(name)`` owns a head, its search space and its default.
 
 Modules, one job each::
 
-    types        value objects crossing the boundary     rules        minimums, promotion rule
-    features     TF-IDF word/char (+ embedding) matrix   families     linear heads per task
-    embeddings   MiniLM loader, embedder registry        cache        on-disk per-text vectors
-    static_embeddings  distilled static MiniLM (low)     counts_cache n-gram counts between runs
-    evaluation   protocol folds and metrics              calibration  temperature, thresholds
-    training     a dataset prepared for fitting          assemble     calibrate, score, pack
-    space        defaults and search space               budget       effort → trials, seconds
-    search       seeded Optuna search with pruning       ensemble     soft-voting selection
-    refit        same params, new data                   estimate     cost model per effort
-    finetune     MiniLM fine-tuned on CPU, as bytes      ftmembers    members on a fine-tuned MiniLM
-    cues         tone cues (politeness strategies)
-    predictor    serving object and its checksummed bytes
-    data_report  duplicates, conflicts, balance          shared       trials shared over workers
-    bundle       export files (zip + manifest)
+    types              value objects crossing the boundary
+    registry           named objects, one instance per registered class
+    tasks/             one module per task (targets, minimums, metrics, calibration, output)
+    families/          one module per model family (search space, head, cost, default)
+    rules              minimum data (the task's), promotion rule
+    features           TF-IDF word/char (+ embedding) matrix
+    cues               tone cues (politeness strategies)
+    embeddings         MiniLM loader, embedder registry
+    static_embeddings  distilled static MiniLM (low)
+    cache              on-disk per-text vectors
+    counts_cache       n-gram counts between runs
+    evaluation         protocol folds
+    calibration        temperature, thresholds
+    training           a dataset prepared for fitting
+    assemble           calibrate, score, pack
+    space              defaults and search space
+    budget             effort → trials, seconds
+    trials             the time rule, one trial scored fold by fold
+    search             seeded Optuna search with pruning
+    shared             trials shared over workers
+    ensemble           soft-voting selection
+    finetune_phase     a search's fine-tuning phase (effort max)
+    finetune           MiniLM fine-tuned on CPU, as bytes
+    minilm_network     the packaged MiniLM network, weights as bytes
+    finetuned_members  members on a fine-tuned MiniLM
+    refit              same params, new data
+    estimate           cost model per effort
+    predictor          serving object and its checksummed bytes
+    data_report        duplicates, conflicts, balance
+    bundle             export files (zip + manifest)
 
 Efforts (see :mod:`.budget`): ``low`` TF-IDF word 1-2 + char_wb 2-5 into linear models, with kNN
 on static embeddings distilled from MiniLM (when prepared) as an ensemble partner, scored on the
-protocol holdout, ≤ 20 s; ``medium`` adds MiniLM sentence embeddings (concatenated, and as a
-kNN member) and tone cues, 2 folds with pruning, a 2-member soft-voting ensemble, ≤ 3 min; ``high`` 3 folds, up
-to 4 members, ≤ 10 min; ``max`` the search of ``high`` plus, for classify when it fits in the
-time, MiniLM fine-tuned on the samples (its own softmax, and its embedding next to TF-IDF),
-blended in on held-out rows, ≤ 30 min. Trial 0 is always the known-good default, kept unless a
-trial beats it by one standard error (ensembles grow from it).
+protocol holdout; ``medium`` adds MiniLM sentence embeddings (concatenated, and as a kNN member)
+and tone cues, 2 folds with pruning, a 2-member soft-voting ensemble; ``high`` 3 folds, up to 4
+members; ``max`` the search of ``high`` plus, for tasks that allow it when it fits in the time,
+MiniLM fine-tuned on the samples (its own softmax, and its embedding next to TF-IDF), blended in
+on held-out rows. Each effort has a wall-clock ceiling. Trial 0 is always the known-good default,
+kept unless a trial beats it by one standard error (ensembles grow from it).
 """
 
 from .embeddings import set_inference_threads
 from .estimate import estimate
+from .families import Family, family_names, get_family, register_family, unregister_family
+from .tasks import Task, TargetShape, get_task, register_task, task_names, unregister_task
 from .predictor import ArtifactIntegrityError, Predictor, artifact_checksum, load_predictor
 from .refit import refit
 from .rules import check_trainable, missing_for_counts, should_promote
@@ -56,7 +73,7 @@ from .types import (
     SharedStudy,
     StopCheck,
     Target,
-    Task,
+    TaskName,
     TooFewSamples,
     TrainingResult,
 )
@@ -75,6 +92,17 @@ __all__ = [
     "StopCheck",
     "Target",
     "Task",
+    "TaskName",
+    "TargetShape",
+    "get_task",
+    "register_task",
+    "unregister_task",
+    "task_names",
+    "Family",
+    "get_family",
+    "register_family",
+    "unregister_family",
+    "family_names",
     "TooFewSamples",
     "TrainingResult",
     "artifact_checksum",

@@ -14,8 +14,6 @@ from typing import Any
 
 import numpy as np
 
-from .calibration import fit_multilabel_temperature, fit_temperature, fit_thresholds, sigmoid, softmax
-from .evaluation import classify_metrics, multilabel_metrics, score_metrics
 from .predictor import Member, Predictor, dump_predictor
 from .training import Workspace
 from .types import TrainingResult
@@ -39,16 +37,6 @@ def _stack(ws: Workspace, outputs: Outputs) -> np.ndarray:
     return np.concatenate([outputs[k] for k in range(ws.n_protocol)])
 
 
-def _calibrated(ws: Workspace, raw: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
-    if ws.task == "classify":
-        t = fit_temperature(raw, y)
-        return softmax(raw, t), t
-    if ws.task == "multilabel":
-        t = fit_multilabel_temperature(raw, y)
-        return sigmoid(raw, t), t
-    return raw, 1.0
-
-
 def assemble(ws: Workspace, members: list[dict[str, Any]], outputs: list[Outputs], *, trials_done: int,
              cpu0: float, report: dict[str, Any], extra_metrics: dict[str, Any] | None = None,
              fitted: list[tuple[Any, Any] | None] | None = None) -> TrainingResult:
@@ -60,27 +48,19 @@ def assemble(ws: Workspace, members: list[dict[str, Any]], outputs: list[Outputs
     mixed: np.ndarray | None = None
     temps = []
     for member, outs in zip(members, outputs):
-        probs, t = _calibrated(ws, _stack(ws, outs), y)
+        probs, t = ws.task_rules.calibrate(_stack(ws, outs), y)
         temps.append(t)
         part = probs * (float(member.get("weight", 1.0)) / total)
         mixed = part if mixed is None else mixed + part
     assert mixed is not None
 
-    thresholds = None
-    if ws.task == "classify":
-        metrics = classify_metrics(y, mixed, ws.labels or [], ws.n, ws.protocol)
-    elif ws.task == "multilabel":
-        thresholds = fit_thresholds(mixed, y)
-        metrics = multilabel_metrics(y, (mixed >= thresholds).astype(int), ws.labels or [], ws.n, ws.protocol)
-        metrics["thresholds"] = {lab: round(float(c), 4) for lab, c in zip(ws.labels or [], thresholds)}
-    else:
-        metrics = score_metrics(y, mixed, ws.n, ws.protocol)
+    metrics, thresholds = ws.task_rules.metrics(y, mixed, ws.labels or [], ws.n, ws.protocol)
     if extra_metrics:
         metrics.update(extra_metrics)
 
     predictor = Predictor(
         task=ws.task, labels=ws.labels, members=_fit_all(ws, members, temps, total, fitted),
-        thresholds=None if thresholds is None else [float(c) for c in thresholds],
+        thresholds=thresholds,
         info={"protocol": ws.protocol, "n_samples": ws.n},
     )
     params = {"format": PARAMS_FORMAT, "task": ws.task, "members": members}

@@ -4,11 +4,11 @@ The wall-clock ceiling is what users feel, so it is enforced (see :mod:`.search`
 budget is the most the search tries when there is time.
 
 ``max`` searches like ``high`` (3 folds, up to 40 trials, 4 members) and spends its extra time
-on fine-tuning MiniLM (:mod:`.ftmembers`) when that fits. It used to search harder instead (5
-folds, 100 trials, 6 members): on Banking77 that scored 94.16% on test against high's 94.55%, in
-3.7x the time. The top trials differ by less than the held-out rows' standard error, so picking
-the best of 100 (and an ensemble from their best dozen) on the same rows mostly selects noise;
-more trials of the same linear models cannot gain, and more selection can only lose.
+on fine-tuning MiniLM (:mod:`.finetuned_members`) when that fits, rather than searching harder
+(more folds, trials and members scored no better on test, bench/RESULTS.md): the top trials
+differ by less than the held-out rows' standard error, so picking the best of many on the same
+rows mostly selects noise; more trials of the same linear models cannot gain, and more
+selection can only lose.
 """
 
 from __future__ import annotations

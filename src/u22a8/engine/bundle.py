@@ -13,6 +13,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from .predictor import load_predictor
+
 __all__ = ["write_bundle", "load_bundle", "BUNDLE_FORMAT"]
 
 BUNDLE_FORMAT = "u22a8-export/1"
@@ -28,8 +30,6 @@ def write_bundle(artifact: bytes, sha256: str, manifest: dict[str, Any]) -> byte
 
 def load_bundle(source: bytes | str | Path) -> tuple[Any, dict[str, Any]]:
     """Return ``(predictor, manifest)`` from an exported file or its bytes."""
-    from . import load_predictor
-
     data = Path(source).read_bytes() if isinstance(source, (str, Path)) else source
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         manifest = json.loads(zf.read("manifest.json"))

@@ -18,13 +18,14 @@ from pathlib import Path
 import numpy as np
 
 from .embeddings import Embedder
+from .types import SearchCanceled
 
 __all__ = ["FeatureCache", "CachedEmbedder", "EmbeddingTimeout", "text_key"]
 
 log = logging.getLogger("u22a8.engine")
 
 _CHUNK = 500  # keys per SQL query
-_EMBED_CHUNK = 128  # texts embedded between two stop / deadline checks (~0.3 s on 2 cores)
+_EMBED_CHUNK = 128  # texts embedded between two stop / deadline checks
 
 
 def text_key(text: str) -> bytes:
@@ -70,7 +71,7 @@ class EmbeddingTimeout(Exception):
 class CachedEmbedder:
     """Wraps an embedder: cached vectors come from disk, the rest are embedded in chunks.
 
-    ``should_stop`` is checked between chunks, so a cancel does not wait for 10k embeddings;
+    ``should_stop`` is checked between chunks, so a cancel does not wait for every embedding;
     so is the optional ``deadline`` (a ``time.monotonic()`` value).
     """
 
@@ -89,8 +90,6 @@ class CachedEmbedder:
         return len(keys) - (len(self.cache.get(self.version, keys)) if self.cache else 0)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        from .types import SearchCanceled
-
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         keys = [text_key(t) for t in texts]

@@ -1,7 +1,7 @@
 """N-gram counts kept between runs of one data set, so a retrain counts only its new texts.
 
-Counting n-grams is the costliest step of TF-IDF (about 1.5 s for 10k short texts with word 1-2
-and char 2-5 n-grams) and a retrain after 10 new samples would otherwise count all 10k again.
+Counting n-grams is the costliest step of TF-IDF, and a retrain after a few new samples would
+otherwise count every text again.
 A *snapshot* is every text's counts for one n-gram configuration, stored under a caller-given
 name for the data set (the runs layer passes the model's id), next to the embedding cache.
 

@@ -40,8 +40,8 @@ class MiniLM:
     name = MINILM
     version = "all-MiniLM-L6-v2:gt-0.1.0:norm:128"
     batch_size = 64
-    # Measured on the reference machine (2 cores): per text, and once per process to import
-    # torch + sentence-transformers (most of it) and read the weights.
+    # Cost-model constants from the reference machine (bench/RESULTS.md): per text, and once
+    # per process to import torch + sentence-transformers (most of it) and read the weights.
     seconds_per_text = 2.7e-3
 
     @property

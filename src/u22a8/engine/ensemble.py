@@ -13,8 +13,6 @@ from typing import Any
 
 import numpy as np
 
-from .calibration import fit_multilabel_temperature, fit_temperature, sigmoid, softmax
-from .evaluation import fold_score
 from .space import member_summary
 from .training import Workspace
 
@@ -32,20 +30,12 @@ def _common_folds(candidates: list[Candidate]) -> list[int]:
 
 
 def _calibrated(ws: Workspace, raw: np.ndarray, y: np.ndarray) -> np.ndarray:
-    if ws.task == "classify":
-        return softmax(raw, fit_temperature(raw, y))
-    if ws.task == "multilabel":
-        # Centre on 0 like a margin, so fold_score's "> 0" rule means p > 0.5.
-        return sigmoid(raw, fit_multilabel_temperature(raw, y)) - 0.5
-    return raw
+    return ws.task_rules.selection_output(raw, y)
 
 
 def _objective(ws: Workspace, y: np.ndarray, mixed: np.ndarray) -> tuple[float, float]:
     """(primary score, tie-breaker) of an averaged output; higher is better for both."""
-    primary = fold_score(ws.task, y, mixed)
-    if ws.task == "classify":
-        return primary, float(np.log(np.clip(mixed[np.arange(len(y)), y], 1e-12, None)).mean())
-    return primary, 0.0
+    return ws.task_rules.fold_score(y, mixed), ws.task_rules.tie_breaker(y, mixed)
 
 
 def select_ensemble(ws: Workspace, candidates: list[Candidate], size: int) -> tuple[list[Candidate], dict[str, Any]]:
@@ -103,9 +93,9 @@ def blend_tuned(ws: Workspace, base: list[Candidate], tuned: list[Candidate]) ->
     its held-out rows; more folds would mean more fine-tunings), so their share is chosen there:
     a grid of shares in tenths for each (at most 0.8 in all), ranked like the ensemble's rounds
     (the task's score, then the mean log-likelihood of the true label among ties), and share 0
-    is on the grid, so the blend cannot do worse on those rows than the base alone. Ranking by
-    log-likelihood alone was tried first: on Banking77 it chose shares 0.2 points of held-out
-    accuracy below the best, i.e. it optimised confidence, not the score users are shown.
+    is on the grid, so the blend cannot do worse on those rows than the base alone. It ranks by
+    the score users are shown, not by log-likelihood alone, which optimises confidence instead
+    (bench/RESULTS.md).
     The protocol metrics are then measured on the rows that chose two shares: a slight optimism,
     of the same kind as choosing the best trial on them, and far below their standard error.
     """
@@ -127,12 +117,12 @@ def blend_tuned(ws: Workspace, base: list[Candidate], tuned: list[Candidate]) ->
     rest = 1.0 - sum(shares)
     members = [({**m, "weight": round(float(m.get("weight", 1.0)) / total * rest, 4)}, o) for m, o in base]
     members += [({**m, "weight": s}, o) for (m, o), s in zip(tuned, shares) if s > 0]
-    base_acc = fold_score(ws.task, y, mixed)
+    base_acc = ws.task_rules.fold_score(y, mixed)
     final = mixed * rest + sum((s * p for s, p in zip(shares, parts)), np.zeros_like(mixed))
     info = {"tuned_blend": {
         "shares": [float(s) for s in shares], "base_score": round(base_acc, 6),
-        "blend_score": round(fold_score(ws.task, y, final), 6),
-        "tuned_scores": [round(fold_score(ws.task, y, p), 6) for p in parts],
+        "blend_score": round(ws.task_rules.fold_score(y, final), 6),
+        "tuned_scores": [round(ws.task_rules.fold_score(y, p), 6) for p in parts],
     }}
     return members, info
 

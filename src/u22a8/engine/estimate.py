@@ -1,50 +1,50 @@
 """A cost model for a search: seconds and trials per effort, before anything is trained.
 
-Costs are linear in what drives them, with constants measured on the reference machine (2 cores,
-see bench/quality.py): counting n-grams and building per-fold matrices grow with characters; a
-one-vs-rest linear fit grows with samples × labels; a MiniLM embedding costs a fixed time per
+Costs are linear in what drives them, with constants measured on the reference machine (see
+"Figures behind engine defaults" in bench/RESULTS.md): counting n-grams and building per-fold
+matrices grow with characters; a fit grows as its family says (``Family.fit_rates``, per
+sample and output column); a MiniLM embedding costs a fixed time per
 text plus loading the model (cached texts are free, which this model ignores, so it errs on the
-slow side). The trial loop then replays the search's own time rule (:class:`.search._Clock`):
+slow side). The trial loop then applies the search's own time rule (:func:`.trials.trial_fits`):
 a trial starts only if it and the final fit still fit in the ceiling.
 
-Fine-tuning (max, classify) is planned as the search plans it (:func:`.ftmembers.plan_recipe`
-with the reference machine's speed, in 60% of the ceiling with a 1.1x margin) and its expected
-seconds come first; the trials get what is left.
+Fine-tuning (max, tasks that allow it) is planned as the search plans it
+(:func:`.finetuned_members.plan_recipe` with the reference machine's speed, within the share of
+the ceiling and the margin of :mod:`.budget`) and its expected seconds come first; the trials
+get what is left.
 """
 
 from __future__ import annotations
 
 from .budget import BUDGETS, TUNE_MARGIN, TUNE_SHARE
 from .evaluation import N_FOLDS, SMALL_DATA
-from .ftmembers import plan_recipe, tuned_seconds
-from .types import Task
+from .families import get_family
+from .finetuned_members import plan_recipe, tuned_seconds
+from .tasks import get_task
+from .trials import FINAL_FIT_PER_FOLD, trial_fits
 
 __all__ = ["estimate", "COSTS"]
 COSTS = {
     "overhead": 0.5,  # data report, folds, calibration, pickling
     "per_char": 1.0e-6,  # n-gram counting (once) and per-fold TF-IDF matrices, per character
     "fold_overhead": 0.05,  # per fold: slicing, scoring
-    # Per fold from medium up: tone cues and dense blocks to stack, larger ensembles to score
-    # (politeness, 2-4k samples: searches took 1.7-3x the estimate without it).
+    # Per fold from medium up: tone cues and dense blocks to stack, larger ensembles to score.
     "fold_overhead_rich": 0.2,
-    "fit_per_sample_label": 2.5e-6,  # sparse linear fit, per sample × (label or output column)
-    "fit_dense_per_sample_label": 1.0e-5,  # the same with the 384 embedding columns appended
-    # Scores: one output, but ridge (conjugate gradients) and the primal SVR iterate over all
-    # ~100k columns until they converge, a cost the per-label rate above does not describe
-    # (politeness score, 3.9k samples: 0.1 s per sparse fit, 0.3-1 s with MiniLM appended, and
-    # the search spends as much again per trial on the tone cues and scoring).
-    "fit_score_per_sample": 4.0e-5,
-    "fit_score_dense_per_sample": 5.0e-4,
     "embed_load": 6.0,  # importing torch + sentence-transformers and reading MiniLM, once
     "embed_per_text": 2.7e-3,  # MiniLM on CPU
     "dense_share": 0.6,  # share of trials with the embedding block once it is in the space
 }
 
 
-def estimate(n_samples: int, n_labels: int, task: Task, mean_chars: float) -> dict[str, dict[str, float]]:
+# Judging by trials so far, the search's fold cost is the slowest recent fold: above the mean.
+_SLOWEST_OVER_MEAN = 1.2
+
+
+def estimate(n_samples: int, n_labels: int, task: str, mean_chars: float) -> dict[str, dict[str, float]]:
     """Per effort, ``{"seconds": expected wall seconds, "trials": expected trials}``."""
+    rules = get_task(task)
     n = max(int(n_samples), 0)
-    outputs = 1 if task == "score" or n_labels <= 2 else int(n_labels)
+    outputs = rules.output_columns(n_labels)
     chars = COSTS["per_char"] * n * max(mean_chars, 1.0)
     protocol = N_FOLDS if n <= SMALL_DATA else 1
     train_rows = n * (N_FOLDS - 1) / N_FOLDS
@@ -52,8 +52,7 @@ def estimate(n_samples: int, n_labels: int, task: Task, mean_chars: float) -> di
     for effort, budget in BUDGETS.items():
         embed_cost = COSTS["embed_load"] + COSTS["embed_per_text"] * n
         dense = budget.embed and embed_cost <= budget.seconds / 4  # the search's own skip rule
-        sparse_rate, dense_rate = (COSTS["fit_score_per_sample"], COSTS["fit_score_dense_per_sample"]) \
-            if task == "score" else (COSTS["fit_per_sample_label"], COSTS["fit_dense_per_sample_label"])
+        sparse_rate, dense_rate = get_family(rules.default_family).fit_rates
         fit_rate = sparse_rate
         if dense:
             share = COSTS["dense_share"]
@@ -64,7 +63,7 @@ def estimate(n_samples: int, n_labels: int, task: Task, mean_chars: float) -> di
         members = min(max(1, budget.ensemble), 3)  # kNN members cost next to nothing to refit
         final = fit_rate * n * outputs * members + chars
         elapsed = COSTS["overhead"] + chars + (embed_cost if dense else 0.0)
-        if budget.finetune and dense and task == "classify":
+        if budget.finetune and dense and rules.fine_tunable:
             recipe = plan_recipe(n, protocol, N_FOLDS, (TUNE_SHARE * budget.seconds - elapsed) / TUNE_MARGIN)
             if recipe is not None:
                 elapsed += tuned_seconds(n, protocol, N_FOLDS, recipe)
@@ -72,7 +71,9 @@ def estimate(n_samples: int, n_labels: int, task: Task, mean_chars: float) -> di
         while trials < budget.trials:
             # Pruning stops about half the later trials after their first (protocol) folds.
             cost = fold * (folds if trials == 0 else protocol + 0.5 * (folds - protocol))
-            if trials > 0 and elapsed + folds * fold * 1.2 + 1.4 * fold * members > budget.seconds:
+            # The search's time rule; its fixed final overhead is in COSTS["overhead"] here.
+            reserve = FINAL_FIT_PER_FOLD * fold * members
+            if trials > 0 and not trial_fits(elapsed, folds, _SLOWEST_OVER_MEAN * fold, reserve, budget.seconds):
                 break
             elapsed += cost
             trials += 1

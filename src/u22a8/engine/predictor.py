@@ -14,13 +14,15 @@ in ``encoders`` and hands it back to the members that use it when it is loaded.
 from __future__ import annotations
 
 import hashlib
+import io
 import pickle
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from .calibration import sigmoid, softmax
+from .embeddings import attach_embedder
+from .tasks import get_task
 
 __all__ = ["Member", "Predictor", "ArtifactIntegrityError", "artifact_checksum", "dump_predictor", "load_predictor"]
 
@@ -47,16 +49,12 @@ class Predictor:
 
     def outputs(self, texts: list[str]) -> np.ndarray:
         """Mixed probabilities (classify, multilabel) or values (score), one row per text."""
+        task = get_task(self.task)
         total: np.ndarray | None = None
         embeddings: dict[str, np.ndarray] = {}  # members sharing an embedder run it once
         for m in self.members:
             X = m.features.transform(texts, embeddings=embeddings)
-            if self.task == "classify":
-                out = softmax(m.head.decision_function(X), m.temperature)
-            elif self.task == "multilabel":
-                out = sigmoid(m.head.decision_function(X), m.temperature)
-            else:
-                out = m.head.predict(X)
+            out = task.apply_temperature(task.raw_output(m.head, X, len(self.labels or [])), m.temperature)
             total = out * m.weight if total is None else total + out * m.weight
         assert total is not None
         return total
@@ -66,28 +64,7 @@ class Predictor:
         if not texts:
             return []
         out = self.outputs(texts)
-        if self.task == "score":
-            return [{"score": float(v)} for v in out]
-        labels = self.labels or []
-        if self.task == "multilabel":
-            cut = np.asarray(self.thresholds if self.thresholds is not None else [0.5] * len(labels))
-            results = []
-            for row in out:
-                order = np.argsort(-row)
-                results.append({
-                    "labels": [labels[j] for j in order if row[j] >= cut[j]],
-                    "scores": {labels[j]: float(row[j]) for j in order[: top_k or len(labels)]},
-                })
-            return results
-        out = out / out.sum(axis=1, keepdims=True)  # exact sum to 1 after mixing and rounding
-        k = len(labels) if not top_k or top_k <= 0 else min(top_k, len(labels))
-        results = []
-        for row in out:
-            order = np.argsort(-row, kind="stable")[:k]
-            best = int(order[0])
-            results.append({"label": labels[best], "confidence": float(row[best]),
-                            "scores": {labels[j]: float(row[j]) for j in order}})
-        return results
+        return get_task(self.task).predictions(out, self.labels or [], self.thresholds, top_k)
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -102,10 +79,8 @@ class Predictor:
     def __setstate__(self, state: dict[str, Any]) -> None:
         encoders = state.pop("encoders", {})
         self.__dict__.update(state)
-        # The frozen embedder is not pickled (a ~90 MB network the package ships): reattach the
+        # The frozen embedder is not pickled (a large network the package ships): reattach the
         # shared instance. Fine-tuned encoders came with the artifact: give them back.
-        from .embeddings import attach_embedder
-
         for m in self.members:
             name = getattr(m.features, "embed", None)
             if name in encoders:
@@ -122,12 +97,21 @@ def dump_predictor(predictor: Predictor) -> bytes:
     return pickle.dumps(predictor, protocol=pickle.HIGHEST_PROTOCOL)
 
 
+# Modules renamed since artifacts were first written: old artifacts name the old module.
+_RENAMED_MODULES = {"u22a8.engine.ftmembers": "u22a8.engine.finetuned_members"}
+
+
+class _Unpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        return super().find_class(_RENAMED_MODULES.get(module, module), name)
+
+
 def load_predictor(artifact: bytes, sha256: str) -> Predictor:
     """Verify ``sha256`` over ``artifact`` first; only then unpickle it."""
     actual = artifact_checksum(artifact)
     if actual != str(sha256).lower():
         raise ArtifactIntegrityError(f"artifact checksum mismatch: expected {sha256}, got {actual}")
-    predictor = pickle.loads(artifact)  # noqa: S301 - platform-made bytes whose checksum was verified
+    predictor = _Unpickler(io.BytesIO(artifact)).load()  # noqa: S301 - platform-made bytes, checksum verified
     if not isinstance(predictor, Predictor):
         raise ArtifactIntegrityError(f"artifact holds a {type(predictor).__name__}, not a Predictor")
     return predictor

@@ -11,7 +11,7 @@ import numpy as np
 
 from .assemble import Outputs, assemble, protocol_outputs
 from .data_report import data_report
-from .ftmembers import is_tuned, refit_with_tuned
+from .finetuned_members import is_tuned, refit_with_tuned
 from .rules import check_trainable
 from .space import normalize_params
 from .training import Workspace
@@ -28,7 +28,7 @@ def refit(data: Dataset, params: dict[str, Any], *, cache_dir: Path | None = Non
     :mod:`.evaluation`), so :func:`should_promote` compares like with like. Only texts the feature
     cache has not seen are embedded, and with ``counts_key`` only texts the last run on this data
     set did not count are counted (see :mod:`.counts_cache`). Fine-tuned members (effort max) are
-    fine-tuned again with the recipe in their params, which takes minutes (see :mod:`.ftmembers`).
+    fine-tuned again with the recipe in their params, which takes minutes (see :mod:`.finetuned_members`).
     """
     check_trainable(data)
     cpu0 = time.process_time()
@@ -38,7 +38,7 @@ def refit(data: Dataset, params: dict[str, Any], *, cache_dir: Path | None = Non
     ws = Workspace(data, cache_dir=cache_dir, counts_key=counts_key)
     members = [{**m, "features": ws.usable(m["features"])} for m in params["members"]]
     report = data_report(data)
-    if any(is_tuned(m) for m in members):  # a max version: its encoder is re-fine-tuned (see .ftmembers)
+    if any(is_tuned(m) for m in members):  # a max version: its encoder is re-fine-tuned (see .finetuned_members)
         return refit_with_tuned(ws, members, cpu0=cpu0, report=report)
     if ws.n_protocol == 1:
         outputs, fitted = _holdout_and_final_in_parallel(ws, members)

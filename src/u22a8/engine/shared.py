@@ -20,6 +20,7 @@ from .budget import BUDGETS
 from .embeddings import MINILM
 from .space import suggest_member
 from .training import Workspace
+from .trials import Clock, run_trial
 from .types import Dataset, Effort, SearchCanceled, SharedStudy, StopCheck
 
 __all__ = ["open_study", "publish_plan", "join_search", "PLAN_ATTR"]
@@ -67,9 +68,9 @@ def wait_for_others(study: optuna.Study, deadline: float) -> None:
 
 def join_search(data: Dataset, effort: Effort, shared: SharedStudy, *, seed: int = 0,
                 should_stop: StopCheck | None = None, cache_dir: Path | None = None, worker: str = "") -> int:
-    """Add trials to a search another process owns; returns how many this process ran."""
-    from .search import _Clock, _run_trial  # the same trial runner as the owner's, so scores compare
+    """Add trials to a search another process owns; returns how many this process ran.
 
+    Trials run through :mod:`.trials`, as the owner's do, so their scores compare."""
     stop = should_stop or (lambda: False)
     budget = BUDGETS[effort]
     ws = Workspace(data, cache_dir=cache_dir, should_stop=stop)
@@ -78,7 +79,7 @@ def join_search(data: Dataset, effort: Effort, shared: SharedStudy, *, seed: int
     plan = _wait_for_plan(study, stop)
     if plan is None or plan["n_samples"] != ws.n:
         return 0  # the owner finished, or trains on other data than this process sees: stay out
-    clock = _Clock(max(0.0, plan["deadline"] - time.time()))
+    clock = Clock(max(0.0, plan["deadline"] - time.time()))
     if plan["embed"]:
         ws.dense(MINILM)  # from the shared feature cache the owner filled
     n_labels = len(ws.labels or []) or 1
@@ -90,7 +91,7 @@ def join_search(data: Dataset, effort: Effort, shared: SharedStudy, *, seed: int
         trial.set_user_attr("worker", worker)
         member = suggest_member(trial, ws.task, embed=plan["embed"], n_samples=ws.n, n_labels=n_labels)
         try:
-            _, scores, state = _run_trial(ws, trial, member, plan["n_folds"], clock, plan["members_final"], first=False)
+            _, scores, state = run_trial(ws, trial, member, plan["n_folds"], clock, plan["members_final"], first=False)
         except SearchCanceled:
             study.tell(trial, state=optuna.trial.TrialState.FAIL)
             break

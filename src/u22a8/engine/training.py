@@ -24,18 +24,18 @@ import scipy.sparse as sp
 from .cache import CachedEmbedder, FeatureCache
 from .counts_cache import CountsCache
 from .embeddings import get_embedder, unavailable_reason
-from .evaluation import fold_score, make_folds, protocol_folds, protocol_name
+from .evaluation import make_folds, protocol_folds, protocol_name
 from .families import make_head
 from .features import CountedTexts, TextFeatures, weighted_cues
+from .tasks import get_task
+from .tasks.classify import MISSING_CLASS_MARGIN
 from .types import Dataset, SearchCanceled
 
 __all__ = ["Workspace", "MISSING_CLASS_MARGIN"]
 
 log = logging.getLogger("u22a8.engine")
 
-# Margin given to a class absent from a fold's training rows: far below any real margin.
-MISSING_CLASS_MARGIN = -10.0
-_MATRIX_MEMO = 6  # fold matrices kept in memory (about 20 MB each for 10k short texts)
+_MATRIX_MEMO = 6  # fold matrices kept in memory: each holds a sparse matrix of every row
 
 
 def _key(obj: Any) -> str:
@@ -53,6 +53,7 @@ class Workspace:
         """``counts_key``: a stable name for this data set (the runs layer passes the model's id)
         under which n-gram counts are kept in ``cache_dir`` between runs (see :mod:`.counts_cache`)."""
         self.task = data.task
+        self.task_rules = get_task(data.task)
         self.texts = [str(t) for t in data.texts]
         self.n = len(self.texts)
         self.weights = None if data.weights is None else np.asarray(data.weights, dtype=np.float64)
@@ -61,9 +62,8 @@ class Workspace:
         self.counts_key = counts_key
         self._counts_cache = CountsCache(Path(cache_dir)) if cache_dir is not None and counts_key else None
         self.notes: list[str] = []
-        self._encode_targets(data)
-        strat = self.y if self.task == "classify" else np.zeros(self.n, dtype=int)
-        self.folds = make_folds(self.task, strat)
+        self.labels, self.y = self.task_rules.encode(data.targets)
+        self.folds = make_folds(self.y, self.task_rules.fold_stratum(self.y))
         self.n_protocol = protocol_folds(self.n, len(self.folds))
         self.protocol = protocol_name(self.n, len(self.folds))
         self._counted: dict[str, CountedTexts] = {}
@@ -71,19 +71,6 @@ class Workspace:
         self._cues: dict[str, np.ndarray] = {}
         self._embedders: dict[str, CachedEmbedder] = {}
         self._matrices: OrderedDict[str, tuple[sp.csr_matrix, sp.csr_matrix]] = OrderedDict()
-
-    def _encode_targets(self, data: Dataset) -> None:
-        if self.task == "classify":
-            self.labels: list[str] | None = sorted({str(t) for t in data.targets})
-            index = {lab: i for i, lab in enumerate(self.labels)}
-            self.y = np.array([index[str(t)] for t in data.targets], dtype=int)
-        elif self.task == "multilabel":
-            sets = [{str(t)} if isinstance(t, str) else {str(x) for x in t} for t in data.targets]  # type: ignore[union-attr]
-            self.labels = sorted(set().union(*sets)) if sets else []
-            self.y = np.array([[lab in s for lab in self.labels] for s in sets], dtype=int).reshape(self.n, -1)
-        else:
-            self.labels = None
-            self.y = np.array([float(t) for t in data.targets], dtype=np.float64)  # type: ignore[arg-type]
 
     # -- features -------------------------------------------------------------------------
     def usable(self, features: dict[str, Any]) -> dict[str, Any]:
@@ -196,14 +183,7 @@ class Workspace:
         return head.fit(x, self.y[rows], sample_weight=self._sample_weight(rows))
 
     def head_output(self, head: Any, x: sp.csr_matrix) -> np.ndarray:
-        if self.task == "score":
-            return head.predict(x)  # type: ignore[no-any-return]
-        d = head.decision_function(x)
-        if self.task == "classify" and len(head.classes_) < len(self.labels or []):
-            full = np.full((d.shape[0], len(self.labels or [])), MISSING_CLASS_MARGIN)
-            full[:, head.classes_] = d
-            d = full
-        return d  # type: ignore[no-any-return]
+        return self.task_rules.raw_output(head, x, len(self.labels or []))
 
     def fold_output(self, member: dict[str, Any], fold: int) -> tuple[np.ndarray, float]:
         """Fit ``member`` on the fold's training rows; its output and primary score on the rest."""
@@ -211,14 +191,10 @@ class Workspace:
             raise SearchCanceled()
         x_train, x_test = self.matrices(member["features"], fold)
         train, test = self.folds[fold]
-        if self.task == "classify" and len(np.unique(self.y[train])) < 2:
-            # A tiny dataset can leave one class alone in a fold's training rows: predict it.
-            only = int(self.y[train][0])
-            out = np.full((len(test), len(self.labels or [])), MISSING_CLASS_MARGIN)
-            out[:, only] = 0.0
-        else:
+        out = self.task_rules.lone_label_output(self.y[train], len(test), len(self.labels or []))
+        if out is None:
             out = self.head_output(self.fit_head(member, x_train, train), x_test)
-        return out, fold_score(self.task, self.y[test], out)
+        return out, self.task_rules.fold_score(self.y[test], out)
 
     def protocol_rows(self) -> np.ndarray:
         return np.concatenate([self.folds[k][1] for k in range(self.n_protocol)])

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Literal, Sequence, Union
 
 __all__ = [
-    "Task",
+    "TaskName",
     "Effort",
     "EFFORTS",
     "Target",
@@ -26,11 +26,11 @@ __all__ = [
     "TooFewSamples",
 ]
 
-Task = Literal["classify", "multilabel", "score"]
+TaskName = str  # a registered task's name (see :mod:`.tasks`)
 Effort = Literal["low", "medium", "high", "max"]
 EFFORTS: tuple[Effort, ...] = ("low", "medium", "high", "max")
 
-# classify: a label string; multilabel: a list of label strings; score: a float.
+# A sample's target as its task parses it: a label, a list of labels, a number.
 Target = Union[str, list[str], float]
 
 
@@ -38,11 +38,11 @@ Target = Union[str, list[str], float]
 class Dataset:
     """Training data for one model, in the order the store returned it."""
 
-    task: Task
+    task: TaskName
     texts: Sequence[str]
     targets: Sequence[Target]
     weights: Sequence[float] | None = None
-    # The closed label set declared on the model, if any (classify / multilabel).
+    # The closed label set declared on the model, if any (tasks with labels).
     labels: Sequence[str] | None = None
 
     def __post_init__(self) -> None:

@@ -1,32 +1,45 @@
 """Per-label sample counts, aggregated by the database so that no caller loads every target.
 
-A classify sample carries ``{"label": str}``, a multilabel sample ``{"labels": [str, …]}``.
-Counting labels inside a JSON list needs each backend's own set-returning function; the rest
-is the same SQL on SQLite and PostgreSQL.
+The store knows targets by their stored shape, never by task: a sample's target is one of
+``{"label": str}``, ``{"labels": [str, …]}`` or ``{"score": float}``, and its key is the
+:data:`TargetShape` (the task object upstream says which one a model's samples carry). Callers
+pass it; without it, it is read off a stored sample. Counting labels inside a JSON list needs
+each backend's own set-returning function; the rest is the same SQL on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import distinct, func, select, true
 from sqlalchemy.orm import Session
 
 from .tables import SampleRow
 
-__all__ = ["label_counts"]
+__all__ = ["TargetShape", "TARGET_SHAPES", "label_counts", "stored_shape"]
+
+TargetShape = Literal["label", "labels", "score"]
+TARGET_SHAPES: tuple[TargetShape, ...] = ("label", "labels", "score")
 
 
-def label_counts(s: Session, model_id: int, task: str) -> dict[str, int]:
+def stored_shape(s: Session, model_id: int) -> TargetShape | None:
+    """The shape of the model's stored targets (all share one), None while it has no sample."""
+    target = s.scalar(select(SampleRow.target).where(SampleRow.model_id == model_id).limit(1))
+    return next((key for key in TARGET_SHAPES if key in (target or {})), None)
+
+
+def label_counts(s: Session, model_id: int, shape: TargetShape | None = None) -> dict[str, int]:
     """Label → number of samples carrying it (a label listed twice on one sample counts once).
 
     Ordered most frequent first, ties in the order the labels first appear in the samples:
     the order a ``Counter`` over the training set gives, so messages built from it read the same.
+    Targets without labels count nothing.
     """
-    if task == "classify":
+    shape = shape or stored_shape(s, model_id)
+    if shape == "label":
         label: Any = SampleRow.target["label"].as_string()
         q = select(label, func.count(), func.min(SampleRow.pk)).where(SampleRow.model_id == model_id)
-    elif task == "multilabel":
+    elif shape == "labels":
         if s.get_bind().dialect.name == "sqlite":
             each = func.json_each(SampleRow.target, "$.labels").table_valued("value")
         else:

@@ -142,7 +142,7 @@ class ModelRepository:
     def labels_in_use(self, handle: str) -> set[str]:
         with self._db.session(write=False) as s:
             row = model_row(s, handle)
-            return set(label_counts(s, row.id, row.task))
+            return set(label_counts(s, row.id))
 
     def due_for_retrain(self) -> list[int]:
         with self._db.session(write=False) as s:

@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 
 from ..errors import LimitExceeded, NotFound
 from ._convert import sample_record
-from ._labels import label_counts
+from ._labels import TargetShape, label_counts, stored_shape
 from .database import Database, utcnow
 from .models import mark_samples_changed, model_row
 from .records import Sample, SampleCounts, SampleStats, TrainingSample
-from .tables import ModelRow, SampleRow
+from .tables import SampleRow
 
 __all__ = ["SampleRepository", "NewSample", "text_hash"]
 
@@ -90,15 +90,18 @@ class SampleRepository:
             return SampleCounts(added=added, updated=updated, unchanged=unchanged)
 
     def list(
-        self, handle: str, *, after: int | None = None, limit: int = 100, label: str | None = None
+        self, handle: str, *, after: int | None = None, limit: int = 100, label: str | None = None,
+        shape: TargetShape | None = None,
     ) -> tuple[list[Sample], int | None]:
-        """A page of samples in insertion order, and the cursor of the next page (None at the end)."""
+        """A page of samples in insertion order, and the cursor of the next page (None at the end).
+
+        ``shape``: how the model's targets are stored (read off a sample when not given)."""
         with self._db.session(write=False) as s:
             model = model_row(s, handle)
             q = select(SampleRow).where(SampleRow.model_id == model.id).order_by(SampleRow.pk)
             if after is not None:
                 q = q.where(SampleRow.pk > after)
-            if label is not None and model.task == "classify":
+            if label is not None and (shape or stored_shape(s, model.id)) == "label":
                 # One label per sample: the JSON path comparison works the same on SQLite and PostgreSQL.
                 q = q.where(SampleRow.target["label"].as_string() == label)
             rows: list[SampleRow] = []
@@ -139,23 +142,24 @@ class SampleRepository:
                  .where(SampleRow.model_id == model_id).order_by(SampleRow.pk))
             return [TrainingSample(id=i, text=t, target=g, weight=w) for i, t, g, w in s.execute(q)]
 
-    def stats(self, model_id: int) -> SampleStats:
+    def stats(self, model_id: int, shape: TargetShape | None = None) -> SampleStats:
         """Counts that decide whether a model can be trained, aggregated by the database.
 
         Train requests are answered in the API process: loading the whole training set there
         just to count labels would cost a large model seconds and its texts' worth of memory.
+        ``shape``: how the model's targets are stored (read off a sample when not given).
         """
         with self._db.session(write=False) as s:
-            task = _task(s, model_id)
+            shape = shape or stored_shape(s, model_id)
             n = s.scalar(select(func.count()).select_from(SampleRow).where(SampleRow.model_id == model_id)) or 0
             scores = 0
-            if task == "score":
+            if shape == "score":
                 score = SampleRow.target["score"].as_float()
                 scores = s.scalar(select(func.count(distinct(score))).where(SampleRow.model_id == model_id)) or 0
-            return SampleStats(n_samples=int(n), label_counts=label_counts(s, model_id, task),
+            return SampleStats(n_samples=int(n), label_counts=label_counts(s, model_id, shape),
                                distinct_scores=int(scores))
 
-    def summary(self, model_id: int) -> dict[str, Any]:
+    def summary(self, model_id: int, shape: TargetShape | None = None) -> dict[str, Any]:
         """Counts an effort estimate needs, without loading every text into the API process."""
         with self._db.session(write=False) as s:
             n, chars = s.execute(
@@ -163,13 +167,8 @@ class SampleRepository:
                     SampleRow.model_id == model_id
                 )
             ).one()
-            n_labels = len(label_counts(s, model_id, _task(s, model_id)))
+            n_labels = len(label_counts(s, model_id, shape))
             return {"n_samples": int(n), "mean_chars": float(chars), "n_labels": n_labels}
-
-
-def _task(s: Session, model_id: int) -> str:
-    # A model deleted meanwhile has no samples left either: count nothing rather than fail.
-    return s.scalar(select(ModelRow.task).where(ModelRow.id == model_id)) or ""
 
 
 def _has_label(target: dict[str, Any], label: str) -> bool:

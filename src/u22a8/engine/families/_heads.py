@@ -1,51 +1,39 @@
-"""Model families: linear heads on a feature matrix, one per task, as scikit-learn estimators.
+"""The heads of the built-in families, as scikit-learn estimators with raw outputs only.
 
-Heads expose raw decision values only. Turning them into probabilities (temperature) and label
-sets (per-label thresholds) needs held-out predictions, which the evaluation protocol owns, so
-that lives in :mod:`.calibration` and the :class:`~.predictor.Predictor`, not here.
+A linear head asks its family (by name) for the scikit-learn model to fit, so one head class
+serves every linear family; kNN asks its task how neighbours' targets combine. Their class
+names and attributes are part of stored artifacts: keep them.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import warnings
+from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression, Ridge, SGDClassifier
-from sklearn.svm import LinearSVC, LinearSVR
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["LinearHead", "MultiLabelHead", "ScoreHead", "KNNHead", "CLASSIFY_FAMILIES", "SCORE_FAMILIES",
-           "make_head"]
+from ..tasks import get_task
+from ._base import get_family
 
-CLASSIFY_FAMILIES = ("svm", "logreg", "sgd", "knn")
-SCORE_FAMILIES = ("ridge", "svr", "knn")
+__all__ = ["LinearHead", "MultiLabelHead", "ScoreHead", "KNNHead", "fit_quietly"]
 
 
-def _fit(model: Any, X: Any, y: np.ndarray, sample_weight: np.ndarray | None) -> Any:
+def fit_quietly(model: Any, X: Any, y: np.ndarray, sample_weight: np.ndarray | None) -> Any:
     # An iteration cap reached is a speed/accuracy trade we chose; the search scores the result.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         return model.fit(X, y, sample_weight=sample_weight)
 
 
-def _linear(family: str, C: float, alpha: float, class_weight: str | None, seed: int) -> Any:
-    if family == "svm":
-        # tol 1e-3 instead of 1e-4: same accuracy on text in our measurements, a third faster.
-        return LinearSVC(C=C, class_weight=class_weight, tol=1e-3, max_iter=2000, random_state=seed)
-    if family == "logreg":
-        return LogisticRegression(C=C, class_weight=class_weight, max_iter=300, tol=1e-3)
-    if family == "sgd":
-        return SGDClassifier(loss="modified_huber", alpha=alpha, class_weight=class_weight, max_iter=100, tol=1e-4,
-                             random_state=seed)
-    raise ValueError(f"unknown classify family {family!r}")
+def _estimator(head: Any) -> Any:
+    return get_family(head.family).estimator(head)  # type: ignore[attr-defined]
 
 
-class LinearHead(BaseEstimator):  # type: ignore[misc]
-    """Single-label classifier; ``decision_function`` returns one column per class, always."""
+class _LinearClassifierParams(BaseEstimator):  # type: ignore[misc]
+    """The parameters every linear classifier family reads (each uses the ones it needs)."""
 
     def __init__(self, family: str = "svm", C: float = 0.5, alpha: float = 1e-4, class_weight: str | None = None,
                  seed: int = 0) -> None:
@@ -55,9 +43,13 @@ class LinearHead(BaseEstimator):  # type: ignore[misc]
         self.class_weight = class_weight
         self.seed = seed
 
+
+class LinearHead(_LinearClassifierParams):
+    """Single-label classifier; ``decision_function`` returns one column per class, always."""
+
     def fit(self, X: Any, y: np.ndarray, sample_weight: np.ndarray | None = None) -> "LinearHead":
-        self.model_ = _linear(self.family, self.C, self.alpha, self.class_weight, self.seed)
-        _fit(self.model_, X, y, sample_weight)
+        self.model_ = _estimator(self)
+        fit_quietly(self.model_, X, y, sample_weight)
         self.classes_ = self.model_.classes_
         return self
 
@@ -69,19 +61,11 @@ class LinearHead(BaseEstimator):  # type: ignore[misc]
         return d
 
 
-class MultiLabelHead(BaseEstimator):  # type: ignore[misc]
+class MultiLabelHead(_LinearClassifierParams):
     """One binary linear model per label; a label constant in training gets a constant margin.
 
     ``Y`` is a 0/1 matrix (samples × labels).
     """
-
-    def __init__(self, family: str = "svm", C: float = 0.5, alpha: float = 1e-4, class_weight: str | None = None,
-                 seed: int = 0) -> None:
-        self.family = family
-        self.C = C
-        self.alpha = alpha
-        self.class_weight = class_weight
-        self.seed = seed
 
     def fit(self, X: Any, Y: np.ndarray, sample_weight: np.ndarray | None = None) -> "MultiLabelHead":
         self.models_: list[Any] = []
@@ -90,8 +74,7 @@ class MultiLabelHead(BaseEstimator):  # type: ignore[misc]
             if col.min() == col.max():
                 self.models_.append(4.0 if col[0] else -4.0)
                 continue
-            m = _linear(self.family, self.C, self.alpha, self.class_weight, self.seed)
-            self.models_.append(_fit(m, X, col, sample_weight))
+            self.models_.append(fit_quietly(_estimator(self), X, col, sample_weight))
         return self
 
     def decision_function(self, X: Any) -> np.ndarray:
@@ -104,7 +87,7 @@ class MultiLabelHead(BaseEstimator):  # type: ignore[misc]
 
 
 class ScoreHead(BaseEstimator):  # type: ignore[misc]
-    """Regression on the features: ridge (closed-form-ish, fast) or a linear SVR (robust to outliers)."""
+    """Regression on the features by the family's linear regressor."""
 
     def __init__(self, family: str = "ridge", alpha: float = 1.0, C: float = 0.5, seed: int = 0) -> None:
         self.family = family
@@ -113,14 +96,8 @@ class ScoreHead(BaseEstimator):  # type: ignore[misc]
         self.seed = seed
 
     def fit(self, X: Any, y: np.ndarray, sample_weight: np.ndarray | None = None) -> "ScoreHead":
-        if self.family == "ridge":
-            self.model_ = Ridge(alpha=self.alpha, solver="auto")
-        elif self.family == "svr":
-            self.model_ = LinearSVR(C=self.C, epsilon=0.0, loss="squared_epsilon_insensitive", dual=False,
-                                    max_iter=5000, random_state=self.seed)
-        else:
-            raise ValueError(f"unknown score family {self.family!r}")
-        _fit(self.model_, X, y, sample_weight)
+        self.model_ = _estimator(self)
+        fit_quietly(self.model_, X, y, sample_weight)
         return self
 
     def predict(self, X: Any) -> np.ndarray:
@@ -133,9 +110,8 @@ class KNNHead(BaseEstimator):  # type: ignore[misc]
 
     Each of the ``k`` most similar training texts votes with weight ``exp(similarity / tau)``
     (times its sample weight). Its errors differ from a linear model's on n-grams, which is what
-    makes it worth having in an ensemble (on Banking77 it adds about half a point).
-    Outputs: classify, log vote share per class; multilabel, log-odds of the vote share per
-    label; score, the vote-weighted mean.
+    makes it worth having in an ensemble. How the votes combine is the task's
+    (:meth:`~u22a8.engine.tasks.Task.neighbour_output`).
     """
 
     _BATCH = 1024  # query rows per similarity block: bounds memory to BATCH × n_train floats
@@ -149,9 +125,10 @@ class KNNHead(BaseEstimator):  # type: ignore[misc]
         self.X_ = _dense(X)
         self.y_ = np.asarray(y)
         self.w_ = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float32)
-        if self.task == "classify":
-            self.classes_ = np.unique(self.y_)
-            self.index_ = np.searchsorted(self.classes_, self.y_)
+        classes, index = get_task(self.task).neighbour_targets(self.y_)
+        if classes is not None:
+            self.classes_ = classes
+            self.index_ = index
         return self
 
     def _weights(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -166,15 +143,8 @@ class KNNHead(BaseEstimator):  # type: ignore[misc]
 
     def _block(self, X: np.ndarray) -> np.ndarray:
         idx, w = self._weights(X)
-        if self.task == "score":
-            return (w * self.y_[idx]).sum(axis=1)  # type: ignore[no-any-return]
-        if self.task == "multilabel":
-            share = np.einsum("nk,nkl->nl", w, self.y_[idx].astype(np.float64))
-            share = np.clip(share, 1e-3, 1 - 1e-3)
-            return np.log(share / (1 - share))  # type: ignore[no-any-return]
-        votes = np.zeros((X.shape[0], len(self.classes_)))
-        np.add.at(votes, (np.arange(X.shape[0])[:, None], self.index_[idx]), w)
-        return np.log(votes + 1e-4)  # type: ignore[no-any-return]
+        targets = self.index_ if hasattr(self, "index_") else self.y_
+        return get_task(self.task).neighbour_output(w, targets[idx], len(getattr(self, "classes_", ())))
 
     def decision_function(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "X_")
@@ -189,15 +159,3 @@ class KNNHead(BaseEstimator):  # type: ignore[misc]
 
 def _dense(X: Any) -> np.ndarray:
     return np.asarray(X.toarray() if hasattr(X, "toarray") else X, dtype=np.float32)
-
-
-def make_head(task: str, model: dict[str, Any], seed: int = 0) -> Any:
-    """The head described by the ``model`` part of a params dict."""
-    kwargs = {k: v for k, v in model.items() if k != "family"}
-    if model["family"] == "knn":
-        return KNNHead(task=task, **kwargs)
-    if task == "classify":
-        return LinearHead(family=model["family"], seed=seed, **kwargs)
-    if task == "multilabel":
-        return MultiLabelHead(family=model["family"], seed=seed, **kwargs)
-    return ScoreHead(family=model["family"], seed=seed, **kwargs)

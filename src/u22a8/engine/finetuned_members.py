@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from .assemble import assemble, protocol_outputs
 from .embeddings import MINILM
 from .finetune import (ENCODE_SECONDS_PER_TEXT, LOAD_SECONDS, TRAIN_SECONDS_PER_TEXT, FineTunedEncoder, Recipe,
                        fine_tune, planned_steps)
@@ -151,8 +152,8 @@ def fit_tuned(ws: Workspace, members: list[dict[str, Any]], *, should_stop: Call
     plans (each protocol fold's and the final one), once with 0 before the first and then after
     every batch; ``done`` reaches ``planned`` only if all of them run to the end.
     """
-    if ws.task != "classify" or not members:
-        raise ValueError("fine-tuned members are for classify tasks")
+    if not ws.task_rules.fine_tunable or not members:
+        raise ValueError(f"fine-tuned members are not for {ws.task} tasks")
     t0 = time.monotonic()
     recipe = _recipe_of(members)
     n_labels = len(ws.labels or [])
@@ -232,12 +233,10 @@ def refit_with_tuned(ws: Workspace, members: list[dict[str, Any]], *, cpu0: floa
 
     The recorded recipe is repeated on the new data rather than the old encoder reused: the old
     one was fine-tuned on rows that may now sit in the held-out fold, so its metrics would leak,
-    and the promotion rule compares metrics. Costs minutes on 10k samples (see :func:`tuned_seconds`).
+    and the promotion rule compares metrics. Costs minutes on large data (see :func:`tuned_seconds`).
     Without a usable MiniLM here (``ws.usable`` dropped the embedder) the tuned members are left
     out, with a note, and the others keep their relative weights.
     """
-    from .assemble import assemble, protocol_outputs
-
     kept = [m for m in members if not is_tuned(m) or m["features"].get("embed")]
     if len(kept) < len(members):
         ws.notes.append("fine-tuned members left out: MiniLM is not available here")
