@@ -125,9 +125,8 @@ def _train(store: Store, settings: Settings, run: Run, owner: str, should_stop: 
     phases.done("load")
 
     if run.kind == "search":
-        study = shared_study_for(settings, run) if invite_helpers is not None else None
         sharing: dict[str, Any] = {}
-        if study is not None and invite_helpers is not None:
+        if invite_helpers is not None and (study := shared_study_for(settings, run)) is not None:
             invite_helpers(run, study)
             sharing = {"shared_study": study, "worker": owner}
         result = engine.search(
