@@ -227,3 +227,35 @@ def test_concurrent_writers_become_visible_in_id_order(store: Store) -> None:
     reader.join()
     assert seen == [e.id for e in store.events.after(start)]
     assert len(seen) == 60
+
+
+def test_upgrade_moves_recorded_run_events_into_the_outbox_with_their_ids(store: Store) -> None:
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from u22a8.store.database import _MIGRATIONS
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_MIGRATIONS))
+    cfg.attributes["engine"] = store.db.engine
+    command.downgrade(cfg, "0003")
+    now = utcnow()
+    with store.db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO models (id, handle, owner, task, description, auto_retrain, quiet_seconds, "
+                          "created_at, updated_at) VALUES (1, :h, 'acme', 'classify', '', true, 0, :t, :t)"),
+                     {"h": H, "t": now})
+        conn.execute(text("INSERT INTO runs (id, model_id, kind, state, effort, created_at, trials_done, attempts, "
+                          "cancel_requested) VALUES ('run_old', 1, 'search', 'queued', 'low', :t, 0, 0, false)"),
+                     {"t": now})
+        for event_id, type_, data in [(7, "queued", '{"kind": "search", "effort": "low"}'),
+                                      (9, "cancel_requested", "{}")]:
+            conn.execute(text("INSERT INTO run_events (id, run_id, at, type, data) VALUES (:i, 'run_old', :t, :y, :d)"),
+                         {"i": event_id, "t": now, "y": type_, "d": data})
+    store.upgrade()
+    old = store.runs.events("run_old")
+    assert [(e.id, e.type, e.data) for e in old] == [(7, "queued", {"kind": "search", "effort": "low"}),
+                                                      (9, "cancel_requested", {})]
+    assert [type(e) for e in store.events.after(0)] == [RunQueued, RunCancelRequested]
+    store.runs.request_cancel(H, "run_old")
+    assert [(e.id, e.type) for e in store.runs.events("run_old", after=9)] == [(10, "canceled")]
