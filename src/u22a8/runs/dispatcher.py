@@ -57,6 +57,7 @@ class EventDispatcher:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._cursor = 0
+        self._reading = threading.Lock()  # one reader moves the cursor at a time
         store.events.on_written(self.nudge)
 
     @property
@@ -95,15 +96,16 @@ class EventDispatcher:
     def deliver_new(self) -> int:
         """Deliver every event after the cursor; returns how many were read."""
         total = 0
-        while True:
-            batch = self._store.events.after(self._cursor, limit=_BATCH)
-            for event in batch:
-                self._deliver(event)
-                assert event.id is not None
-                self._cursor = event.id
-            total += len(batch)
-            if len(batch) < _BATCH:
-                return total
+        with self._reading:
+            while True:
+                batch = self._store.events.after(self._cursor, limit=_BATCH)
+                for event in batch:
+                    self._deliver(event)
+                    assert event.id is not None
+                    self._cursor = event.id
+                total += len(batch)
+                if len(batch) < _BATCH:
+                    return total
 
     def _deliver(self, event: Event) -> None:
         with self._lock:

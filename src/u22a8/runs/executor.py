@@ -20,7 +20,7 @@ import time
 import uuid
 from datetime import datetime, timedelta
 
-from ..events import Event, RunCanceled, RunFailed, RunQueued, RunSucceeded, SamplesChanged
+from ..events import RUN_FINAL_EVENTS, Event, RunQueued, SamplesChanged
 from ..settings import Settings
 from ..store import Store, utcnow
 from .dispatcher import EventDispatcher, Subscription
@@ -30,7 +30,7 @@ __all__ = ["RunExecutor", "worker_identity"]
 log = logging.getLogger("u22a8.runs")
 
 # Events that may leave work for the scheduler: a run to hand out, a slot or a model set free.
-_WAKING_EVENTS = (RunQueued, RunSucceeded, RunFailed, RunCanceled, SamplesChanged)
+_WAKING_EVENTS = (RunQueued, *RUN_FINAL_EVENTS, SamplesChanged)
 # Transient outbox events (see store.events.prune) are kept this long, then pruned by a tick.
 _EVENTS_KEPT = timedelta(days=1)
 _PRUNE_EVERY_SECONDS = 3600.0
