@@ -68,11 +68,11 @@ def worker(
 @app.command()
 def prepare() -> None:
     """Make the models derived on this machine (static embeddings distilled from MiniLM, ~15 s)."""
-    from .runs import prepare_models
+    from .runs import prepare_encoders
     from .settings import get_settings
 
     settings = get_settings()
-    where = prepare_models(settings)
+    where = prepare_encoders(settings)
     if where is None:
         typer.echo("another process is preparing the models; try again in a minute", err=True)
         raise typer.Exit(1)

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from .. import __version__, console
-from ..runs import PredictorCache, limit_inference_threads, make_executor, use_models_dir
+from ..runs import EventDispatcher, PredictorCache, limit_inference_threads, make_executor, use_encoders_dir
 from ..settings import Settings, get_settings
 from ..store import Store
 from .deps import Platform
@@ -25,10 +25,11 @@ log = logging.getLogger("u22a8.api")
 def build_platform(settings: Settings, *, with_executor: bool = True) -> Platform:
     store = Store(settings.resolved_database_url, settings.resolved_artifacts,
                   idempotency_ttl=settings.idempotency_ttl_seconds)
-    use_models_dir(settings)  # predictors of low-effort versions embed with the static model
+    use_encoders_dir(settings)  # predictors of low-effort versions embed with the static model
     limit_inference_threads()  # predictions must not take the cores from training beside them
-    executor = make_executor(store, settings) if with_executor else None
-    return Platform(settings=settings, store=store, executor=executor,
+    events = EventDispatcher(store, poll_seconds=settings.poll_seconds)
+    executor = make_executor(store, settings, events) if with_executor else None
+    return Platform(settings=settings, store=store, executor=executor, events=events,
                     predictors=PredictorCache(store, settings.predictor_cache_size))
 
 
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None, *, with_executor: bool = True) 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         platform.store.upgrade()
+        platform.events.start()
         if platform.executor is not None:
             platform.executor.start()
         try:
@@ -47,6 +49,7 @@ def create_app(settings: Settings | None = None, *, with_executor: bool = True) 
         finally:
             if platform.executor is not None:
                 platform.executor.stop()
+            platform.events.stop()
             platform.store.close()
 
     app = FastAPI(

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 
-from ..runs import PredictorCache, RunExecutor
+from ..runs import EventDispatcher, PredictorCache, RunExecutor
 from ..settings import Settings
 from ..store import Store
 
@@ -22,6 +22,7 @@ class Platform:
     settings: Settings
     store: Store
     executor: RunExecutor | None
+    events: EventDispatcher
     predictors: PredictorCache
     key_cache: KeyCache = field(default=None)  # type: ignore[assignment]
 

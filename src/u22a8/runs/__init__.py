@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from ..settings import Settings
 from ..store import Store
+from .derived_encoders import prepare_encoders, prepare_encoders_in_background, use_encoders_dir
+from .dispatcher import EventDispatcher, EventHandler, Subscription
 from .executor import RunExecutor, worker_identity
 from .lifecycle import DEFAULT_EFFORT, TrainOutcome, request_train
 from .local import LocalExecutor
-from .models import prepare_models, prepare_models_in_background, use_models_dir
 from .serving import PredictorCache, limit_inference_threads
 from .worker import execute_run
 
 __all__ = [
     "RunExecutor",
     "LocalExecutor",
+    "EventDispatcher",
+    "EventHandler",
+    "Subscription",
     "PredictorCache",
     "TrainOutcome",
     "DEFAULT_EFFORT",
@@ -21,17 +25,21 @@ __all__ = [
     "execute_run",
     "make_executor",
     "worker_identity",
-    "prepare_models",
-    "prepare_models_in_background",
-    "use_models_dir",
+    "prepare_encoders",
+    "prepare_encoders_in_background",
+    "use_encoders_dir",
     "limit_inference_threads",
 ]
 
 
-def make_executor(store: Store, settings: Settings) -> RunExecutor:
-    """The broker URL picks the backend: none → embedded worker processes, else Celery."""
+def make_executor(store: Store, settings: Settings, events: EventDispatcher) -> RunExecutor:
+    """The broker URL picks the backend: none → embedded worker processes, else Celery.
+
+    ``events``: the process's dispatcher, whose events wake the executor's scheduler.
+    """
     if settings.broker_url:
+        # Imported here, not above: an embedded deployment never loads Celery.
         from .celery_executor import CeleryExecutor
 
-        return CeleryExecutor(store, settings)
-    return LocalExecutor(store, settings)
+        return CeleryExecutor(store, settings, events)
+    return LocalExecutor(store, settings, events)

@@ -12,8 +12,10 @@ from typing import Any
 
 from ..settings import Settings
 from ..store import Store
+from .derived_encoders import prepare_encoders_in_background, use_encoders_dir
+from .dispatcher import EventDispatcher
 from .executor import RunExecutor, worker_identity
-from .models import prepare_models_in_background, use_models_dir
+from .worker import execute_run
 
 __all__ = ["LocalExecutor"]
 
@@ -35,9 +37,8 @@ def _init_child(settings_data: dict[str, Any]) -> None:
     settings = Settings(**settings_data)
     _child_settings = settings
     _child_store = Store(settings.resolved_database_url, settings.resolved_artifacts)
-    from .. import engine  # noqa: F401  (import the heavy stack once per worker, not per run)
-
-    use_models_dir(settings)
+    # Importing this module imported the engine (through the worker): once per process, not per run.
+    use_encoders_dir(settings)
 
 
 def _warm() -> None:
@@ -45,8 +46,6 @@ def _warm() -> None:
 
 
 def _child_execute(run_id: str, owner: str, parent_pid: int) -> None:
-    from .worker import execute_run
-
     assert _child_store is not None and _child_settings is not None
     run = _child_store.runs.get_by_id(run_id)
     if run is not None:
@@ -54,8 +53,8 @@ def _child_execute(run_id: str, owner: str, parent_pid: int) -> None:
 
 
 class LocalExecutor(RunExecutor):
-    def __init__(self, store: Store, settings: Settings) -> None:
-        super().__init__(store, settings)
+    def __init__(self, store: Store, settings: Settings, events: EventDispatcher) -> None:
+        super().__init__(store, settings, events)
         self._owner = worker_identity()
         self._running: dict[str, Future[None]] = {}
         self._lock = threading.Lock()
@@ -67,7 +66,7 @@ class LocalExecutor(RunExecutor):
         # wait for interpreters to start and import the scientific stack.
         for _ in range(self.settings.run_slots):
             self._pool.submit(_warm)
-        prepare_models_in_background(self.settings)
+        prepare_encoders_in_background(self.settings)
         super().start()
 
     def stop(self) -> None:

@@ -1,41 +1,37 @@
 """Max-effort searches spread over workers: the run's worker opens an Optuna study in the
-platform database and invites other workers (Celery tasks) to add trials to it.
+platform database and invites other workers to add trials to it.
 
-A helper only ever adds trials: the run's own worker still chooses the result, writes the
-version and finishes the run. A helper stops when the run is no longer running.
+How helpers are invited is the executor's business (a Celery task at scale): the worker gets an
+:data:`InviteHelpers` callable, or none when it trains alone. A helper only ever adds trials:
+the run's own worker still chooses the result, writes the version and finishes the run. A helper
+stops when the run is no longer running.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 from .. import engine
 from ..settings import Settings
 from ..store import Run, Store
 from .dataset import build_dataset
 
-__all__ = ["shared_study_for", "invite_helpers", "help_search", "JOIN_TASK"]
+__all__ = ["InviteHelpers", "shared_study_for", "help_search"]
 
 log = logging.getLogger("u22a8.runs")
 
-JOIN_TASK = "u22a8.join_search"
+# Asks other workers to join a run's shared study (its id and the study).
+InviteHelpers = Callable[[Run, engine.SharedStudy], None]
 
 
 def shared_study_for(settings: Settings, run: Run) -> engine.SharedStudy | None:
-    """The study a run shares, or None when it trains alone (embedded mode, effort below max)."""
-    if run.kind != "search" or run.effort != "max" or not settings.broker_url or settings.search_helpers <= 0:
+    """The study a run would share with helpers, or None when it trains alone (effort below max,
+    or no helpers configured)."""
+    if run.kind != "search" or run.effort != "max" or settings.search_helpers <= 0:
         return None
     return engine.SharedStudy(storage=settings.resolved_database_url, name=f"u22a8-{run.id}-a{run.attempts}")
-
-
-def invite_helpers(settings: Settings, run: Run, study: engine.SharedStudy) -> None:
-    from .celery_executor import celery_app
-
-    assert settings.broker_url
-    app = celery_app(settings.broker_url)
-    for _ in range(settings.search_helpers):
-        app.send_task(JOIN_TASK, args=[run.id, study.name])
 
 
 def help_search(store: Store, settings: Settings, run_id: str, study_name: str, worker: str) -> int:

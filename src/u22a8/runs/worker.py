@@ -18,7 +18,7 @@ from .. import engine
 from ..settings import Settings
 from ..store import NewVersion, Run, Store
 from .dataset import build_dataset
-from .shared_search import invite_helpers, shared_study_for
+from .shared_search import InviteHelpers, shared_study_for
 
 __all__ = ["execute_run"]
 
@@ -69,13 +69,18 @@ class _Heartbeat(threading.Thread):
         self._done.set()
 
 
-def execute_run(store: Store, settings: Settings, run: Run, owner: str, *, parent_pid: int | None = None) -> None:
-    """Train a run already claimed by ``owner`` and record the outcome. Never raises."""
+def execute_run(store: Store, settings: Settings, run: Run, owner: str, *, parent_pid: int | None = None,
+                invite_helpers: InviteHelpers | None = None) -> None:
+    """Train a run already claimed by ``owner`` and record the outcome. Never raises.
+
+    ``invite_helpers``: how this executor asks other workers to share a max-effort search;
+    None trains alone.
+    """
     beat = _Heartbeat(store, run, owner, settings.lease_seconds, parent_pid)
     beat.start()
     cpu0 = time.process_time()
     try:
-        _train(store, settings, run, owner, beat.should_stop, cpu0)
+        _train(store, settings, run, owner, beat.should_stop, cpu0, invite_helpers)
     except engine.SearchCanceled:
         if beat.lost:
             log.warning("run %s lost its lease; leaving it to its new owner", run.id)
@@ -110,7 +115,8 @@ class _Phases:
                  ", ".join(f"{k} {v:.2f} s" for k, v in self.seconds.items()))
 
 
-def _train(store: Store, settings: Settings, run: Run, owner: str, should_stop: Callable[[], bool], cpu0: float) -> None:
+def _train(store: Store, settings: Settings, run: Run, owner: str, should_stop: Callable[[], bool], cpu0: float,
+           invite_helpers: InviteHelpers | None) -> None:
     phases = _Phases()
     model = store.models.get(run.handle)
     samples = store.samples.training_set(model.id)
@@ -119,10 +125,9 @@ def _train(store: Store, settings: Settings, run: Run, owner: str, should_stop: 
     phases.done("load")
 
     if run.kind == "search":
-        study = shared_study_for(settings, run)
         sharing: dict[str, Any] = {}
-        if study is not None:
-            invite_helpers(settings, run, study)
+        if invite_helpers is not None and (study := shared_study_for(settings, run)) is not None:
+            invite_helpers(run, study)
             sharing = {"shared_study": study, "worker": owner}
         result = engine.search(
             data,

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from .artifacts import ArtifactCorrupt, ArtifactStore, open_artifacts
 from .database import Database, StoreUnavailable, utcnow
+from .events import EventRepository
 from .idempotency import IdempotencyRepository, StoredResponse
 from .keys import SCOPES, KeyRepository
 from .models import ModelRepository
@@ -21,13 +22,14 @@ from .records import (
     TrainingSample,
     Version,
 )
-from .runs import NewVersion, RunRepository, SearchAlreadyActive
+from .runs import RunRepository, SearchAlreadyActive
 from .samples import NewSample, SampleRepository, text_hash
-from .versions import VersionRepository
+from .versions import NewVersion, VersionRepository
 
 __all__ = [
     "Store",
     "Database",
+    "EventRepository",
     "StoreUnavailable",
     "ArtifactStore",
     "ArtifactCorrupt",
@@ -64,7 +66,8 @@ class Store:
         self.keys = KeyRepository(self.db)
         self.models = ModelRepository(self.db)
         self.samples = SampleRepository(self.db)
-        self.runs = RunRepository(self.db)
+        self.events = EventRepository(self.db)
+        self.runs = RunRepository(self.db, self.events)
         self.versions = VersionRepository(self.db)
         self.idempotency = IdempotencyRepository(self.db, idempotency_ttl)
         self.artifacts: ArtifactStore = open_artifacts(artifacts)

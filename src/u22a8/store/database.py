@@ -66,6 +66,11 @@ class Database:
             self.engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
+    @property
+    def session_factory(self) -> sessionmaker[Session]:
+        """Where the outbox hooks its writes in (store/events.py)."""
+        return self._sessions
+
     @contextlib.contextmanager
     def session(self, *, write: bool = True) -> Iterator[Session]:
         """Commit on success, roll back on error; driver errors become StoreUnavailable."""

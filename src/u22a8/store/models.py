@@ -10,9 +10,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, NotFound
+from ..events import ModelDeleted, SamplesChanged
 from ._convert import run_record, version_record
 from ._labels import label_counts
 from .database import Database, utcnow
+from .events import record
 from .records import ACTIVE_RUN_STATES, Model, Version
 from .tables import ModelRow, RunRow, SampleRow, VersionRow
 
@@ -65,6 +67,8 @@ def mark_samples_changed(s: Session, row: ModelRow) -> None:
     row.updated_at = now
     if row.active_version_id is not None and row.auto_retrain:
         row.retrain_due_at = now + timedelta(seconds=row.quiet_seconds)
+    record(s, SamplesChanged(owner=row.owner, model_id=row.id, handle=row.handle, at=now,
+                             retrain_due_at=row.retrain_due_at))
 
 
 class ModelRepository:
@@ -137,7 +141,9 @@ class ModelRepository:
 
     def delete(self, handle: str) -> None:
         with self._db.session() as s:
-            s.delete(model_row(s, handle))
+            row = model_row(s, handle)
+            s.delete(row)
+            record(s, ModelDeleted(owner=row.owner, model_id=row.id, handle=row.handle, at=utcnow()))
 
     def labels_in_use(self, handle: str) -> set[str]:
         with self._db.session(write=False) as s:

@@ -7,7 +7,6 @@ executes twice after a lost lease cannot finish twice or promote twice.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -16,13 +15,32 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound
+from ..events import (
+    RunCanceled,
+    RunCancelRequested,
+    RunEvent as TypedRunEvent,
+    RunFailed,
+    RunProgress,
+    RunQueued,
+    RunStarted,
+    RunSucceeded,
+    VersionKept,
+    VersionPromoted,
+)
 from ._convert import run_record
 from .database import Database, utcnow
+from .events import EventRepository, record
 from .models import model_row
 from .records import ACTIVE_RUN_STATES, Run, RunEvent
-from .tables import ModelRow, RunEventRow, RunRow
+from .tables import ModelRow, RunRow
+from .versions import NewVersion, insert_version, version_number
 
-__all__ = ["RunRepository", "NewVersion", "SearchAlreadyActive"]
+__all__ = ["RunRepository", "SearchAlreadyActive"]
+
+# A run's state after a transition -> the event that reports it.
+_STATE_EVENTS: dict[str, type[TypedRunEvent]] = {
+    "queued": RunQueued, "succeeded": RunSucceeded, "failed": RunFailed, "canceled": RunCanceled,
+}
 
 
 class SearchAlreadyActive(Exception):
@@ -33,16 +51,6 @@ class SearchAlreadyActive(Exception):
         self.run = run
 
 
-@dataclass(frozen=True)
-class NewVersion:
-    params: dict[str, Any]
-    metrics: dict[str, Any]
-    report: dict[str, Any]
-    sample_ids: list[str]
-    artifact_key: str
-    artifact_sha256: str
-
-
 def _new_run_id() -> str:
     return "run_" + secrets.token_hex(10)
 
@@ -51,9 +59,17 @@ def _handle(s: Session, model_id: int) -> str:
     return s.scalar(select(ModelRow.handle).where(ModelRow.id == model_id)) or "?"
 
 
+def _run_event(s: Session, kind: type[TypedRunEvent], row: RunRow, details: dict[str, Any]) -> None:
+    model = s.get(ModelRow, row.model_id)
+    assert model is not None
+    record(s, kind(owner=model.owner, model_id=model.id, handle=model.handle, at=utcnow(), run_id=row.id,
+                   details=details))
+
+
 class RunRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, events: EventRepository) -> None:
         self._db = db
+        self._events = events
 
     # -- enqueueing ------------------------------------------------------------------------
     def enqueue_search(self, handle: str, effort: str) -> Run:
@@ -70,7 +86,7 @@ class RunRepository:
                 )
                 s.add(row)
                 s.flush()
-                _event(s, row.id, "queued", {"kind": "search", "effort": effort})
+                _run_event(s, RunQueued, row, {"kind": "search", "effort": effort})
                 return run_record(row, handle)
         except IntegrityError:
             # Another process won the race; the partial unique index kept it to one run.
@@ -106,7 +122,7 @@ class RunRepository:
                 )
                 s.add(row)
                 s.flush()
-                _event(s, row.id, "queued", {"kind": "retrain"})
+                _run_event(s, RunQueued, row, {"kind": "retrain"})
                 made.append(run_record(row, model.handle))
         return made
 
@@ -132,7 +148,7 @@ class RunRepository:
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 return None
             s.refresh(row)
-            _event(s, run_id, "started", {"attempt": row.attempts, "worker": owner})
+            _run_event(s, RunStarted, row, {"attempt": row.attempts, "worker": owner})
             return run_record(row, _handle(s, row.model_id))
 
     def queued_ids(self, limit: int = 20) -> list[str]:
@@ -181,7 +197,7 @@ class RunRepository:
                     row.state, row.finished_at = "canceled", now
                     row.lease_owner = None
                     s.flush()
-                _event(s, row.id, row.state, {"reason": row.error})
+                _run_event(s, _STATE_EVENTS[row.state], row, {"reason": row.error})
                 out.append(run_record(row, _handle(s, row.model_id)))
         return out
 
@@ -202,7 +218,9 @@ class RunRepository:
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 return False
-            _event(s, run_id, "progress", {**values, **({"trial": event} if event else {})})
+            row = s.get(RunRow, run_id)
+            assert row is not None
+            _run_event(s, RunProgress, row, {**values, **({"trial": event} if event else {})})
             return True
 
     def finish(
@@ -220,9 +238,8 @@ class RunRepository:
         """End a running run; with ``version`` also record it (and activate it if ``promote``).
 
         All in one transaction guarded by the lease: None if the lease was lost meanwhile.
+        A run that succeeds also says what became of the active version: promoted or kept.
         """
-        from .versions import insert_version
-
         now = utcnow()
         with self._db.session() as s:
             row = s.scalar(
@@ -232,16 +249,21 @@ class RunRepository:
                 return None
             model = s.get(ModelRow, row.model_id)
             assert model is not None
+            previous = version_number(s, model.active_version_id)
+            promoted = False
             if version is not None:
                 vrow = insert_version(s, model.id, run_id, version)
                 row.version_number = vrow.number
                 if promote:
-                    model.active_version_id, model.updated_at = vrow.id, now
+                    model.active_version_id, model.updated_at, promoted = vrow.id, now, True
             row.state, row.finished_at, row.error, row.decision = state, now, error, decision
             row.cpu_seconds, row.lease_owner, row.lease_expires_at = cpu_seconds, None, None
             row.phase = None
             s.flush()
-            _event(s, run_id, state, {"error": error, "decision": decision, "version": row.version_number})
+            _run_event(s, _STATE_EVENTS[state], row,
+                       {"error": error, "decision": decision, "version": row.version_number})
+            if state == "succeeded":
+                _version_outcome(s, model, row, previous, promoted)
             return run_record(row, model.handle)
 
     def request_cancel(self, handle: str, run_id: str) -> Run:
@@ -252,10 +274,10 @@ class RunRepository:
                 raise NotFound(f"no run {run_id!r} for {handle!r}")
             if row.state == "queued":
                 row.state, row.finished_at, row.error = "canceled", utcnow(), "canceled before it started"
-                _event(s, run_id, "canceled", {"error": row.error})
+                _run_event(s, RunCanceled, row, {"error": row.error})
             elif row.state == "running":
                 row.cancel_requested = True
-                _event(s, run_id, "cancel_requested", {})
+                _run_event(s, RunCancelRequested, row, {})
             return run_record(row, handle)
 
     # -- reading ---------------------------------------------------------------------------
@@ -288,9 +310,9 @@ class RunRepository:
             return [run_record(r, handle) for r in s.scalars(q)]
 
     def events(self, run_id: str, after: int = 0) -> list[RunEvent]:
-        with self._db.session(write=False) as s:
-            q = select(RunEventRow).where(RunEventRow.run_id == run_id, RunEventRow.id > after).order_by(RunEventRow.id)
-            return [RunEvent(id=r.id, run_id=r.run_id, at=r.at, type=r.type, data=r.data) for r in s.scalars(q)]
+        """The run's events as its stream names them (``queued``, ``progress``, …), oldest first."""
+        return [RunEvent(id=e.id or 0, run_id=e.run_id, at=e.at, type=e.stream_name, data=dict(e.details))
+                for e in self._events.for_run(run_id, after)]
 
     def active_count(self) -> int:
         with self._db.session(write=False) as s:
@@ -303,5 +325,13 @@ class RunRepository:
         )
 
 
-def _event(s: Session, run_id: str, type_: str, data: dict[str, Any]) -> None:
-    s.add(RunEventRow(run_id=run_id, at=utcnow(), type=type_, data=data))
+def _version_outcome(s: Session, model: ModelRow, row: RunRow, previous: int | None, promoted: bool) -> None:
+    """Record whether a succeeded run's version now serves, or the active one stays."""
+    at = utcnow()
+    if promoted:
+        assert row.version_number is not None
+        record(s, VersionPromoted(owner=model.owner, model_id=model.id, handle=model.handle, at=at, run_id=row.id,
+                                  version=row.version_number, previous=previous, decision=row.decision))
+    else:
+        record(s, VersionKept(owner=model.owner, model_id=model.id, handle=model.handle, at=at, run_id=row.id,
+                              version=previous, candidate=row.version_number, decision=row.decision))

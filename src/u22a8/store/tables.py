@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["Base", "ApiKeyRow", "ModelRow", "SampleRow", "RunRow", "RunEventRow", "VersionRow", "IdempotencyRow"]
+__all__ = ["Base", "ApiKeyRow", "ModelRow", "SampleRow", "RunRow", "EventRow", "VersionRow", "IdempotencyRow"]
 
 # Runs in these states hold their model's single search slot.
 _ACTIVE_RUN = "state IN ('queued', 'running')"
@@ -146,14 +146,23 @@ class RunRow(Base):
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
-class RunEventRow(Base):
-    __tablename__ = "run_events"
+class EventRow(Base):
+    """The outbox: one row per typed event (``u22a8.events``), written in the transaction of
+    the state change it reports. No foreign keys: a model's deletion is itself an event."""
 
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_run_id", "run_id", "id"), {"sqlite_autoincrement": True})
+
+    # sqlite_autoincrement: ids are never reused, so a reader's cursor never skips a new event.
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime())
-    type: Mapped[str] = mapped_column(String(32))
-    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    type: Mapped[str] = mapped_column(String(40))
+    owner: Mapped[str] = mapped_column(String(40))
+    model_id: Mapped[int] = mapped_column(Integer)
+    handle: Mapped[str] = mapped_column(String(110))
+    run_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # The event's own fields (event_to_json) beyond the columns above.
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class VersionRow(Base):

@@ -2,22 +2,38 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound
+from ..events import VersionActivated
 from ._convert import version_record
 from .database import Database, utcnow
+from .events import record
 from .models import model_row
 from .records import Version
 from .tables import VersionRow
 
-if TYPE_CHECKING:
-    from .runs import NewVersion
+__all__ = ["VersionRepository", "NewVersion", "insert_version", "version_number"]
 
-__all__ = ["VersionRepository", "insert_version"]
+
+@dataclass(frozen=True)
+class NewVersion:
+    """What a run hands over to become a version (the number is the store's to give)."""
+
+    params: dict[str, Any]
+    metrics: dict[str, Any]
+    report: dict[str, Any]
+    sample_ids: list[str]
+    artifact_key: str
+    artifact_sha256: str
+
+
+def version_number(s: Session, version_id: int | None) -> int | None:
+    return s.scalar(select(VersionRow.number).where(VersionRow.id == version_id)) if version_id else None
 
 
 def insert_version(s: Session, model_id: int, run_id: str, new: NewVersion) -> VersionRow:
@@ -59,7 +75,10 @@ class VersionRepository:
         with self._db.session() as s:
             row = self._row(s, handle, number)
             model = model_row(s, handle, lock=True)
+            previous = version_number(s, model.active_version_id)
             model.active_version_id, model.updated_at = row.id, utcnow()
+            record(s, VersionActivated(owner=model.owner, model_id=model.id, handle=handle, at=model.updated_at,
+                                       version=row.number, previous=previous))
             return version_record(row)
 
     @staticmethod

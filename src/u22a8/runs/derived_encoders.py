@@ -1,6 +1,6 @@
-"""Derived models the engine needs on disk (the distilled static embeddings), made once per machine.
+"""Derived encoders the engine needs on disk (the distilled static embeddings), made once per machine.
 
-Every process that trains or predicts points the engine at the models directory. A server or
+Every process that trains or predicts points the engine at their directory (``U22A8_MODELS_DIR``). A server or
 worker that finds the static embeddings missing distills them in a separate, low-priority
 process, so neither the API nor a run waits; a file lock keeps concurrent starts on one machine
 from distilling twice. Until the files exist, searches train without them (and say so).
@@ -18,18 +18,18 @@ from pathlib import Path
 from .. import engine
 from ..settings import Settings
 
-__all__ = ["use_models_dir", "prepare_models", "prepare_models_in_background"]
+__all__ = ["use_encoders_dir", "prepare_encoders", "prepare_encoders_in_background"]
 
 log = logging.getLogger("u22a8.runs")
 
 
-def use_models_dir(settings: Settings) -> None:
+def use_encoders_dir(settings: Settings) -> None:
     engine.set_models_dir(settings.resolved_models_dir)
 
 
-def prepare_models(settings: Settings) -> Path | None:
+def prepare_encoders(settings: Settings) -> Path | None:
     """Distill what is missing, now; None when another process is already at it."""
-    use_models_dir(settings)
+    use_encoders_dir(settings)
     if engine.static_missing() is None:
         return settings.resolved_models_dir
     settings.resolved_models_dir.mkdir(parents=True, exist_ok=True)
@@ -42,10 +42,10 @@ def prepare_models(settings: Settings) -> Path | None:
         return settings.resolved_models_dir
 
 
-def prepare_models_in_background(settings: Settings) -> subprocess.Popen[bytes] | None:
+def prepare_encoders_in_background(settings: Settings) -> subprocess.Popen[bytes] | None:
     """Start ``u22a8 prepare`` at low priority if something is missing; None if nothing is, or
     if the settings say not to (``U22A8_PREPARE_MODELS=false``)."""
-    use_models_dir(settings)
+    use_encoders_dir(settings)
     reason = engine.static_missing()
     if reason is None or "not installed" in reason or not settings.prepare_models:
         return None

@@ -1,4 +1,4 @@
-"""Derived models: a fresh machine gets its static embeddings without anyone waiting for them."""
+"""Derived encoders: a fresh machine gets its static embeddings without anyone waiting for them."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from u22a8.engine import static_embeddings
-from u22a8.runs import prepare_models, prepare_models_in_background
+from u22a8.runs import prepare_encoders, prepare_encoders_in_background
 from u22a8.settings import Settings
 
 
@@ -21,12 +21,12 @@ def _restore_models_dir() -> Iterator[None]:
 
 
 def test_prepared_machine_starts_nothing(tmp_path: Path) -> None:
-    assert prepare_models_in_background(Settings(home=tmp_path)) is None  # `make install` prepared it
+    assert prepare_encoders_in_background(Settings(home=tmp_path)) is None  # `make install` prepared it
 
 
 def test_missing_models_are_distilled_in_a_low_priority_process(tmp_path: Path) -> None:
     settings = Settings(home=tmp_path, models_dir=tmp_path / "models")
-    proc = prepare_models_in_background(settings)
+    proc = prepare_encoders_in_background(settings)
     assert proc is not None
     try:
         assert proc.poll() is None  # running, not blocking the server that started it
@@ -37,7 +37,7 @@ def test_missing_models_are_distilled_in_a_low_priority_process(tmp_path: Path) 
 
 def test_an_operator_can_turn_background_preparing_off(tmp_path: Path) -> None:
     settings = Settings(home=tmp_path, models_dir=tmp_path / "models", prepare_models=False)
-    assert prepare_models_in_background(settings) is None
+    assert prepare_encoders_in_background(settings) is None
     assert not settings.resolved_models_dir.exists()
 
 
@@ -46,5 +46,5 @@ def test_a_second_preparer_on_the_machine_steps_aside(tmp_path: Path) -> None:
     settings.resolved_models_dir.mkdir(parents=True)
     with open(settings.resolved_models_dir / ".prepare.lock", "w") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
-        assert prepare_models(settings) is None
+        assert prepare_encoders(settings) is None
     assert not (settings.resolved_models_dir / "minilm-static-256").exists()
