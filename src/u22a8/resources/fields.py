@@ -63,7 +63,7 @@ class PublicField:
     # The type on the record's side (a nested resource, a frozenset…), resolved.
     annotation: Any
     doc: str | None
-    # False: the field may be absent from a body; it is shown as null.
+    # False: optional in the schema (still shown, as null when empty).
     required: bool
     # A nested resource is shown in its summary form.
     as_summary: bool
@@ -95,18 +95,17 @@ class _ShownProperty(property):
 @overload
 def shown_property(fget: Callable[[Any], Any], /) -> property: ...
 @overload
-def shown_property(*, name: str | None = None, required: bool = True,
-                   summary: bool = False) -> Callable[[Callable[[Any], Any]], property]: ...
-def shown_property(fget: Callable[[Any], Any] | None = None, /, *, name: str | None = None, required: bool = True,
-                   summary: bool = False) -> property | Callable[[Callable[[Any], Any]], property]:
+def shown_property(*, name: str | None = None, required: bool = True) -> Callable[[Callable[[Any], Any]], property]: ...
+def shown_property(fget: Callable[[Any], Any] | None = None, /, *, name: str | None = None,
+                   required: bool = True) -> property | Callable[[Callable[[Any], Any]], property]:
     """A read-only property the API shows, worked out from the record's fields.
 
-    Its docstring is the schema description; ``required=False`` lets the field be absent from a
-    body (the API still shows it, as null when the property gives None).
+    Its docstring is the schema description; ``required=False`` marks the field optional in the
+    schema (the API still shows it, as null when the property gives None).
     """
 
     def declare(f: Callable[[Any], Any]) -> property:
-        return _ShownProperty(f, _Shown(next(_declared), name, f.__doc__, summary, False), required)
+        return _ShownProperty(f, _Shown(next(_declared), name, f.__doc__, False, False), required)
 
     return declare(fget) if fget is not None else declare
 
@@ -154,7 +153,7 @@ def public_fields(cls: type, *, summary: bool = False) -> tuple[PublicField, ...
             if attr in seen:
                 continue
             seen.add(attr)
-            if isinstance(value, _ShownProperty) and (value.spec.summary or not summary):
+            if isinstance(value, _ShownProperty) and not summary:
                 returns = typing.get_type_hints(value.fget)["return"]
                 found.append((value.spec.order, PublicField(value.spec.name or attr, attr, returns, value.spec.doc,
                                                             value.required, False)))
@@ -169,6 +168,8 @@ def public_values(record: object, *, summary: bool = False, **given_values: Any)
     out: dict[str, Any] = {}
     for field in public_fields(type(record), summary=summary):
         if field.attribute is None:
+            if field.name not in given_values:
+                raise TypeError(f"{type(record).__name__} is shown with {field.name!r}: give it")
             out[field.name] = given_values.pop(field.name)
         else:
             out[field.name] = _plain(getattr(record, field.attribute), field.as_summary)
