@@ -9,7 +9,7 @@ from .database import Database, StoreUnavailable, utcnow
 from .idempotency import IdempotencyRepository, StoredResponse
 from .keys import SCOPES, KeyRepository
 from .models import ModelRepository
-from .records import (
+from ..resources import (
     FINAL_RUN_STATES,
     ApiKey,
     Model,

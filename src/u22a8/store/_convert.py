@@ -7,8 +7,7 @@ as the record wants it.
 
 from __future__ import annotations
 
-from ..resources import record_from
-from .records import ApiKey, Run, Sample, Version
+from ..resources import ApiKey, Run, Sample, Version, record_from
 from .tables import ApiKeyRow, RunRow, SampleRow, VersionRow
 
 __all__ = ["key_record", "version_record", "run_record", "sample_record"]

@@ -13,7 +13,7 @@ from ..errors import Conflict, NotFound
 from ._convert import run_record, version_record
 from ._labels import label_counts
 from .database import Database, utcnow
-from .records import ACTIVE_RUN_STATES, Model, Version
+from ..resources import ACTIVE_RUN_STATES, Model, Version
 from .tables import ModelRow, RunRow, SampleRow, VersionRow
 
 __all__ = ["ModelRepository"]

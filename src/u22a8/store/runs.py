@@ -19,7 +19,7 @@ from ..errors import NotFound
 from ._convert import run_record
 from .database import Database, utcnow
 from .models import model_row
-from .records import ACTIVE_RUN_STATES, Run, RunEvent
+from ..resources import ACTIVE_RUN_STATES, Run, RunEvent
 from .tables import ModelRow, RunEventRow, RunRow
 
 __all__ = ["RunRepository", "NewVersion", "SearchAlreadyActive"]

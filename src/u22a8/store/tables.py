@@ -1,4 +1,4 @@
-"""ORM tables. Rows never leave the store: repositories return frozen records (records.py)."""
+"""ORM tables. Rows never leave the store: repositories return frozen records (u22a8.resources)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from ..errors import NotFound
 from ._convert import version_record
 from .database import Database, utcnow
 from .models import model_row
-from .records import Version
+from ..resources import Version
 from .tables import VersionRow
 
 if TYPE_CHECKING:
