@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field, create_model
 
 from ..resources import PublicField, public_fields, public_values
 
-__all__ = ["response_model", "present"]
+__all__ = ["response_model", "page_model", "present"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -34,6 +34,13 @@ def response_model(name: str, resource: type, *, summary: bool = False) -> type[
     model = create_model(name, __module__=__name__, **fields)
     _models[(resource, summary)] = model
     return model
+
+
+def page_model(name: str, item: type[BaseModel]) -> type[BaseModel]:
+    """The response model called ``name`` for one page of a listing: its items, and the cursor
+    of the next page (null on the last)."""
+    return create_model(name, __module__=__name__, items=(list[item], ...),  # type: ignore[valid-type]
+                        next_cursor=(str | None, ...))
 
 
 def present(model: type[M], record: object, **given: Any) -> M:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..resources import ApiKey, AutoRetrainSetting, Model, Run, Sample, SampleCounts, Version
 from ..runs.models_domain import AutoRetrain
-from .response_models import response_model
+from .response_models import page_model, response_model
 
 __all__ = [
     "HANDLE_RE",
@@ -120,9 +120,7 @@ AutoRetrainPublic = response_model("AutoRetrainPublic", AutoRetrainSetting)
 ModelPublic = response_model("ModelPublic", Model)
 
 
-class ModelList(BaseModel):
-    items: list[ModelPublic]
-    next_cursor: str | None
+ModelList = page_model("ModelList", ModelPublic)
 
 
 class SampleIn(_Strict):
@@ -166,9 +164,7 @@ SampleCountsPublic = response_model("SampleCountsPublic", SampleCounts)
 SamplePublic = response_model("SamplePublic", Sample)
 
 
-class SampleList(BaseModel):
-    items: list[SamplePublic]
-    next_cursor: str | None
+SampleList = page_model("SampleList", SamplePublic)
 
 
 class TrainBody(_Strict):
@@ -183,9 +179,7 @@ class TrainResponse(BaseModel):
     run_id: str | None
 
 
-class RunList(BaseModel):
-    items: list[RunPublic]
-    next_cursor: str | None
+RunList = page_model("RunList", RunPublic)
 
 
 VersionPublic = response_model("VersionPublic", Version)
