@@ -8,14 +8,13 @@ with ``shown()`` therefore reaches the schema, the OpenAPI document and every re
 
 from __future__ import annotations
 
-import dataclasses
 import types
 import typing
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field, create_model
 
-from ..resources import PublicField, public_fields, public_values
+from ..resources import PublicField, is_resource, public_fields, public_values
 
 __all__ = ["response_model", "page_model", "present"]
 
@@ -57,7 +56,7 @@ def _field(field: PublicField) -> tuple[Any, Any]:
 
 def _public_type(annotation: Any, as_summary: bool) -> Any:
     """The type a record's field has in JSON: a nested resource is its model, a set a list."""
-    if isinstance(annotation, type) and dataclasses.is_dataclass(annotation) and public_fields(annotation):
+    if isinstance(annotation, type) and is_resource(annotation):
         try:
             return _models[(annotation, as_summary)]
         except KeyError:

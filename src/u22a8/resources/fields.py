@@ -133,8 +133,9 @@ def given(annotation: Any, doc: str | None = None) -> Any:
 
 
 def is_resource(value: object) -> bool:
-    """Whether ``value`` (an instance) is a record declaring public fields."""
-    return dataclasses.is_dataclass(value) and not isinstance(value, type) and bool(public_fields(type(value)))
+    """Whether ``value`` (a record or its class) declares fields the API shows."""
+    cls = value if isinstance(value, type) else type(value)
+    return dataclasses.is_dataclass(cls) and bool(public_fields(cls))
 
 
 @functools.cache
