@@ -1,16 +1,22 @@
-"""Request and response bodies. Unknown fields are rejected everywhere (extra="forbid")."""
+"""Request and response bodies.
+
+Request bodies are written here and reject unknown fields (extra="forbid"). The resources'
+response bodies are generated from their declarations (u22a8.resources), so a field is added
+once; envelopes and answers that are no resource (lists, train, predict, estimate) are written here.
+"""
 
 from __future__ import annotations
 
 import math
 import re
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..engine import task_names
+from ..resources import ApiKey, AutoRetrainSetting, Model, Run, Sample, SampleCounts, Version
 from ..runs.models_domain import AutoRetrain
+from .response_models import page_model, response_model
 
 __all__ = [
     "HANDLE_RE",
@@ -107,59 +113,15 @@ class ModelUpdate(_Strict):
         return _check_labels(v)
 
 
-class VersionSummary(BaseModel):
-    number: int
-    created_at: datetime
-    metrics: dict[str, Any]
+# Response bodies of the resources, generated from their declarations in u22a8.resources; a
+# resource's model is made before those that embed it.
+VersionSummary = response_model("VersionSummary", Version, summary=True)
+RunPublic = response_model("RunPublic", Run)
+AutoRetrainPublic = response_model("AutoRetrainPublic", AutoRetrainSetting)
+ModelPublic = response_model("ModelPublic", Model)
 
 
-class RunPublic(BaseModel):
-    id: str
-    model: str
-    kind: str
-    state: str
-    effort: str | None
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-    trials_planned: int | None
-    trials_done: int
-    best_score: float | None
-    elapsed_seconds: float | None
-    eta_seconds: float | None
-    # What runs before the trials, e.g. "fine-tuning MiniLM: 120/940 steps"; null during the
-    # trials and once the run has ended.
-    phase: str | None
-    cpu_seconds: float | None
-    attempts: int
-    error: str | None
-    decision: str | None
-    version: int | None
-
-
-class AutoRetrainPublic(BaseModel):
-    enabled: bool
-    quiet_seconds: float
-
-
-class ModelPublic(BaseModel):
-    handle: str
-    owner: str
-    task: str
-    description: str
-    labels: list[str] | None
-    state: str
-    sample_count: int
-    active_version: VersionSummary | None
-    last_run: RunPublic | None
-    auto_retrain: AutoRetrainPublic
-    created_at: datetime
-    updated_at: datetime
-
-
-class ModelList(BaseModel):
-    items: list[ModelPublic]
-    next_cursor: str | None
+ModelList = page_model("ModelList", ModelPublic)
 
 
 class SampleIn(_Strict):
@@ -199,28 +161,11 @@ class SamplesBody(_Strict):
     samples: list[Any]
 
 
-class SampleCountsPublic(BaseModel):
-    added: int
-    updated: int
-    unchanged: int
-    sample_count: int
+SampleCountsPublic = response_model("SampleCountsPublic", SampleCounts)
+SamplePublic = response_model("SamplePublic", Sample)
 
 
-class SamplePublic(BaseModel):
-    id: str
-    text: str
-    label: str | None = None
-    labels: list[str] | None = None
-    score: float | None = None
-    weight: float
-    metadata: dict[str, Any] | None
-    created_at: datetime
-    updated_at: datetime
-
-
-class SampleList(BaseModel):
-    items: list[SamplePublic]
-    next_cursor: str | None
+SampleList = page_model("SampleList", SamplePublic)
 
 
 class TrainBody(_Strict):
@@ -235,20 +180,10 @@ class TrainResponse(BaseModel):
     run_id: str | None
 
 
-class RunList(BaseModel):
-    items: list[RunPublic]
-    next_cursor: str | None
+RunList = page_model("RunList", RunPublic)
 
 
-class VersionPublic(BaseModel):
-    number: int
-    active: bool
-    run_id: str
-    created_at: datetime
-    params: dict[str, Any]
-    metrics: dict[str, Any]
-    sample_count: int
-    artifact_sha256: str
+VersionPublic = response_model("VersionPublic", Version)
 
 
 class PredictBody(_Strict):
@@ -279,14 +214,7 @@ class KeyCreate(_Strict):
     name: str = Field(default="", max_length=200)
 
 
-class KeyPublic(BaseModel):
-    id: str
-    owner: str
-    name: str
-    scopes: list[str]
-    prefix: str
-    created_at: datetime
-    revoked_at: datetime | None
+KeyPublic = response_model("KeyPublic", ApiKey)
 
 
 class KeyCreated(KeyPublic):

@@ -42,9 +42,7 @@ class _RunFields:
     error: str | None
     decision: str | None
     version: int | None
-    # What runs before the trials, e.g. "fine-tuning MiniLM: 120/940 steps" while a max search
-    # fine-tunes MiniLM (trials_done stays 0 meanwhile); None during the trials and once ended.
-    phase: str | None = None
+    phase: str | None = None  # documented with the API's RunPublic (docs/api.md)
     raw: Json = field(default_factory=dict, repr=False, compare=False)
     _client: Any = field(default=None, repr=False, compare=False)
 

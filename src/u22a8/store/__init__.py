@@ -10,7 +10,7 @@ from .events import EventRepository
 from .idempotency import IdempotencyRepository, StoredResponse
 from .keys import SCOPES, KeyRepository
 from .models import ModelRepository
-from .records import (
+from ..resources import (
     FINAL_RUN_STATES,
     ApiKey,
     Model,

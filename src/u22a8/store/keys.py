@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ..errors import NotFound
 from ._convert import key_record
 from .database import Database, utcnow
-from .records import ApiKey
+from ..resources import ApiKey
 from .tables import ApiKeyRow
 
 __all__ = ["KeyRepository", "SCOPES"]

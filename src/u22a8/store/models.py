@@ -14,8 +14,8 @@ from ..events import ModelDeleted, SamplesChanged
 from ._convert import run_record, version_record
 from ._labels import label_counts
 from .database import Database, utcnow
+from ..resources import ACTIVE_RUN_STATES, Model, Version
 from .events import record
-from .records import ACTIVE_RUN_STATES, Model, Version
 from .tables import ModelRow, RunRow, SampleRow, VersionRow
 
 __all__ = ["ModelRepository"]

@@ -31,7 +31,7 @@ from ._convert import run_record
 from .database import Database, utcnow
 from .events import EventRepository, record
 from .models import model_row
-from .records import ACTIVE_RUN_STATES, Run, RunEvent
+from ..resources import ACTIVE_RUN_STATES, Run, RunEvent
 from .tables import ModelRow, RunRow
 from .versions import NewVersion, insert_version, version_number
 

@@ -14,7 +14,7 @@ from ._convert import sample_record
 from ._labels import TargetShape, label_counts, stored_shape
 from .database import Database, utcnow
 from .models import mark_samples_changed, model_row
-from .records import Sample, SampleCounts, SampleStats, TrainingSample
+from ..resources import Sample, SampleCounts, SampleStats, TrainingSample
 from .tables import SampleRow
 
 __all__ = ["SampleRepository", "NewSample", "text_hash"]

@@ -1,4 +1,4 @@
-"""ORM tables. Rows never leave the store: repositories return frozen records (records.py)."""
+"""ORM tables. Rows never leave the store: repositories return frozen records (u22a8.resources)."""
 
 from __future__ import annotations
 
@@ -134,7 +134,6 @@ class RunRow(Base):
     trials_done: Mapped[int] = mapped_column(Integer, default=0)
     best_score: Mapped[float | None] = mapped_column(Float, nullable=True)
     eta_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
-    # What runs before the trials (e.g. "fine-tuning MiniLM: 120/940 steps"); None during trials.
     phase: Mapped[str | None] = mapped_column(Text, nullable=True)
     cpu_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)

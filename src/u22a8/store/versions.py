@@ -14,7 +14,7 @@ from ._convert import version_record
 from .database import Database, utcnow
 from .events import record
 from .models import model_row
-from .records import Version
+from ..resources import Version
 from .tables import VersionRow
 
 __all__ = ["VersionRepository", "NewVersion", "insert_version", "version_number"]

@@ -1,0 +1,38 @@
+"""Each resource declared once: the frozen records that cross every layer.
+
+The store returns them, the service layer and the runs pass them around, the API shows them
+(its response models are generated from these declarations, see ``fields``). This package is a
+leaf: it imports nothing else from u22a8, so every layer may import it.
+"""
+
+from __future__ import annotations
+
+from .fields import PublicField, given, is_resource, public_fields, public_values, record_from, shown, shown_property
+from .keys import ApiKey
+from .models import AutoRetrainSetting, Model
+from .runs import ACTIVE_RUN_STATES, FINAL_RUN_STATES, Run, RunEvent
+from .samples import Sample, SampleCounts, SampleStats, TrainingSample
+from .versions import Version
+
+__all__ = [
+    "ApiKey",
+    "Model",
+    "AutoRetrainSetting",
+    "Run",
+    "RunEvent",
+    "ACTIVE_RUN_STATES",
+    "FINAL_RUN_STATES",
+    "Sample",
+    "SampleCounts",
+    "SampleStats",
+    "TrainingSample",
+    "Version",
+    "PublicField",
+    "shown",
+    "shown_property",
+    "given",
+    "public_fields",
+    "public_values",
+    "is_resource",
+    "record_from",
+]
