@@ -14,8 +14,7 @@ from fastapi import Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from ..store import FINAL_RUN_STATES
-from .deps import Platform
+from ..service import FINAL_RUN_STATES, Platform
 
 __all__ = ["run_event_stream"]
 

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 from starlette.responses import Response
 
-from ..runs.models_domain import ExportFile
+from ..service import ExportFile
 from ..store import ApiKey, Model, Run, Sample, Version, utcnow
 from .schemas import (
     AutoRetrainPublic,

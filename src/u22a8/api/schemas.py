@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..runs.models_domain import AutoRetrain
+from ..service import AutoRetrain
 
 __all__ = [
     "HANDLE_RE",

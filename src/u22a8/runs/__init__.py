@@ -1,30 +1,23 @@
-"""Runs: the train lifecycle, executors, the worker, the scheduler and leases."""
+"""Runs: executors, the worker, the scheduler and leases."""
 
 from __future__ import annotations
 
 from ..settings import Settings
 from ..store import Store
 from .executor import RunExecutor, worker_identity
-from .lifecycle import DEFAULT_EFFORT, TrainOutcome, request_train
 from .local import LocalExecutor
 from .models import prepare_models, prepare_models_in_background, use_models_dir
-from .serving import PredictorCache, limit_inference_threads
 from .worker import execute_run
 
 __all__ = [
     "RunExecutor",
     "LocalExecutor",
-    "PredictorCache",
-    "TrainOutcome",
-    "DEFAULT_EFFORT",
-    "request_train",
     "execute_run",
     "make_executor",
     "worker_identity",
     "prepare_models",
     "prepare_models_in_background",
     "use_models_dir",
-    "limit_inference_threads",
 ]
 
 
