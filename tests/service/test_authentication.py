@@ -24,3 +24,11 @@ def test_revoking_through_the_service_ends_the_key_at_once(platform: Platform) -
     assert platform.authenticator.cached(secret) is None
     assert platform.authenticator.authenticate(secret) is None
     assert platform.authenticator.authenticate(admin_secret) == admin
+
+
+def test_a_fresh_check_sees_a_revocation_the_cache_has_not_heard_of(platform: Platform) -> None:
+    key, secret = make_key(platform)
+    assert platform.authenticator.authenticate(secret) == key
+    platform.store.keys.revoke(key.id, None)  # as another process would: this cache is not told
+    assert platform.authenticator.authenticate(secret) == key  # the Bearer path may answer from the cache
+    assert platform.authenticator.authenticate(secret, fresh=True) is None  # the console's session may not

@@ -32,11 +32,12 @@ PlatformDep = Annotated[Platform, Depends(_platform)]
 
 
 async def signed_in(request: Request, platform: PlatformDep) -> ApiKey:
-    """The key in the session cookie, through the platform's one authenticator (as a Bearer header is)."""
+    """The key in the session cookie, through the platform's one authenticator (as a Bearer header is).
+
+    Asked fresh on every request: the session is the key, and revoking it anywhere must end it.
+    """
     secret = request.cookies.get(session.KEY_COOKIE, "")
-    key = platform.authenticator.cached(secret)
-    if key is None and secret:
-        key = await run_in_threadpool(platform.authenticator.authenticate, secret)
+    key = await run_in_threadpool(platform.authenticator.authenticate, secret, fresh=True) if secret else None
     if key is None:
         raise SignInRequired()
     request.state.console_key = key

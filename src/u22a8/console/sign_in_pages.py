@@ -56,7 +56,7 @@ async def sign_in(request: Request, platform: PlatformDep) -> Response:
         return _sign_in_page(request, form.get("next"), status=403,
                              error="The sign-in form expired. Please try again.")
     secret = form.get("key").strip()
-    key = await run_in_threadpool(platform.authenticator.authenticate, secret) if secret else None
+    key = await run_in_threadpool(platform.authenticator.authenticate, secret, fresh=True) if secret else None
     if key is None:
         return _sign_in_page(request, form.get("next"), status=401,
                              error="That key is unknown or revoked. Check it and try again.")

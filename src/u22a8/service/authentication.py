@@ -55,11 +55,15 @@ class Authenticator:
     def cached(self, secret: str) -> ApiKey | None:
         return self._cache.get(secret) if secret else None
 
-    def authenticate(self, secret: str) -> ApiKey | None:
-        """The live key this secret belongs to, or None for an unknown or revoked one."""
+    def authenticate(self, secret: str, *, fresh: bool = False) -> ApiKey | None:
+        """The live key this secret belongs to, or None for an unknown or revoked one.
+
+        ``fresh`` asks the database even when the cache knows the secret: the console's session
+        does, so revoking a key through any process ends its console sessions at once.
+        """
         if not secret:
             return None
-        key = self._cache.get(secret)
+        key = None if fresh else self._cache.get(secret)
         if key is None:
             key = self._store.keys.authenticate(secret)
             if key is not None:
