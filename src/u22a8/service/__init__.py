@@ -45,7 +45,7 @@ from .access import (
 )
 from .authentication import Authenticator, KeyCache
 from .fields import LABEL_MAX, InvalidField
-from .keys import create_key, key_to_revoke, list_keys, revoke_key
+from .keys import OWNER_RE, create_key, key_to_revoke, list_keys, revoke_key
 from .models import (
     TASKS,
     AutoRetrain,
@@ -151,6 +151,7 @@ __all__ = [
     "Prediction",
     "predict",
     # keys
+    "OWNER_RE",
     "create_key",
     "list_keys",
     "key_to_revoke",

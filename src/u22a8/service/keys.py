@@ -21,7 +21,7 @@ KEY_NAME_MAX = 200
 
 
 def _check_new_key(owner: str | None, scopes: list[str], name: str) -> None:
-    if owner is not None and not OWNER_RE.match(owner):
+    if owner is not None and not OWNER_RE.fullmatch(owner):
         raise InvalidField("owner", f"owner: String should match pattern '{OWNER_RE.pattern}'")
     if not scopes:
         raise InvalidField("scopes", "scopes: List should have at least 1 item after validation, not 0")
