@@ -93,7 +93,7 @@ def model_context(
     pages = pager(None if after is None else str(after), parse_back(back, str.isdigit), samples.next_cursor,
                   label=label or "")
     known_labels: list[str] = []
-    if model.task != "score":
+    if service.task_has_labels(model.task):
         known_labels = list(model.labels) if model.labels else service.labels_in_use(platform, key, handle)
     versions = service.list_versions(platform, key, handle)
     return {
@@ -226,7 +226,7 @@ def save_settings(request: Request, handle: str, key: KeyDep, form: FormDep, pla
     values = {"description": form.get("description"), "labels": form.get("labels"),
               "auto_retrain": form.checked("auto_retrain"), "quiet_seconds": form.get("quiet_seconds")}
     model = service.get_model(platform, key, handle, "write")
-    labels = service.Keep.KEEP if model.task == "score" else split_labels(values["labels"])
+    labels = split_labels(values["labels"]) if service.task_has_labels(model.task) else service.Keep.KEEP
     try:
         retrain = service.AutoRetrain(enabled=values["auto_retrain"], quiet_seconds=quiet_seconds(values["quiet_seconds"]))
         service.update_model(platform, key, handle, description=values["description"], labels=labels,

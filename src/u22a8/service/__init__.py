@@ -56,6 +56,7 @@ from .models import (
     get_model,
     labels_in_use,
     list_models,
+    task_has_labels,
     update_model,
 )
 from .platform import Platform
@@ -117,6 +118,7 @@ __all__ = [
     "update_model",
     "delete_model",
     "labels_in_use",
+    "task_has_labels",
     # samples
     "SampleIn",
     "SampleUpload",

@@ -29,11 +29,17 @@ __all__ = [
     "update_model",
     "delete_model",
     "labels_in_use",
+    "task_has_labels",
 ]
 
 TASKS: tuple[str, ...] = get_args(engine.Task)
 DESCRIPTION_MAX = 2000
 QUIET_SECONDS_MAX = 86400
+
+
+def task_has_labels(task: str) -> bool:
+    """Whether the task's samples carry labels (so a closed label set and a label filter make sense)."""
+    return task != "score"
 
 
 class Keep(enum.Enum):
@@ -85,7 +91,7 @@ def _check_auto_retrain(auto_retrain: AutoRetrain) -> None:
 
 
 def _check_labels_fit(task: str, labels: list[str] | None) -> None:
-    if labels and task == "score":
+    if labels and not task_has_labels(task):
         raise InvalidRequest("a score model takes no labels")
 
 
