@@ -47,7 +47,7 @@ def serve(
     """Start the platform: API, embedded run executor, database migrations."""
     import uvicorn
 
-    from .api import create_app
+    from .server import create_app
     from .settings import get_settings
 
     application = create_app(get_settings(), with_executor=not no_executor)
@@ -132,7 +132,7 @@ def quickstart(
 
     import uvicorn
 
-    from .api import create_app
+    from .server import create_app
     from .quickstart import prepare_demo
     from .settings import get_settings
 

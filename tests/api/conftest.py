@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from u22a8.api import create_app
+from u22a8.server import create_app
 from u22a8.settings import Settings
 
 

@@ -109,7 +109,7 @@ def test_ten_megabyte_text(ready: tuple[TestClient, dict[str, str]]) -> None:
 
 
 def test_body_over_the_limit_is_413(tmp_path: Any) -> None:
-    from u22a8.api import create_app
+    from u22a8.server import create_app
     from u22a8.settings import Settings
 
     with TestClient(create_app(Settings(home=tmp_path / "h", max_body_bytes=1000), with_executor=False)) as client:

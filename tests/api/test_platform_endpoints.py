@@ -35,7 +35,7 @@ def test_idempotency_key_replays_the_first_answer(app_client: TestClient) -> Non
 
 
 def test_limits_are_configurable_and_explained(tmp_path: object) -> None:
-    from u22a8.api import create_app
+    from u22a8.server import create_app
     from u22a8.settings import Settings
 
     settings = Settings(home=tmp_path / "h", max_samples_per_request=3, max_samples_per_model=4,  # type: ignore[operator]

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 import u22a8
-from u22a8.api import create_app
+from u22a8.server import create_app
 from u22a8.settings import Settings
 
 from ..conftest import LiveServer, free_port, server_env, tone_samples

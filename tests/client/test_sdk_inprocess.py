@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 import u22a8
-from u22a8.api import create_app
+from u22a8.server import create_app
 from u22a8.settings import Settings
 
 from ..conftest import tone_samples

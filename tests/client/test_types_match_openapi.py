@@ -20,10 +20,7 @@ import pytest
 import u22a8.client as sdk
 from u22a8.settings import Settings
 
-try:
-    from u22a8.server import create_app  # the composition root after the redesign
-except ImportError:
-    from u22a8.api import create_app
+from u22a8.server import create_app
 
 # Response schema → the SDK type that reads it.
 SDK_TYPES: dict[str, type] = {

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from u22a8.api import create_app
+from u22a8.server import create_app
 from u22a8.settings import Settings
 from u22a8.store import NewVersion, Store
 

@@ -287,7 +287,7 @@ def app_server(tmp_path: Path) -> Iterator[tuple[str, Any]]:
     into its store (real SQLite) as a worker would. Yields the base URL and the store."""
     import uvicorn
 
-    from u22a8.api import create_app
+    from u22a8.server import create_app
     from u22a8.settings import Settings
 
     app = create_app(Settings(home=tmp_path / "home"), with_executor=False)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from u22a8.api import create_app
+from u22a8.server import create_app
 from u22a8.settings import Settings
 
 from .conftest import TONE_CSV, csrf_of, fake_version, follow, make_key, sign_in, store_of

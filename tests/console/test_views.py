@@ -5,32 +5,32 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from u22a8.console import session, views
-from u22a8.console.forms import _multipart
+from u22a8.console import filters, paging, report_shapes, session
+from u22a8.console.form_parsing import _multipart
 
 
 def test_heatmap_shades_by_row_share_and_refuses_odd_shapes() -> None:
-    found = views.heatmap({"labels": ["a", "b"], "matrix": [[9, 1], [0, 0]]})
+    found = report_shapes.heatmap({"labels": ["a", "b"], "matrix": [[9, 1], [0, 0]]})
     assert found is not None
     labels, rows = found
     assert labels == ["a", "b"]
     assert [(c.count, c.level, c.diagonal) for c in rows[0]] == [(9, 9, True), (1, 1, False)]
     assert [c.share for c in rows[1]] == [0.0, 0.0]  # an empty row is not a division by zero
-    assert views.heatmap({"labels": ["a"], "matrix": [[1, 2]]}) is None
-    assert views.heatmap(None) is None
+    assert report_shapes.heatmap({"labels": ["a"], "matrix": [[1, 2]]}) is None
+    assert report_shapes.heatmap(None) is None
 
 
 def test_primary_metric_is_shown_once_under_its_name() -> None:
     metrics = {"primary": 0.9, "primary_name": "macro_f1", "macro_f1": 0.9, "accuracy": 0.95, "confusion": {}}
-    assert views.scalar_metrics(metrics) == [("macro_f1", 0.9, True), ("accuracy", 0.95, False)]
-    assert views.scalar_metrics({"primary": 0.5}) == [("primary", 0.5, True)]
+    assert report_shapes.scalar_metrics(metrics) == [("macro_f1", 0.9, True), ("accuracy", 0.95, False)]
+    assert report_shapes.scalar_metrics({"primary": 0.5}) == [("primary", 0.5, True)]
 
 
 def test_durations_read_like_a_person_would_say_them() -> None:
-    assert views.duration(None) == "—"
-    assert views.duration(3.21) == "3.2 s"
-    assert views.duration(75) == "1 min 15 s"
-    assert views.duration(7300) == "2 h 01 min"
+    assert filters.duration(None) == "—"
+    assert filters.duration(3.21) == "3.2 s"
+    assert filters.duration(75) == "1 min 15 s"
+    assert filters.duration(7300) == "2 h 01 min"
 
 
 def _request(cookies: dict[str, str]) -> Request:
@@ -65,22 +65,22 @@ def test_multipart_forms_keep_file_bytes_exactly() -> None:
 
 
 def test_pager_walks_back_through_its_stack_and_marks_a_gap_past_the_cap() -> None:
-    first = views.pager(None, [], "25", label="curt")
+    first = paging.pager(None, [], "25", label="curt")
     assert (first.first, first.previous, first.next) == (None, None, "label=curt&after=25")
-    second = views.pager("25", [], "50", label="curt")
+    second = paging.pager("25", [], "50", label="curt")
     assert second.previous == "label=curt" and second.next == "label=curt&after=50&back=25"
-    third = views.pager("50", ["25"], None)
+    third = paging.pager("50", ["25"], None)
     assert third.previous == "after=25" and third.next is None and third.here == "after=50&back=25"
     # Past BACK_MAX cursors the oldest are forgotten; "*" marks where "Previous page" must stop.
-    deep = views.pager("9999", [str(i) for i in range(1, views.BACK_MAX + 1)], "10000")
+    deep = paging.pager("9999", [str(i) for i in range(1, paging.BACK_MAX + 1)], "10000")
     assert deep.next is not None
-    stack = views.parse_back(deep.next.split("back=")[1].replace("%2C", ",").replace("%2A", "*"), str.isdigit)
-    assert stack[0] == "*" and stack[-1] == "9999" and len(stack) == views.BACK_MAX
-    assert views.pager("5", ["*"], None).previous is None
-    assert views.pager("5", ["*", "3"], None).previous == "after=3&back=%2A"
-    assert views.parse_back("1,x", str.isdigit) == [] and views.parse_back("", str.isdigit) == []
-    assert len(views.parse_back(",".join(["7"] * 100), str.isdigit)) == views.BACK_MAX
+    stack = paging.parse_back(deep.next.split("back=")[1].replace("%2C", ",").replace("%2A", "*"), str.isdigit)
+    assert stack[0] == "*" and stack[-1] == "9999" and len(stack) == paging.BACK_MAX
+    assert paging.pager("5", ["*"], None).previous is None
+    assert paging.pager("5", ["*", "3"], None).previous == "after=3&back=%2A"
+    assert paging.parse_back("1,x", str.isdigit) == [] and paging.parse_back("", str.isdigit) == []
+    assert len(paging.parse_back(",".join(["7"] * 100), str.isdigit)) == paging.BACK_MAX
 
 
 def test_sizes_read_like_a_file_manager_says_them() -> None:
-    assert [views.size(n) for n in (900, 4096, 1536, 50 * 1024 * 1024)] == ["900 bytes", "4 KB", "1.5 KB", "50 MB"]
+    assert [filters.size(n) for n in (900, 4096, 1536, 50 * 1024 * 1024)] == ["900 bytes", "4 KB", "1.5 KB", "50 MB"]

@@ -1,5 +1,15 @@
-"""The HTTP API v1."""
+"""The HTTP API v1: one front door over ``u22a8.service`` (the app is built by ``u22a8.server``)."""
 
-from .app import build_platform, create_app
+from __future__ import annotations
 
-__all__ = ["create_app", "build_platform"]
+from fastapi import APIRouter
+
+from .errors import install_error_handlers
+from .middleware import BodyLimit, Idempotency, RequestMetrics
+from .routes import health, keys, models, predict, runs, samples, train, versions
+
+__all__ = ["router", "install_error_handlers", "BodyLimit", "Idempotency", "RequestMetrics"]
+
+router = APIRouter()
+for _module in (health, keys, models, samples, train, runs, versions, predict):
+    router.include_router(_module.router)

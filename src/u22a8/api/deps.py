@@ -1,40 +1,16 @@
-"""The platform object every route depends on."""
+"""What routes depend on: the platform, and the key that a Bearer header names."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
-from ..runs import EventDispatcher, PredictorCache, RunExecutor
-from ..settings import Settings
-from ..store import Store
+from ..errors import Unauthorized
+from ..service import ApiKey, Platform
 
-if TYPE_CHECKING:
-    from .auth import KeyCache
-
-__all__ = ["Platform", "PlatformDep"]
-
-
-@dataclass
-class Platform:
-    settings: Settings
-    store: Store
-    executor: RunExecutor | None
-    events: EventDispatcher
-    predictors: PredictorCache
-    key_cache: KeyCache = field(default=None)  # type: ignore[assignment]
-
-    def __post_init__(self) -> None:
-        if self.key_cache is None:
-            from .auth import KeyCache
-
-            self.key_cache = KeyCache(self.settings.auth_cache_seconds)
-
-    def wake_executor(self) -> None:
-        if self.executor is not None:
-            self.executor.notify()
+__all__ = ["PlatformDep", "KeyDep"]
 
 
 async def get_platform(request: Request) -> Platform:
@@ -43,3 +19,23 @@ async def get_platform(request: Request) -> Platform:
 
 
 PlatformDep = Annotated[Platform, Depends(get_platform)]
+
+
+async def bearer_key(request: Request, platform: PlatformDep) -> ApiKey:
+    """The key of ``Authorization: Bearer <secret>``, through the platform's one authenticator."""
+    header = request.headers.get("authorization", "")
+    scheme, _, secret = header.partition(" ")
+    secret = secret.strip()
+    if scheme.lower() != "bearer" or not secret:
+        raise Unauthorized("send an API key as 'Authorization: Bearer <key>'")
+    # A cached key answers without a thread hop; only a miss reads the database.
+    key = platform.authenticator.cached(secret)
+    if key is None:
+        key = await run_in_threadpool(platform.authenticator.authenticate, secret)
+        if key is None:
+            raise Unauthorized("unknown or revoked API key")
+    request.state.key = key
+    return key
+
+
+KeyDep = Annotated[ApiKey, Depends(bearer_key)]

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import U22A8Error
-from ..store import StoreUnavailable
+from ..service import StoreUnavailable
 
 __all__ = ["install_error_handlers", "problem"]
 

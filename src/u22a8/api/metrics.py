@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 if TYPE_CHECKING:
-    from .deps import Platform
+    from ..service import Platform
 
 __all__ = ["REGISTRY", "REQUESTS", "LATENCY", "PREDICTIONS", "refresh_gauges"]
 
@@ -23,4 +23,4 @@ ACTIVE_RUNS = Gauge("u22a8_runs_active", "Runs queued or running", registry=REGI
 
 
 def refresh_gauges(platform: Platform) -> None:
-    ACTIVE_RUNS.set(platform.store.runs.active_count())
+    ACTIVE_RUNS.set(platform.active_run_count())

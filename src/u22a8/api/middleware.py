@@ -125,7 +125,7 @@ class Idempotency:
             return await self.app(scope, receive, send)
         from starlette.concurrency import run_in_threadpool
 
-        repo = scope["app"].state.platform.store.idempotency
+        repo = scope["app"].state.platform.idempotency
         chunks: list[bytes] = []
         while True:
             message = await receive()

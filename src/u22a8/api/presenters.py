@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from ..resources import ApiKey, Model, Run, Sample, Version
-from ..runs.models_domain import ExportFile
+from ..service import ExportFile
 from .response_models import present
 from .schemas import KeyPublic, ModelPublic, RunPublic, SamplePublic, VersionPublic
 

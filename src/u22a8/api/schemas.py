@@ -13,9 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..engine import task_names
 from ..resources import ApiKey, AutoRetrainSetting, Model, Run, Sample, SampleCounts, Version
-from ..runs.models_domain import AutoRetrain
+from ..service import TASKS, AutoRetrain
 from .response_models import page_model, response_model
 
 __all__ = [
@@ -48,7 +47,7 @@ __all__ = [
 HANDLE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,38}\.[a-z0-9][a-z0-9_-]{0,63}$")
 LABEL_MAX = 200
 
-Task = Literal[task_names()]  # type: ignore[valid-type]  # the registered tasks, in registration order
+Task = Literal[TASKS]  # type: ignore[valid-type]  # the registered tasks, in registration order
 Effort = Literal["low", "medium", "high", "max"]
 
 

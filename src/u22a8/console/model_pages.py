@@ -12,17 +12,15 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from .. import engine
-from ..api.auth import PLATFORM_OWNER, require
-from ..api.deps import Platform, PlatformDep
-from ..api.presenters import model_public, run_public, sample_public, version_public
-from ..api.schemas import HANDLE_RE
+from .. import service
 from ..errors import InvalidRequest, U22A8Error
-from ..runs import DEFAULT_EFFORT
-from ..store import ApiKey, Model
-from . import actions
-from .views import duration, pager, parse_back, target_text
-from .web import ConsoleRoute, FormDep, KeyDep, render, see_other
+from ..service import ApiKey, Model, Platform
+from .filters import duration
+from .form_input import prediction_inputs, quiet_seconds, settings_refusal, split_labels, uploaded_file
+from .html_errors import ConsoleRoute
+from .paging import pager, parse_back
+from .rendering import render, see_other
+from .session_checks import FormDep, KeyDep, PlatformDep
 
 log = logging.getLogger("u22a8.console")
 
@@ -45,28 +43,23 @@ def _flash_input_error(request: Request, path: str, exc: U22A8Error) -> Response
 def models_page(
     request: Request, key: KeyDep, platform: PlatformDep, after: str | None = None, back: str | None = None,
 ) -> Response:
-    require(key, "read")
-    owners = sorted({key.owner, PLATFORM_OWNER})
-    found = platform.store.models.list(owners, after=after, limit=MODELS_PER_PAGE + 1)
-    more = len(found) > MODELS_PER_PAGE
-    found = found[:MODELS_PER_PAGE]
-    pages = pager(after, parse_back(back, lambda c: bool(HANDLE_RE.match(c))),
-                  found[-1].handle if more else None)
-    return render(request, "models.html", models=[model_public(m) for m in found], pages=pages,
-                  can_create=actions.has_scope(key, "write"), tasks=engine.task_names())
+    found = service.list_models(platform, key, after=after, limit=MODELS_PER_PAGE)
+    pages = pager(after, parse_back(back, lambda c: bool(service.HANDLE_RE.match(c))), found.next_cursor)
+    return render(request, "models.html", models=found.items, pages=pages,
+                  can_create=service.has_scope(key, "write"), tasks=service.TASKS)
 
 
 @router.post("")
 def create_model(request: Request, key: KeyDep, form: FormDep, platform: PlatformDep) -> Response:
     try:
-        model = actions.create_model(platform, key, form.get("handle"), form.get("task"), form.get("labels"),
-                                     form.get("description"))
+        model = service.create_model(platform, key, form.get("handle").strip(), form.get("task"),
+                                     labels=split_labels(form.get("labels")), description=form.get("description"))
     except U22A8Error as exc:
         return _flash_input_error(request, "/models", exc)
     return see_other(request, f"/models/{model.handle}", ("notice", f"Created {model.handle}. Upload samples next."))
 
 
-def effort_hints(platform: Platform, model: Model) -> dict[str, str]:
+def effort_hints(platform: Platform, key: ApiKey, model: Model) -> dict[str, str]:
     """What each effort would likely cost, as the estimate endpoint answers; empty if it cannot say.
 
     Decorative: a failing estimate must not take the whole model page down with it.
@@ -74,9 +67,7 @@ def effort_hints(platform: Platform, model: Model) -> dict[str, str]:
     if model.sample_count == 0:
         return {}
     try:
-        summary = platform.store.samples.summary(model.id)
-        found = engine.estimate(summary["n_samples"], summary["n_labels"], model.task,  # type: ignore[arg-type]
-                                summary["mean_chars"])
+        found = service.estimate_training(platform, key, model.handle).efforts
     except Exception:
         log.warning("effort estimate failed for %s", model.handle, exc_info=True)
         return {}
@@ -94,30 +85,31 @@ def effort_hints(platform: Platform, model: Model) -> dict[str, str]:
 def model_context(
     platform: Platform, key: ApiKey, handle: str, after: int | None, label: str | None, back: str | None = None,
 ) -> dict[str, Any]:
-    """Everything the model page shows, read the way the /v1 GET routes read it."""
-    model = actions.model_for(platform, key, handle)
+    """Everything the model page shows, read through the same service calls as the /v1 GET routes."""
+    model = service.get_model(platform, key, handle)
     label = label or None
-    samples, next_pk = platform.store.samples.list(handle, after=after, limit=SAMPLES_PER_PAGE, label=label)
-    pages = pager(None if after is None else str(after), parse_back(back, str.isdigit),
-                  None if next_pk is None else str(next_pk), label=label or "")
+    samples = service.list_samples(platform, key, handle, cursor=None if after is None else str(after),
+                                   limit=SAMPLES_PER_PAGE, label=label)
+    pages = pager(None if after is None else str(after), parse_back(back, str.isdigit), samples.next_cursor,
+                  label=label or "")
     known_labels: list[str] = []
-    if engine.get_task(model.task).has_labels:
-        known_labels = list(model.labels) if model.labels else sorted(platform.store.models.labels_in_use(handle))
-    active = model.active_version.number if model.active_version else None
+    if service.task_has_labels(model.task):
+        known_labels = list(model.labels) if model.labels else service.labels_in_use(platform, key, handle)
+    versions = service.list_versions(platform, key, handle)
     return {
-        "model": model_public(model),
-        "samples": [sample_public(s) for s in samples],
-        "target_text": target_text,
+        "model": model,
+        "samples": samples.items,
         "pages": pages,
         "label": label,
         "known_labels": known_labels,
-        "versions": [version_public(v, active) for v in platform.store.versions.list(handle)],
-        "runs": [run_public(r) for r in platform.store.runs.list(handle, limit=RUNS_SHOWN)],
-        "efforts": engine.EFFORTS,
-        "effort_hints": effort_hints(platform, model),
-        "default_effort": DEFAULT_EFFORT,
-        "can_write": actions.may(key, handle, "write"),
-        "can_train": actions.may(key, handle, "train"),
+        "versions": versions.items,
+        "active_number": versions.active_number,
+        "runs": service.list_runs(platform, key, handle, cursor=None, limit=RUNS_SHOWN).items,
+        "efforts": service.EFFORTS,
+        "effort_hints": effort_hints(platform, key, model),
+        "default_effort": service.DEFAULT_EFFORT,
+        "can_write": service.may(key, handle, "write"),
+        "can_train": service.may(key, handle, "train"),
         "prediction": None,
         "predict_text": "",
         "predict_error": None,
@@ -139,7 +131,9 @@ def model_page(
 @router.post("/{handle}/samples")
 def upload_samples(request: Request, handle: str, key: KeyDep, form: FormDep, platform: PlatformDep) -> Response:
     try:
-        counts = actions.upload_samples(platform, key, handle, form.files.get("file"))
+        service.get_model(platform, key, handle, "write")
+        data, content_type = uploaded_file(form.files.get("file"))
+        counts = service.add_samples(platform, key, handle, data, content_type)
     except U22A8Error as exc:
         return _flash_input_error(request, f"/models/{handle}", exc)
     message = (f"Uploaded: {counts.added} added, {counts.updated} updated, {counts.unchanged} unchanged; "
@@ -155,9 +149,11 @@ def delete_sample(request: Request, handle: str, key: KeyDep, form: FormDep, pla
     here = pager(after, parse_back(form.get("back"), str.isdigit), None, label=label).here
     back_to = f"/models/{handle}" + (f"?{here}" if here else "")
     sample_id = form.get("id")
-    actions.model_for(platform, key, handle, "write")  # no access: an error page, as for any form
+    service.get_model(platform, key, handle, "write")  # no access: an error page, as for any form
     try:
-        actions.delete_sample(platform, key, handle, sample_id)
+        if not sample_id:
+            raise InvalidRequest("no sample was chosen")
+        service.delete_sample(platform, key, handle, sample_id)
     except U22A8Error as exc:  # e.g. deleted meanwhile in another tab: said on the page
         if exc.status not in (*_INPUT_ERRORS, 404):
             raise
@@ -168,7 +164,7 @@ def delete_sample(request: Request, handle: str, key: KeyDep, form: FormDep, pla
 @router.post("/{handle}/train")
 def train(request: Request, handle: str, key: KeyDep, form: FormDep, platform: PlatformDep) -> Response:
     try:
-        outcome = actions.train(platform, key, handle, form.get("effort"), form.checked("reoptimize"))
+        outcome = service.train(platform, key, handle, form.get("effort") or None, form.checked("reoptimize"))
     except U22A8Error as exc:
         return _flash_input_error(request, f"/models/{handle}", exc)
     if outcome.run_id is None:
@@ -181,7 +177,7 @@ def train(request: Request, handle: str, key: KeyDep, form: FormDep, platform: P
 @router.post("/{handle}/versions/{number}/activate")
 def activate(request: Request, handle: str, number: int, key: KeyDep, form: FormDep, platform: PlatformDep) -> Response:
     try:
-        version = actions.activate_version(platform, key, handle, number)
+        version = service.activate_version(platform, key, handle, number)
     except U22A8Error as exc:
         return _flash_input_error(request, f"/models/{handle}", exc)
     return see_other(request, f"/models/{handle}", ("notice", f"Version {version.number} now serves predictions."))
@@ -195,7 +191,9 @@ def predict(request: Request, handle: str, key: KeyDep, form: FormDep, platform:
     context["predict_text"] = text
     status = 200
     try:
-        context["prediction"] = actions.predict(platform, key, handle, text)
+        inputs = prediction_inputs(text)
+        found = service.predict(platform, key, handle, inputs)
+        context["prediction"] = {"version": found.version, "rows": list(zip(inputs, found.predictions))}
     except U22A8Error as exc:
         if exc.status not in _INPUT_ERRORS:
             raise
@@ -204,12 +202,11 @@ def predict(request: Request, handle: str, key: KeyDep, form: FormDep, platform:
 
 
 def _settings_page(request: Request, platform: Platform, key: ApiKey, handle: str, *, status: int = 200,
-                   values: dict[str, Any] | None = None, error: actions.FieldError | None = None) -> Response:
-    model = model_public(actions.model_for(platform, key, handle, "write"))
+                   values: dict[str, Any] | None = None, error: service.InvalidField | None = None) -> Response:
+    model = service.get_model(platform, key, handle, "write")
     if values is None:
         values = {"description": model.description, "labels": ", ".join(model.labels or []),
-                  "auto_retrain": model.auto_retrain.enabled,
-                  "quiet_seconds": f"{model.auto_retrain.quiet_seconds:g}"}
+                  "auto_retrain": model.auto_retrain, "quiet_seconds": f"{model.quiet_seconds:g}"}
     return render(request, "model_settings.html", status=status, model=model, values=values,
                   error=error.detail if error else None, error_field=error.field if error else None)
 
@@ -221,28 +218,34 @@ def settings_page(request: Request, handle: str, key: KeyDep, platform: Platform
 
 @router.post("/{handle}/settings")
 def save_settings(request: Request, handle: str, key: KeyDep, form: FormDep, platform: PlatformDep) -> Response:
-    """Refused input comes back on the form itself, as typed, with the field marked."""
+    """Refused input comes back on the form itself, as typed, with the field marked.
+
+    The form always shows every setting, so each is sent: an empty label box opens the label
+    set (``labels: null``), as it would through the API. A score model has no label box.
+    """
     values = {"description": form.get("description"), "labels": form.get("labels"),
               "auto_retrain": form.checked("auto_retrain"), "quiet_seconds": form.get("quiet_seconds")}
+    model = service.get_model(platform, key, handle, "write")
+    labels = split_labels(values["labels"]) if service.task_has_labels(model.task) else service.Keep.KEEP
     try:
-        actions.update_model(platform, key, handle, description=values["description"], labels=values["labels"],
-                             auto_retrain=values["auto_retrain"], quiet_seconds=values["quiet_seconds"])
-    except actions.FieldError as exc:
-        return _settings_page(request, platform, key, handle, status=exc.status, values=values, error=exc)
+        retrain = service.AutoRetrain(enabled=values["auto_retrain"], quiet_seconds=quiet_seconds(values["quiet_seconds"]))
+        service.update_model(platform, key, handle, description=values["description"], labels=labels,
+                             auto_retrain=retrain)
     except U22A8Error as exc:
         if exc.status not in _INPUT_ERRORS:
             raise
+        refusal = settings_refusal(exc) if isinstance(exc, InvalidRequest) else None
         return _settings_page(request, platform, key, handle, status=exc.status, values=values,
-                              error=actions.FieldError("", exc.detail))
+                              error=refusal or service.InvalidField("", exc.detail))
     return see_other(request, f"/models/{handle}", ("notice", f"Saved the settings of {handle}."))
 
 
 def _delete_page(request: Request, platform: Platform, key: ApiKey, handle: str, *, status: int = 200,
                  typed: str = "", error: str | None = None) -> Response:
-    model = actions.model_for(platform, key, handle, "write")
-    versions = platform.store.versions.list(handle)
-    return render(request, "model_delete.html", status=status, model=model_public(model),
-                  version_count=len(versions), typed=typed, error=error)
+    model = service.get_model(platform, key, handle, "write")
+    versions = service.list_versions(platform, key, handle)
+    return render(request, "model_delete.html", status=status, model=model,
+                  version_count=len(versions.items), typed=typed, error=error)
 
 
 @router.get("/{handle}/delete")
@@ -252,9 +255,11 @@ def delete_model_page(request: Request, handle: str, key: KeyDep, platform: Plat
 
 @router.post("/{handle}/delete")
 def delete_model(request: Request, handle: str, key: KeyDep, form: FormDep, platform: PlatformDep) -> Response:
+    """``DELETE /v1/models/{handle}``, once the user has typed the handle to confirm."""
     typed = form.get("confirm")
-    try:
-        actions.delete_model(platform, key, handle, typed)
-    except actions.FieldError as exc:
-        return _delete_page(request, platform, key, handle, status=exc.status, typed=typed, error=exc.detail)
+    service.get_model(platform, key, handle, "write")  # access first: a mistyped handle must not reveal anything
+    if typed.strip() != handle:
+        return _delete_page(request, platform, key, handle, status=422, typed=typed,
+                            error=f"type {handle} exactly to confirm; nothing was deleted")
+    service.delete_model(platform, key, handle)
     return see_other(request, "/models", ("notice", f"Deleted {handle}, with its samples, versions and runs."))

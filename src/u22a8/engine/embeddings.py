@@ -85,7 +85,7 @@ _inference_threads: int | None = None
 
 def set_inference_threads(n: int | None) -> None:
     """Torch threads for MiniLM in this process, applied when it loads (the API uses 1: see
-    ``api.app.build_platform``); None keeps torch's default (one per core)."""
+    ``u22a8.server.build_platform``); None keeps torch's default (one per core)."""
     global _inference_threads
     _inference_threads = n
 

@@ -1,4 +1,4 @@
-"""Runs: the train lifecycle, executors, the worker, the scheduler and leases."""
+"""Runs: executors, the worker, the scheduler and leases."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ from ..store import Store
 from .derived_encoders import prepare_encoders, prepare_encoders_in_background, use_encoders_dir
 from .dispatcher import EventDispatcher, EventHandler, Subscription
 from .executor import RunExecutor, worker_identity
-from .lifecycle import DEFAULT_EFFORT, TrainOutcome, request_train
 from .local import LocalExecutor
-from .serving import PredictorCache, limit_inference_threads
 from .worker import execute_run
 
 __all__ = [
@@ -18,17 +16,12 @@ __all__ = [
     "EventDispatcher",
     "EventHandler",
     "Subscription",
-    "PredictorCache",
-    "TrainOutcome",
-    "DEFAULT_EFFORT",
-    "request_train",
     "execute_run",
     "make_executor",
     "worker_identity",
     "prepare_encoders",
     "prepare_encoders_in_background",
     "use_encoders_dir",
-    "limit_inference_threads",
 ]
 
 

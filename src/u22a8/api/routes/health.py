@@ -25,7 +25,7 @@ def healthz() -> dict[str, str]:
 @router.get("/readyz", operation_id="readyz")
 def readyz(platform: PlatformDep) -> dict[str, str]:
     """The process can serve: the database answers."""
-    if not platform.store.db.ping():
+    if not platform.is_ready():
         raise _NotReady("the database does not answer")
     return {"status": "ready"}
 

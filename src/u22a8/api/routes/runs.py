@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
-from ..auth import KeyDep, check_model_access, checked_handle
-from ..deps import PlatformDep
+from ... import service
+from ..deps import KeyDep, PlatformDep
 from ..events import run_event_stream
 from ..presenters import run_public
 from ..schemas import RunList, RunPublic
@@ -19,24 +19,19 @@ def list_runs(
     handle: str, key: KeyDep, platform: PlatformDep, cursor: str | None = None,
     limit: int = Query(default=50, ge=1, le=500),
 ) -> RunList:
-    check_model_access(key, checked_handle(handle), "read")
-    runs = platform.store.runs.list(handle, before=cursor, limit=limit + 1)
-    more = len(runs) > limit
-    runs = runs[:limit]
-    return RunList(items=[run_public(r) for r in runs], next_cursor=runs[-1].id if more else None)
+    page = service.list_runs(platform, key, handle, cursor=cursor, limit=limit)
+    return RunList(items=[run_public(r) for r in page.items], next_cursor=page.next_cursor)
 
 
 @router.get("/{run_id}", response_model=RunPublic, operation_id="get_run")
 def get_run(handle: str, run_id: str, key: KeyDep, platform: PlatformDep) -> RunPublic:
-    check_model_access(key, checked_handle(handle), "read")
-    return run_public(platform.store.runs.get(handle, run_id))
+    return run_public(service.get_run(platform, key, handle, run_id))
 
 
 @router.post("/{run_id}/cancel", response_model=RunPublic, operation_id="cancel_run")
 def cancel_run(handle: str, run_id: str, key: KeyDep, platform: PlatformDep) -> RunPublic:
     """Queued runs end at once; running ones stop at their next trial boundary."""
-    check_model_access(key, checked_handle(handle), "train")
-    return run_public(platform.store.runs.request_cancel(handle, run_id))
+    return run_public(service.cancel_run(platform, key, handle, run_id))
 
 
 @router.get("/{run_id}/events", operation_id="run_events", response_class=StreamingResponse)
@@ -45,5 +40,4 @@ async def run_events(handle: str, run_id: str, request: Request, key: KeyDep, pl
 
     Resumable: a reconnecting client sends ``Last-Event-ID`` and gets only what it missed.
     """
-    check_model_access(key, checked_handle(handle), "read")
-    return await run_event_stream(platform, handle, run_id, request)
+    return await run_event_stream(platform, key, handle, run_id, request)

@@ -5,11 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from ...errors import InvalidRequest
-from ..auth import KeyDep, check_model_access, checked_handle
-from ..deps import PlatformDep
+from ... import service
+from ..deps import KeyDep, PlatformDep
 from ..presenters import sample_public
-from ..sample_input import store_sample_body
 from ..schemas import SampleCountsPublic, SampleList
 
 router = APIRouter(prefix="/v1/models/{handle}/samples", tags=["samples"])
@@ -28,11 +26,13 @@ _BODY_DOC = {
 
 @router.post("", response_model=SampleCountsPublic, operation_id="add_samples", openapi_extra=_BODY_DOC)
 async def add_samples(handle: str, request: Request, key: KeyDep, platform: PlatformDep) -> SampleCountsPublic:
-    check_model_access(key, checked_handle(handle), "write")
+    service.check_model_access(key, service.checked_handle(handle), "write")  # before reading the body
     raw = await request.body()
     content_type = request.headers.get("content-type", "application/json")
     # Parsing and storing a large batch is blocking work: keep it off the event loop.
-    return await run_in_threadpool(store_sample_body, platform, handle, raw, content_type)
+    upload = await run_in_threadpool(service.add_samples, platform, key, handle, raw, content_type)
+    return SampleCountsPublic(added=upload.added, updated=upload.updated, unchanged=upload.unchanged,
+                              sample_count=upload.sample_count)
 
 
 @router.get("", response_model=SampleList, operation_id="list_samples")
@@ -44,19 +44,11 @@ def list_samples(
     limit: int = Query(default=100, ge=1, le=1000),
     label: str | None = None,
 ) -> SampleList:
-    check_model_access(key, checked_handle(handle), "read")
-    after = None
-    if cursor is not None:
-        if not cursor.isdigit():
-            raise InvalidRequest("cursor is not one this API gave out")
-        after = int(cursor)
-    items, next_pk = platform.store.samples.list(handle, after=after, limit=limit, label=label)
-    return SampleList(items=[sample_public(s) for s in items], next_cursor=str(next_pk) if next_pk else None)
+    page = service.list_samples(platform, key, handle, cursor=cursor, limit=limit, label=label)
+    return SampleList(items=[sample_public(s) for s in page.items], next_cursor=page.next_cursor)
 
 
 @router.delete("/{sample_id:path}", status_code=204, operation_id="delete_sample")
 def delete_sample(handle: str, sample_id: str, key: KeyDep, platform: PlatformDep) -> Response:
-    check_model_access(key, checked_handle(handle), "write")
-    platform.store.samples.delete(handle, sample_id)
-    platform.wake_executor()
+    service.delete_sample(platform, key, handle, sample_id)
     return Response(status_code=204)

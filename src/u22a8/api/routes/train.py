@@ -5,10 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
-from ... import engine
-from ...runs import request_train
-from ..auth import KeyDep, check_model_access, checked_handle
-from ..deps import PlatformDep
+from ... import service
+from ..deps import KeyDep, PlatformDep
 from ..schemas import EstimateResponse, TrainBody, TrainResponse
 
 router = APIRouter(prefix="/v1/models/{handle}/train", tags=["train"])
@@ -26,11 +24,8 @@ def train_model(
 ) -> JSONResponse:
     """From draft: first training pass (202, busy). Busy: the run in flight (202).
     Ready: no-op (200) unless ``reoptimize_params`` is true (202, busy)."""
-    check_model_access(key, checked_handle(handle), "train")
     body = body or TrainBody()
-    outcome = request_train(platform.store, handle, body.effort, body.reoptimize_params)
-    if outcome.queued:
-        platform.wake_executor()
+    outcome = service.train(platform, key, handle, body.effort, body.reoptimize_params)
     return JSONResponse(
         TrainResponse(state=outcome.state, run_id=outcome.run_id).model_dump(), status_code=outcome.status_code
     )
@@ -39,11 +34,6 @@ def train_model(
 @router.get("/estimate", response_model=EstimateResponse, operation_id="estimate_training")
 def estimate_training(handle: str, key: KeyDep, platform: PlatformDep) -> EstimateResponse:
     """What each effort would likely cost on this model's current samples."""
-    check_model_access(key, checked_handle(handle), "read")
-    model = platform.store.models.get(handle)
-    summary = platform.store.samples.summary(model.id)
-    efforts = engine.estimate(summary["n_samples"], summary["n_labels"], model.task, summary["mean_chars"])  # type: ignore[arg-type]
-    return EstimateResponse(
-        model=handle, n_samples=summary["n_samples"], n_labels=summary["n_labels"],
-        efforts={k: {kk: float(vv) for kk, vv in v.items()} for k, v in efforts.items()},
-    )
+    found = service.estimate_training(platform, key, handle)
+    return EstimateResponse(model=found.handle, n_samples=found.n_samples, n_labels=found.n_labels,
+                            efforts=found.efforts)

@@ -1,25 +1,24 @@
-"""The FastAPI application: routes, error handlers, middleware, and the platform's lifetime."""
+"""The composition root: settings → store → executor → caches → Platform → the app with both front doors.
+
+Nothing else builds these objects: ``u22a8 serve``, the quickstart and the tests call
+:func:`create_app` (or :func:`build_platform` for the platform alone).
+"""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from .. import __version__, console
-from ..runs import EventDispatcher, PredictorCache, limit_inference_threads, make_executor, use_encoders_dir
-from ..settings import Settings, get_settings
-from ..store import Store
-from .deps import Platform
-from .errors import install_error_handlers
-from .middleware import BodyLimit, Idempotency, RequestMetrics
-from .routes import health, keys, models, predict, runs, samples, train, versions
+from . import api, console
+from ._version import __version__
+from .runs import EventDispatcher, make_executor, use_encoders_dir
+from .service import Platform, PredictorCache, limit_inference_threads
+from .settings import Settings, get_settings
+from .store import Store
 
 __all__ = ["create_app", "build_platform"]
-
-log = logging.getLogger("u22a8.api")
 
 
 def build_platform(settings: Settings, *, with_executor: bool = True) -> Platform:
@@ -59,11 +58,10 @@ def create_app(settings: Settings | None = None, *, with_executor: bool = True) 
         lifespan=lifespan,
     )
     app.state.platform = platform
-    install_error_handlers(app)
-    for module in (health, keys, models, samples, train, runs, versions, predict):
-        app.include_router(module.router)
+    api.install_error_handlers(app)
+    app.include_router(api.router)
     app.include_router(console.router)
-    app.add_middleware(Idempotency)
-    app.add_middleware(RequestMetrics)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(api.Idempotency)
+    app.add_middleware(api.RequestMetrics)
+    app.add_middleware(api.BodyLimit, max_bytes=settings.max_body_bytes)
     return app

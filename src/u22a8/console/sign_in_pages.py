@@ -9,10 +9,11 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from ..api.deps import PlatformDep
 from . import session
-from .forms import read_form
-from .web import ConsoleRoute, FormDep, KeyDep, check_origin, console_base, render, see_other
+from .form_parsing import read_form
+from .html_errors import ConsoleRoute
+from .rendering import console_base, render, see_other
+from .session_checks import FormDep, KeyDep, PlatformDep, check_origin
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
 
@@ -55,7 +56,7 @@ async def sign_in(request: Request, platform: PlatformDep) -> Response:
         return _sign_in_page(request, form.get("next"), status=403,
                              error="The sign-in form expired. Please try again.")
     secret = form.get("key").strip()
-    key = await run_in_threadpool(platform.store.keys.authenticate, secret) if secret else None
+    key = await run_in_threadpool(platform.authenticator.authenticate, secret, fresh=True) if secret else None
     if key is None:
         return _sign_in_page(request, form.get("next"), status=401,
                              error="That key is unknown or revoked. Check it and try again.")

@@ -14,9 +14,8 @@ import pytest
 
 from u22a8 import engine
 from u22a8.errors import TooFewSamples
-from u22a8.runs import request_train
 from u22a8.runs.dataset import build_dataset
-from u22a8.runs.lifecycle import lacking
+from u22a8.service import lacking, request_train
 from u22a8.store import NewSample, Store
 
 from ..store.conftest import pg_database, store  # noqa: F401  (the two-backend store fixture)

@@ -1,0 +1,174 @@
+"""The service layer: every action and access rule, under both front doors (``api/``, ``console/``).
+
+A front door parses its request (a JSON body, a form), calls one function here with the
+:class:`Platform` and the acting :class:`ApiKey`, and renders what comes back (problem+json or
+an HTML page for errors). The functions check access first, apply the platform's rules and
+limits (what they write reaches the executor as events), so a browser can do nothing a Bearer
+client with the same key could not, and neither front door repeats a rule.
+
+    platform.py        Platform: settings, store, executor, event dispatcher, caches
+    authentication.py  Authenticator: a key's secret → the key, cached
+    access.py          scopes, owners, the platform owner's shared models
+    fields.py          field rules both front doors meet; InvalidField
+    models.py          create, get, list, update, delete
+    samples.py         upload (sample_formats.py parses JSON/NDJSON/CSV), list, delete
+    training.py        the train table, what data a model lacks, effort estimates
+    runs.py            list, get, cancel
+    run_events.py      a run's event stream (SSE frames), replayed then followed
+    versions.py        list, activate, report, export
+    predict.py         predictions within the limits (serving.py: loaded predictors)
+    keys.py            create, list, revoke
+"""
+
+from __future__ import annotations
+
+from ..store import (
+    FINAL_RUN_STATES,
+    SCOPES,
+    ApiKey,
+    Model,
+    Run,
+    RunEvent,
+    Sample,
+    StoreUnavailable,
+    Version,
+)
+from .access import (
+    HANDLE_RE,
+    PLATFORM_OWNER,
+    check_model_access,
+    checked_handle,
+    has_scope,
+    key_scope_owner,
+    may,
+    readable_owners,
+    require,
+)
+from .authentication import Authenticator, KeyCache
+from .fields import LABEL_MAX, InvalidField
+from .keys import OWNER_RE, create_key, key_to_revoke, list_keys, revoke_key
+from .models import (
+    TASKS,
+    AutoRetrain,
+    Keep,
+    ModelPage,
+    create_model,
+    delete_model,
+    get_model,
+    labels_in_use,
+    list_models,
+    task_has_labels,
+    update_model,
+)
+from .platform import Platform
+from .predict import Prediction, predict
+from .run_events import open_run_events
+from .runs import RunPage, cancel_run, elapsed_seconds, get_run, list_runs
+from .sample_formats import parse_sample_body
+from .samples import SampleIn, SamplePage, SampleUpload, add_samples, delete_sample, list_samples, validate_samples
+from .serving import PredictorCache, limit_inference_threads
+from .training import (
+    DEFAULT_EFFORT,
+    EFFORTS,
+    TrainingEstimate,
+    TrainOutcome,
+    estimate_training,
+    lacking,
+    request_train,
+    train,
+)
+from .versions import (
+    ExportFile,
+    VersionList,
+    activate_version,
+    export_version,
+    get_version,
+    list_versions,
+    version_report,
+)
+
+__all__ = [
+    # the platform and who is asking
+    "Platform",
+    "Authenticator",
+    "KeyCache",
+    "PredictorCache",
+    "limit_inference_threads",
+    # access
+    "PLATFORM_OWNER",
+    "HANDLE_RE",
+    "require",
+    "has_scope",
+    "may",
+    "checked_handle",
+    "check_model_access",
+    "readable_owners",
+    "key_scope_owner",
+    # field rules
+    "LABEL_MAX",
+    "TASKS",
+    "EFFORTS",
+    "DEFAULT_EFFORT",
+    "InvalidField",
+    # models
+    "AutoRetrain",
+    "Keep",
+    "ModelPage",
+    "get_model",
+    "list_models",
+    "create_model",
+    "update_model",
+    "delete_model",
+    "labels_in_use",
+    "task_has_labels",
+    # samples
+    "SampleIn",
+    "SampleUpload",
+    "SamplePage",
+    "parse_sample_body",
+    "validate_samples",
+    "add_samples",
+    "list_samples",
+    "delete_sample",
+    # training
+    "TrainOutcome",
+    "TrainingEstimate",
+    "request_train",
+    "train",
+    "lacking",
+    "estimate_training",
+    # runs
+    "RunPage",
+    "open_run_events",
+    "list_runs",
+    "get_run",
+    "cancel_run",
+    "elapsed_seconds",
+    # versions
+    "ExportFile",
+    "VersionList",
+    "list_versions",
+    "get_version",
+    "activate_version",
+    "version_report",
+    "export_version",
+    # predict
+    "Prediction",
+    "predict",
+    # keys
+    "OWNER_RE",
+    "create_key",
+    "list_keys",
+    "key_to_revoke",
+    "revoke_key",
+    # records and store facts the front doors show
+    "ApiKey",
+    "Model",
+    "Run",
+    "RunEvent",
+    "Sample",
+    "Version",
+    "FINAL_RUN_STATES",
+    "SCOPES",
+    "StoreUnavailable",
+]

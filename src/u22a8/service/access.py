@@ -1,0 +1,77 @@
+"""Who may do what: scopes, owners, and the platform's shared models.
+
+A key reads and writes its own owner's models; every key may read and predict with models of
+the platform owner ``u22a8``. Any other model answers 404, so a key never learns whether another
+owner's model exists.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import Forbidden, NotFound, U22A8Error
+from ..store import ApiKey
+
+__all__ = [
+    "PLATFORM_OWNER",
+    "HANDLE_RE",
+    "require",
+    "has_scope",
+    "checked_handle",
+    "check_model_access",
+    "may",
+    "readable_owners",
+    "key_scope_owner",
+]
+
+PLATFORM_OWNER = "u22a8"
+HANDLE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,38}\.[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+def require(key: ApiKey, scope: str) -> None:
+    """Raise Forbidden unless the key holds ``scope`` (``admin`` holds every scope)."""
+    if scope not in key.scopes and "admin" not in key.scopes:
+        raise Forbidden(f"this key lacks the {scope!r} scope")
+
+
+def has_scope(key: ApiKey, scope: str) -> bool:
+    try:
+        require(key, scope)
+    except U22A8Error:
+        return False
+    return True
+
+
+def checked_handle(handle: str) -> str:
+    """A handle from a path: bad characters (or ``../``) are a 404 like any unknown model."""
+    if not HANDLE_RE.match(handle):
+        raise NotFound(f"no model {handle[:120]!r} (handles are owner.name in [a-z0-9_-])")
+    return handle
+
+
+def check_model_access(key: ApiKey, handle: str, scope: str) -> None:
+    """Raise NotFound unless ``key`` may act on ``handle`` with ``scope`` (Forbidden if only the scope is missing)."""
+    owner = handle.split(".", 1)[0]
+    public_read = owner == PLATFORM_OWNER and scope == "read"
+    if owner != key.owner and not public_read:
+        raise NotFound(f"no model {handle!r}")
+    require(key, scope)
+
+
+def may(key: ApiKey, handle: str, scope: str) -> bool:
+    """Whether to offer an action at all; the action still checks when it is asked for."""
+    try:
+        check_model_access(key, handle, scope)
+    except U22A8Error:
+        return False
+    return True
+
+
+def readable_owners(key: ApiKey) -> list[str]:
+    """The owners whose models a key lists: its own and the platform's."""
+    return sorted({key.owner, PLATFORM_OWNER})
+
+
+def key_scope_owner(key: ApiKey) -> str | None:
+    """Whose keys an admin key manages: its own owner's, or everyone's (None) for the platform owner."""
+    return None if key.owner == PLATFORM_OWNER else key.owner

@@ -1,0 +1,167 @@
+"""Tenants' models: create, read, list, change settings, delete.
+
+Every function takes the acting key and checks its access first; the field rules here are the
+ones the API's request schemas state, so a console form meets the same refusals. Errors are
+domain errors, which the API renders as problem+json and the console as a message on the page.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+from .. import engine
+from ..errors import InvalidRequest
+from ..store import ApiKey, Model
+from .access import HANDLE_RE, check_model_access, checked_handle, readable_owners, require
+from .fields import InvalidField, check_labels, check_max_length, check_number_range
+from .platform import Platform
+
+__all__ = [
+    "TASKS",
+    "AutoRetrain",
+    "Keep",
+    "ModelPage",
+    "get_model",
+    "list_models",
+    "create_model",
+    "update_model",
+    "delete_model",
+    "labels_in_use",
+    "task_has_labels",
+]
+
+TASKS: tuple[str, ...] = tuple(engine.task_names())
+DESCRIPTION_MAX = 2000
+QUIET_SECONDS_MAX = 86400
+
+
+def task_has_labels(task: str) -> bool:
+    """Whether the task's samples carry labels (so a closed label set and a label filter make sense)."""
+    return engine.get_task(task).has_labels
+
+
+class Keep(enum.Enum):
+    """An update argument left out: unlike ``None``, which is a value (an open label set)."""
+
+    KEEP = "keep"
+
+
+@dataclass(frozen=True)
+class AutoRetrain:
+    """Auto-retrain as a request states it; ``None`` keeps a setting (on create: its default)."""
+
+    enabled: bool | None = None
+    quiet_seconds: float | None = None
+
+    def changes(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.enabled is not None:
+            out["auto_retrain"] = self.enabled
+        if self.quiet_seconds is not None:
+            out["quiet_seconds"] = self.quiet_seconds
+        return out
+
+
+@dataclass(frozen=True)
+class ModelPage:
+    items: list[Model]
+    next_cursor: str | None
+
+
+def get_model(platform: Platform, key: ApiKey, handle: str, scope: str = "read") -> Model:
+    """The model, if ``key`` may act on it with ``scope``; any other model is a 404."""
+    check_model_access(key, checked_handle(handle), scope)
+    return platform.store.models.get(handle)
+
+
+def list_models(platform: Platform, key: ApiKey, *, after: str | None, limit: int) -> ModelPage:
+    """The key's owner's models and the platform's, by handle, ``limit`` at a time."""
+    require(key, "read")
+    found = platform.store.models.list(readable_owners(key), after=after, limit=limit + 1)
+    more = len(found) > limit
+    found = found[:limit]
+    return ModelPage(found, found[-1].handle if more else None)
+
+
+def _check_auto_retrain(auto_retrain: AutoRetrain) -> None:
+    if auto_retrain.quiet_seconds is not None:
+        check_number_range("auto_retrain.quiet_seconds", auto_retrain.quiet_seconds, 0, QUIET_SECONDS_MAX)
+
+
+def _check_labels_fit(task: str, labels: list[str] | None) -> None:
+    if labels and not task_has_labels(task):
+        raise InvalidRequest("a score model takes no labels")
+
+
+def create_model(
+    platform: Platform,
+    key: ApiKey,
+    handle: str,
+    task: str,
+    *,
+    description: str = "",
+    labels: list[str] | None = None,
+    auto_retrain: AutoRetrain = AutoRetrain(),
+) -> Model:
+    """A new draft model; auto-retrain is on, after the platform's quiet period, unless stated."""
+    if not HANDLE_RE.match(handle):
+        raise InvalidField("handle", "handle: handle must be owner.name: owner [a-z0-9][a-z0-9-]{0,38}, "
+                                     "name [a-z0-9][a-z0-9_-]{0,63}")
+    if task not in TASKS:
+        choices = ", ".join(repr(t) for t in TASKS[:-1]) + f" or {TASKS[-1]!r}"
+        raise InvalidField("task", f"task: Input should be {choices}")
+    check_max_length("description", description, DESCRIPTION_MAX)
+    check_labels(labels)
+    _check_auto_retrain(auto_retrain)
+    check_model_access(key, handle, "write")
+    _check_labels_fit(task, labels)
+    enabled = True if auto_retrain.enabled is None else auto_retrain.enabled
+    quiet = platform.settings.default_quiet_seconds if auto_retrain.quiet_seconds is None else auto_retrain.quiet_seconds
+    return platform.store.models.create(handle, task, description=description, labels=labels, auto_retrain=enabled,
+                                        quiet_seconds=quiet)
+
+
+def update_model(
+    platform: Platform,
+    key: ApiKey,
+    handle: str,
+    *,
+    description: str | None = None,
+    labels: list[str] | None | Keep = Keep.KEEP,
+    auto_retrain: AutoRetrain = AutoRetrain(),
+) -> Model:
+    """Change what is given. A closed label set must still hold every label the stored samples
+    use: the set is a promise about the samples, which uploads outside it are refused to keep."""
+    model = get_model(platform, key, handle, "write")
+    _check_auto_retrain(auto_retrain)
+    changes: dict[str, Any] = {}
+    if description is not None:
+        check_max_length("description", description, DESCRIPTION_MAX)
+        changes["description"] = description
+    if labels is not Keep.KEEP:
+        check_labels(labels)
+        _check_labels_fit(model.task, labels)
+        if labels is not None:
+            outside = platform.store.models.labels_in_use(handle) - set(labels)
+            if outside:
+                raise InvalidRequest(
+                    "stored samples use labels outside the new set: " + ", ".join(sorted(outside)[:20]),
+                    labels_outside=sorted(outside),
+                )
+        changes["labels"] = labels
+    changes.update(auto_retrain.changes())
+    return platform.store.models.update(handle, changes)
+
+
+def delete_model(platform: Platform, key: ApiKey, handle: str) -> None:
+    """The model with its samples, versions and runs, for every key."""
+    check_model_access(key, checked_handle(handle), "write")
+    platform.store.models.delete(handle)
+
+
+def labels_in_use(platform: Platform, key: ApiKey, handle: str) -> list[str]:
+    """The labels the model's stored samples carry, sorted."""
+    check_model_access(key, checked_handle(handle), "read")
+    return sorted(platform.store.models.labels_in_use(handle))

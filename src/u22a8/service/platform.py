@@ -1,0 +1,46 @@
+"""The platform object: what every service call acts on, built once by ``u22a8.server``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..runs import EventDispatcher, RunExecutor
+from ..settings import Settings
+from ..store import IdempotencyRepository, Store
+from .authentication import Authenticator
+from .serving import PredictorCache
+
+__all__ = ["Platform"]
+
+
+@dataclass
+class Platform:
+    """Settings, the store, the run executor (None when runs execute elsewhere), the event dispatcher and the caches.
+
+    Front doors hold one and pass it to the service's functions; they never reach into the
+    store or the executor themselves.
+    """
+
+    settings: Settings
+    store: Store
+    executor: RunExecutor | None
+    events: EventDispatcher
+    predictors: PredictorCache
+    authenticator: Authenticator = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.authenticator is None:
+            self.authenticator = Authenticator(self.store, self.settings.auth_cache_seconds)
+
+    def is_ready(self) -> bool:
+        """Whether this process can serve: the database answers."""
+        return self.store.db.ping()
+
+    def active_run_count(self) -> int:
+        """Runs queued or running, on every worker."""
+        return self.store.runs.active_count()
+
+    @property
+    def idempotency(self) -> IdempotencyRepository:
+        """Answers kept for ``Idempotency-Key`` replays."""
+        return self.store.idempotency

@@ -1,0 +1,52 @@
+"""Predictions from a model's active version (or a named one), within the platform's limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import InvalidRequest, LimitExceeded, ModelNotReady
+from ..store import ApiKey
+from .access import check_model_access, checked_handle
+from .platform import Platform
+
+__all__ = ["Prediction", "predict", "check_predict_inputs"]
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The version that answered, and one prediction per input, in input order."""
+
+    version: int
+    predictions: list[dict[str, Any]]
+
+
+def check_predict_inputs(platform: Platform, inputs: list[str]) -> None:
+    """The limits of one predict call: inputs per call and characters per input."""
+    for i, text in enumerate(inputs):
+        if "\x00" in text:
+            raise InvalidRequest(f"inputs: input {i} contains a NUL byte")
+    limits = platform.settings
+    if len(inputs) > limits.max_inputs_per_predict:
+        raise LimitExceeded(f"{len(inputs)} inputs; the limit is {limits.max_inputs_per_predict} per call")
+    for i, text in enumerate(inputs):
+        if len(text) > limits.max_text_chars:
+            raise LimitExceeded(f"input {i} has {len(text)} characters; the limit is {limits.max_text_chars}")
+
+
+def predict(
+    platform: Platform, key: ApiKey, handle: str, inputs: list[str], *, top_k: int | None = None,
+    version: int | None = None,
+) -> Prediction:
+    """Predictions in input order, from the active version (or ``version``, to compare)."""
+    check_model_access(key, checked_handle(handle), "read")
+    check_predict_inputs(platform, inputs)
+    if version is not None:
+        chosen = platform.store.versions.get(handle, version)
+    else:
+        found = platform.store.models.active_version(handle)
+        if found is None:
+            raise ModelNotReady(f"{handle} has no trained version yet; train it and wait for state 'ready'")
+        chosen = found
+    predictor = platform.predictors.get(chosen)
+    return Prediction(chosen.number, predictor.predict(inputs, top_k=top_k))

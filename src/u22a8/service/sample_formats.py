@@ -1,0 +1,87 @@
+"""Sample uploads in JSON, NDJSON or CSV → a list of raw sample objects, for validation.
+
+The API picks the format by Content-Type, the console by the uploaded file's extension; both
+hand the bytes here.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from ..errors import InvalidRequest
+
+__all__ = ["parse_sample_body"]
+
+_CSV_FIELDS = {"id", "text", "label", "labels", "score", "weight"}
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _loads(text: str) -> Any:
+    # Python's json accepts NaN and Infinity; JSON does not, and neither do we.
+    return json.loads(text, parse_constant=_reject_constant)
+
+
+def parse_sample_body(raw: bytes, content_type: str) -> list[Any]:
+    """Decode the request body into a list of raw sample objects."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidRequest(f"the body is not UTF-8 (byte {exc.start})") from exc
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    kind = content_type.split(";")[0].strip().lower()
+    if kind in ("text/csv", "application/csv"):
+        return _parse_csv(text)
+    if kind in ("application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines"):
+        items = []
+        for n, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                try:
+                    items.append(_loads(line))
+                except ValueError as exc:
+                    raise InvalidRequest(f"line {n} is not valid JSON: {exc}") from exc
+        return items
+    try:
+        body = _loads(text)
+    except ValueError as exc:
+        raise InvalidRequest(f"the body is not valid JSON: {exc}") from exc
+    if not isinstance(body, dict) or set(body) != {"samples"} or not isinstance(body["samples"], list):
+        raise InvalidRequest('the body must be {"samples": [...]} (or NDJSON, or CSV with a header row)')
+    return body["samples"]
+
+
+def _parse_csv(text: str) -> list[Any]:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    fields = set(reader.fieldnames or [])
+    if "text" not in fields or not fields & {"label", "labels", "score"}:
+        raise InvalidRequest(
+            "the CSV header must name a text column and one of label, labels or score "
+            f"(found: {', '.join(sorted(fields)) or 'no header'})"
+        )
+    unknown = fields - _CSV_FIELDS
+    if unknown:
+        raise InvalidRequest(f"unknown CSV columns: {', '.join(sorted(unknown))}")
+    items: list[Any] = []
+    for row in reader:
+        if None in row:
+            items.append({"__error__": "the row has more fields than the header"})
+            continue
+        item: dict[str, Any] = {k: v for k, v in row.items() if v not in (None, "")}
+        if "text" not in item:
+            item["text"] = row.get("text") or ""
+        if "labels" in item:
+            item["labels"] = [x for x in item["labels"].split("|") if x]
+        for number in ("score", "weight"):
+            if number in item:
+                try:
+                    item[number] = float(item[number])
+                except ValueError:
+                    item[number] = item[number]  # left as text so validation names it
+        items.append(item)
+    return items

@@ -1,0 +1,169 @@
+"""A model's samples: upload (validated, all or nothing), list, delete.
+
+Validation is all-or-nothing: one bad sample and the whole upload is refused with the index
+and reason of every bad sample, and nothing is stored.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ..errors import InvalidRequest, LimitExceeded
+from ..settings import Settings
+from ..store import ApiKey, NewSample, Sample
+from .access import check_model_access, checked_handle
+from .fields import LABEL_MAX
+from .platform import Platform
+from .sample_formats import parse_sample_body
+
+__all__ = [
+    "SampleIn",
+    "SampleUpload",
+    "SamplePage",
+    "validate_samples",
+    "add_samples",
+    "list_samples",
+    "delete_sample",
+]
+
+
+class SampleIn(BaseModel):
+    """One uploaded sample as sent; the task decides which of label, labels and score it needs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str | None = Field(default=None, min_length=1, max_length=200)
+    text: str
+    label: str | None = None
+    labels: list[str] | None = None
+    score: float | None = None
+    weight: float = Field(default=1.0, gt=0, le=1e6)
+    metadata: dict[str, Any] | None = None
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("text is empty")
+        if "\x00" in v:
+            raise ValueError("text contains a NUL byte")
+        return v
+
+    @field_validator("score")
+    @classmethod
+    def _score(cls, v: float | None) -> float | None:
+        if v is not None and not math.isfinite(v):
+            raise ValueError("score must be a finite number")
+        return v
+
+    @field_validator("weight")
+    @classmethod
+    def _weight(cls, v: float) -> float:
+        if not math.isfinite(v):
+            raise ValueError("weight must be a finite number")
+        return v
+
+
+@dataclass(frozen=True)
+class SampleUpload:
+    """What an upload changed, and how many samples the model holds now."""
+
+    added: int
+    updated: int
+    unchanged: int
+    sample_count: int
+
+
+@dataclass(frozen=True)
+class SamplePage:
+    items: list[Sample]
+    next_cursor: str | None
+
+
+def validate_samples(items: list[Any], task: str, labels: list[str] | None, settings: Settings) -> list[NewSample]:
+    """Every sample checked against the model's task and label set, or every problem at once."""
+    if not items:
+        raise InvalidRequest("no samples in the request")
+    if len(items) > settings.max_samples_per_request:
+        raise LimitExceeded(f"{len(items)} samples in one request; the limit is {settings.max_samples_per_request}")
+    allowed = set(labels) if labels else None
+    errors: list[dict[str, Any]] = []
+    good: list[NewSample] = []
+    for i, item in enumerate(items):
+        problem = _one(item, task, allowed, settings)
+        if isinstance(problem, str):
+            errors.append({"index": i, "error": problem})
+        else:
+            good.append(problem)
+    if errors:
+        shown = "; ".join(f"#{e['index']}: {e['error']}" for e in errors[:5])
+        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        raise InvalidRequest(f"{len(errors)} bad sample(s), nothing stored: {shown}{more}", errors=errors)
+    return good
+
+
+def _one(item: Any, task: str, allowed: set[str] | None, settings: Settings) -> NewSample | str:
+    if not isinstance(item, dict):
+        return "a sample must be an object"
+    if "__error__" in item:
+        return str(item["__error__"])
+    try:
+        s = SampleIn.model_validate(item)
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        where = ".".join(str(p) for p in e["loc"])
+        return f"{where}: {e['msg']}" if where else e["msg"]
+    if len(s.text) > settings.max_text_chars:
+        return f"text has {len(s.text)} characters; the limit is {settings.max_text_chars}"
+    given = [name for name in ("label", "labels", "score") if getattr(s, name) is not None]
+    need = {"classify": "label", "multilabel": "labels", "score": "score"}[task]
+    if given != [need]:
+        return f"a {task} sample needs exactly a {need!r} field" + (f" (got {', '.join(given)})" if given else "")
+    if task == "score":
+        assert s.score is not None and math.isfinite(s.score)
+        return NewSample(text=s.text, target={"score": s.score}, id=s.id, weight=s.weight, metadata=s.metadata)
+    found = [s.label] if task == "classify" else list(s.labels or [])
+    if task == "multilabel" and not found:
+        return "labels is empty"
+    for label in found:
+        assert label is not None
+        if not label.strip() or len(label) > LABEL_MAX or "\x00" in label:
+            return f"bad label {label[:40]!r}"
+        if allowed is not None and label not in allowed:
+            return f"label {label[:40]!r} is not one of the model's labels"
+    target: dict[str, Any] = {"label": s.label} if task == "classify" else {"labels": sorted(set(found))}
+    return NewSample(text=s.text, target=target, id=s.id, weight=s.weight, metadata=s.metadata)
+
+
+def add_samples(platform: Platform, key: ApiKey, handle: str, raw: bytes, content_type: str) -> SampleUpload:
+    """Parse, validate and store one upload (the API's POST body or the console's file), all or nothing."""
+    check_model_access(key, checked_handle(handle), "write")
+    model = platform.store.models.get(handle)
+    items = parse_sample_body(raw, content_type)
+    samples = validate_samples(items, model.task, model.labels, platform.settings)
+    counts = platform.store.samples.upsert(handle, samples, max_per_model=platform.settings.max_samples_per_model)
+    total = platform.store.models.get(handle).sample_count
+    return SampleUpload(added=counts.added, updated=counts.updated, unchanged=counts.unchanged, sample_count=total)
+
+
+def list_samples(
+    platform: Platform, key: ApiKey, handle: str, *, cursor: str | None, limit: int, label: str | None = None,
+) -> SamplePage:
+    """Samples in upload order, ``limit`` at a time; ``cursor`` is the ``next_cursor`` of the page before."""
+    check_model_access(key, checked_handle(handle), "read")
+    after = None
+    if cursor is not None:
+        if not cursor.isdigit():
+            raise InvalidRequest("cursor is not one this API gave out")
+        after = int(cursor)
+    items, next_pk = platform.store.samples.list(handle, after=after, limit=limit, label=label)
+    return SamplePage(items, str(next_pk) if next_pk else None)
+
+
+def delete_sample(platform: Platform, key: ApiKey, handle: str, sample_id: str) -> None:
+    check_model_access(key, checked_handle(handle), "write")
+    platform.store.samples.delete(handle, sample_id)

@@ -1,0 +1,68 @@
+"""A model's versions: list, activate (rollback or roll forward), report, export."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..engine.bundle import write_bundle
+from ..store import ApiKey, Version
+from .access import check_model_access, checked_handle
+from .models import get_model
+from .platform import Platform
+
+__all__ = ["ExportFile", "VersionList", "list_versions", "get_version", "activate_version", "version_report",
+           "export_version"]
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """A version as one self-contained file (``u22a8.load_export`` reads it offline)."""
+
+    filename: str
+    data: bytes
+    media_type: str = "application/zip"
+
+
+@dataclass(frozen=True)
+class VersionList:
+    """A model's versions, newest first, and the number of the one serving (None: none yet)."""
+
+    items: list[Version]
+    active_number: int | None
+
+
+def list_versions(platform: Platform, key: ApiKey, handle: str) -> VersionList:
+    model = get_model(platform, key, handle, "read")
+    active = model.active_version.number if model.active_version else None
+    return VersionList(platform.store.versions.list(handle), active)
+
+
+def get_version(platform: Platform, key: ApiKey, handle: str, number: int) -> Version:
+    check_model_access(key, checked_handle(handle), "read")
+    return platform.store.versions.get(handle, number)
+
+
+def activate_version(platform: Platform, key: ApiKey, handle: str, number: int) -> Version:
+    """Serve this version from now on (a rollback, or a roll forward)."""
+    check_model_access(key, checked_handle(handle), "train")
+    return platform.store.versions.activate(handle, number)
+
+
+def version_report(platform: Platform, key: ApiKey, handle: str, number: int) -> dict[str, Any]:
+    """Evaluation metrics (per class, confusion matrix…) and the data report made before training."""
+    v = get_version(platform, key, handle, number)
+    return {"model": handle, "version": v.number, "params": v.params, "metrics": v.metrics,
+            "data": v.report, "sample_count": len(v.sample_ids), "created_at": v.created_at.isoformat()}
+
+
+def export_version(platform: Platform, key: ApiKey, handle: str, number: int) -> ExportFile:
+    """The version's artifact (checksum verified) with a manifest of what it is and how it scored."""
+    check_model_access(key, checked_handle(handle), "read")
+    store = platform.store
+    model = store.models.get(handle)
+    v = store.versions.get(handle, number)
+    artifact = store.artifacts.get(v.artifact_key, v.artifact_sha256)
+    manifest = {"handle": handle, "version": v.number, "task": model.task, "labels": model.labels,
+                "params": v.params, "metrics": v.metrics, "created_at": v.created_at.isoformat()}
+    return ExportFile(f"{handle}-v{v.number}.u22a8.zip", write_bundle(artifact, v.artifact_sha256, manifest))
