@@ -310,3 +310,10 @@ def test_waiting_shows_the_phase_before_the_trials(monkeypatch: pytest.MonkeyPat
 def _cells(table: Any) -> list[tuple[str, ...]]:
     columns = [[str(c) for c in col._cells] for col in table.columns]
     return list(zip(*columns))
+
+
+def test_the_cli_offers_exactly_the_registered_tasks() -> None:
+    from u22a8.client.cli._models import TASKS
+    from u22a8.engine import task_names
+
+    assert TASKS == task_names()

@@ -45,8 +45,7 @@ __all__ = ["search"]
 
 log = logging.getLogger("u22a8.engine")
 
-_DEFAULT_SUGGESTION = {"word_ngrams": "1-2", "char_ngrams": "2-5", "char_weight": 1.0, "lowercase": True,
-                       "class_weight": "none"}
+_DEFAULT_SUGGESTION = {"word_ngrams": "1-2", "char_ngrams": "2-5", "char_weight": 1.0, "lowercase": True}
 
 
 def _enqueue_defaults(study: optuna.Study, task: str, embed: bool, embedder: str = MINILM) -> None:

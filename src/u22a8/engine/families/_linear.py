@@ -34,6 +34,13 @@ class LinearClassifierFamily(Family):
         """This family's own parameters (after the class weighting every classifier chooses)."""
         raise NotImplementedError
 
+    def default_suggestion(self) -> dict[str, Any]:
+        return {"family": self.name, "class_weight": "none", **self.default_own_suggestion()}
+
+    def default_own_suggestion(self) -> dict[str, Any]:
+        """The trial parameters of :meth:`suggest_own` that give the default model."""
+        raise NotImplementedError
+
     def make_head(self, task: "Task", model: dict[str, Any], seed: int = 0) -> Any:
         kwargs = {k: v for k, v in model.items() if k != "family"}
         head = MultiLabelHead if task.per_label_heads else LinearHead

@@ -29,8 +29,8 @@ class LogReg(LinearClassifierFamily):
     def default_model(self) -> dict[str, Any]:
         return {"family": self.name, "C": 10.0, "class_weight": None}
 
-    def default_suggestion(self) -> dict[str, Any]:
-        return {"family": self.name, "logreg_C": 10.0}
+    def default_own_suggestion(self) -> dict[str, Any]:
+        return {"logreg_C": 10.0}
 
     def estimator(self, head: Any) -> Any:
         return LogisticRegression(C=head.C, class_weight=head.class_weight, max_iter=300, tol=1e-3)

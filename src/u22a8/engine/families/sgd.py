@@ -23,8 +23,8 @@ class SGD(LinearClassifierFamily):
     def default_model(self) -> dict[str, Any]:
         return {"family": self.name, "alpha": 1e-4, "class_weight": None}
 
-    def default_suggestion(self) -> dict[str, Any]:
-        return {"family": self.name, "sgd_alpha": 1e-4}
+    def default_own_suggestion(self) -> dict[str, Any]:
+        return {"sgd_alpha": 1e-4}
 
     def estimator(self, head: Any) -> Any:
         return SGDClassifier(loss="modified_huber", alpha=head.alpha, class_weight=head.class_weight, max_iter=100,

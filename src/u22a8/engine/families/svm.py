@@ -23,8 +23,8 @@ class SVM(LinearClassifierFamily):
     def default_model(self) -> dict[str, Any]:
         return {"family": self.name, "C": 0.5, "class_weight": None}
 
-    def default_suggestion(self) -> dict[str, Any]:
-        return {"family": self.name, "svm_C": 0.5}
+    def default_own_suggestion(self) -> dict[str, Any]:
+        return {"svm_C": 0.5}
 
     def estimator(self, head: Any) -> Any:
         # tol 1e-3 instead of the library's 1e-4: as accurate on text and faster (bench/RESULTS.md).
