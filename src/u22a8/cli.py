@@ -67,7 +67,7 @@ def worker(
 
 @app.command()
 def prepare() -> None:
-    """Make the models derived on this machine (static embeddings distilled from MiniLM, ~15 s)."""
+    """Make the models derived on this machine (static embeddings distilled from MiniLM, once)."""
     from .runs import prepare_encoders
     from .settings import get_settings
 

@@ -299,15 +299,3 @@ def test_migrations_are_idempotent_and_reach_head(store: Store) -> None:
     tables = set(inspect(store.db.engine).get_table_names())
     assert {ModelRow.__tablename__, RunRow.__tablename__, "samples", "versions", "api_keys"} <= tables
     assert store.models.get("acme.tone").handle == "acme.tone"
-
-
-def test_fsspec_artifact_store_round_trip() -> None:
-    from u22a8.store import open_artifacts
-    from u22a8.store.artifacts import FsspecArtifacts
-
-    store = open_artifacts("memory://u22a8-test-artifacts")
-    assert isinstance(store, FsspecArtifacts)
-    sha = store.put("acme.tone/run_1.u22a8", b"bytes")
-    assert store.get("acme.tone/run_1.u22a8", sha) == b"bytes"
-    with pytest.raises(ArtifactCorrupt):
-        store.get("acme.tone/run_1.u22a8", "0" * 64)

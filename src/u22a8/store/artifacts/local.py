@@ -1,0 +1,42 @@
+"""Artifacts as files in a directory (a shared mount serves several machines)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from ._base import ArtifactStore, register_backend
+
+__all__ = ["LocalArtifacts"]
+
+
+@register_backend("", "file")
+class LocalArtifacts(ArtifactStore):
+    def __init__(self, location: str | Path) -> None:
+        self.root = Path(str(location).removeprefix("file://"))
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if self.root.resolve() not in path.parents:  # a symlink inside the store must not lead out
+            raise ValueError(f"artifact key escapes the store: {key!r}")
+        return path
+
+    def _write(self, key: str, data: bytes) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Write then rename: a reader never sees half a file, a crash leaves only a temp file.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+
+    def _read(self, key: str) -> bytes:
+        return self._path(key).read_bytes()
+
+    def _delete_prefix(self, prefix: str) -> None:
+        shutil.rmtree(self._path(prefix), ignore_errors=True)
