@@ -7,25 +7,21 @@ once; envelopes and answers that are no resource (lists, train, predict, estimat
 
 from __future__ import annotations
 
-import math
-import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..resources import ApiKey, AutoRetrainSetting, Model, Run, Sample, SampleCounts, Version
-from ..service import TASKS, AutoRetrain
+from ..service import HANDLE_RE, TASKS, AutoRetrain, InvalidField, check_labels
 from .response_models import page_model, response_model
 
 __all__ = [
-    "HANDLE_RE",
     "AutoRetrainIn",
     "auto_retrain_of",
     "ModelCreate",
     "ModelUpdate",
     "ModelPublic",
     "ModelList",
-    "SampleIn",
     "SamplesBody",
     "SampleCountsPublic",
     "SamplePublic",
@@ -44,8 +40,6 @@ __all__ = [
     "EstimateResponse",
 ]
 
-HANDLE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,38}\.[a-z0-9][a-z0-9_-]{0,63}$")
-LABEL_MAX = 200
 
 Task = Literal[TASKS]  # type: ignore[valid-type]  # the registered tasks, in registration order
 Effort = Literal["low", "medium", "high", "max"]
@@ -56,14 +50,11 @@ class _Strict(BaseModel):
 
 
 def _check_labels(labels: list[str] | None) -> list[str] | None:
-    if labels is None:
-        return None
-    for label in labels:
-        if not label.strip() or len(label) > LABEL_MAX or "\x00" in label or "|" in label:
-            raise ValueError(f"bad label {label!r}: labels are 1-{LABEL_MAX} characters, without NUL or '|'")
-    if len(set(labels)) != len(labels):
-        raise ValueError("labels repeat")
-    return labels
+    # The service's rule, reported through pydantic like every other field of the body.
+    try:
+        return check_labels(labels)
+    except InvalidField as exc:
+        raise ValueError(str(exc).removeprefix(f"{exc.field}: ")) from None
 
 
 class AutoRetrainIn(_Strict):
@@ -121,39 +112,6 @@ ModelPublic = response_model("ModelPublic", Model)
 
 
 ModelList = page_model("ModelList", ModelPublic)
-
-
-class SampleIn(_Strict):
-    id: str | None = Field(default=None, min_length=1, max_length=200)
-    text: str
-    label: str | None = None
-    labels: list[str] | None = None
-    score: float | None = None
-    weight: float = Field(default=1.0, gt=0, le=1e6)
-    metadata: dict[str, Any] | None = None
-
-    @field_validator("text")
-    @classmethod
-    def _text(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("text is empty")
-        if "\x00" in v:
-            raise ValueError("text contains a NUL byte")
-        return v
-
-    @field_validator("score")
-    @classmethod
-    def _score(cls, v: float | None) -> float | None:
-        if v is not None and not math.isfinite(v):
-            raise ValueError("score must be a finite number")
-        return v
-
-    @field_validator("weight")
-    @classmethod
-    def _weight(cls, v: float) -> float:
-        if not math.isfinite(v):
-            raise ValueError("weight must be a finite number")
-        return v
 
 
 class SamplesBody(_Strict):

@@ -45,7 +45,7 @@ from .access import (
     require,
 )
 from .authentication import Authenticator, KeyCache
-from .fields import LABEL_MAX, InvalidField
+from .fields import LABEL_MAX, InvalidField, check_labels
 from .keys import OWNER_RE, create_key, key_to_revoke, list_keys, revoke_key
 from .models import (
     TASKS,
@@ -110,6 +110,7 @@ __all__ = [
     "EFFORTS",
     "DEFAULT_EFFORT",
     "InvalidField",
+    "check_labels",
     # models
     "AutoRetrain",
     "Keep",
