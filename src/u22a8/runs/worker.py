@@ -18,6 +18,7 @@ from .. import engine
 from ..settings import Settings
 from ..store import NewVersion, Run, Store
 from .dataset import build_dataset
+from .model_files import artifact_key, clean_up_after_run, counts_key
 from .shared_search import InviteHelpers, shared_study_for
 
 __all__ = ["execute_run"]
@@ -92,6 +93,7 @@ def execute_run(store: Store, settings: Settings, run: Run, owner: str, *, paren
         store.runs.finish(run.id, owner, "failed", error=reason[:2000], cpu_seconds=_cpu(cpu0))
     finally:
         beat.stop()
+        clean_up_after_run(store, settings, run)  # the model may have been deleted meanwhile
 
 
 def _cpu(cpu0: float) -> float:
@@ -137,7 +139,7 @@ def _train(store: Store, settings: Settings, run: Run, owner: str, should_stop: 
             should_stop=should_stop,
             cache_dir=cache_dir,
             time_limit_seconds=settings.search_time_limit_seconds,
-            counts_key=_counts_key(model.id),
+            counts_key=counts_key(model.id),
             **sharing,
         )
         promote, decision = True, "first version" if model.active_version is None else "fresh parameter search"
@@ -146,7 +148,7 @@ def _train(store: Store, settings: Settings, run: Run, owner: str, should_stop: 
         active = model.active_version
         if active is None:
             raise RuntimeError("retrain needs an active version")
-        result = engine.refit(data, active.params, cache_dir=cache_dir, counts_key=_counts_key(model.id))
+        result = engine.refit(data, active.params, cache_dir=cache_dir, counts_key=counts_key(model.id))
         promote, decision = engine.should_promote(result.metrics, active.metrics, settings.retrain_tolerance)
         phases.done("fit")
         if not promote:
@@ -157,7 +159,7 @@ def _train(store: Store, settings: Settings, run: Run, owner: str, should_stop: 
             return
     if should_stop():
         raise engine.SearchCanceled()
-    key = f"{model.handle}/{run.id}.u22a8"
+    key = artifact_key(model.handle, run.id)
     sha = store.artifacts.put(key, result.artifact)
     phases.done("store")
     version = NewVersion(
@@ -168,11 +170,6 @@ def _train(store: Store, settings: Settings, run: Run, owner: str, should_stop: 
                       version=version, promote=promote)
     phases.done("record")
     phases.log(run, len(samples), f"{len(result.artifact) / 1e6:.1f} MB artifact")
-
-
-def _counts_key(model_id: int) -> str:
-    # Any stable name works: a snapshot is keyed by text hashes, so it is never wrong, only stale.
-    return f"model-{model_id}"
 
 
 def _report(store: Store, run: Run, owner: str, p: engine.Progress) -> None:

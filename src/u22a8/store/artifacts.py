@@ -26,6 +26,10 @@ class ArtifactStore(abc.ABC):
     @abc.abstractmethod
     def _read(self, key: str) -> bytes: ...
 
+    @abc.abstractmethod
+    def delete(self, key: str) -> None:
+        """Remove ``key`` if it is there (and its folder once empty); a missing key is no error."""
+
     def put(self, key: str, data: bytes) -> str:
         """Store ``data`` under ``key`` and return its SHA-256."""
         self._write(key, data)
@@ -63,6 +67,18 @@ class LocalArtifacts(ArtifactStore):
     def _read(self, key: str) -> bytes:
         return self._path(key).read_bytes()
 
+    def delete(self, key: str) -> None:
+        path = self._path(key)
+        path.unlink(missing_ok=True)
+        # The folder is named after the model's handle: an empty one would still say it existed.
+        folder = path.parent
+        while folder != self.root.resolve() and self.root.resolve() in folder.parents:
+            try:
+                folder.rmdir()
+            except OSError:  # not empty (another artifact, a temp file being written) or gone
+                break
+            folder = folder.parent
+
 
 class FsspecArtifacts(ArtifactStore):
     def __init__(self, url: str) -> None:
@@ -78,6 +94,11 @@ class FsspecArtifacts(ArtifactStore):
 
     def _read(self, key: str) -> bytes:
         return self._fs.cat_file(f"{self._root}/{key}")
+
+    def delete(self, key: str) -> None:
+        path = f"{self._root}/{key}"
+        if self._fs.exists(path):
+            self._fs.rm_file(path)
 
 
 def open_artifacts(location: str | Path) -> ArtifactStore:
