@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from sqlalchemy import select
 
 from u22a8.events import VersionKept
@@ -106,3 +108,38 @@ def test_claims_racing_on_two_runs_of_one_model_leave_one_running(store: Store) 
             t.join()
         running = [r for r in store.runs.list(handle) if r.state == "running"]
         assert len(running) == 1 and len(won) == 1, f"round {i}: {len(running)} running, {len(won)} claims won"
+
+
+def test_a_deleted_models_idempotent_answers_are_forgotten_and_no_other(store: Store) -> None:
+    about = ["k:/v1/models/acme.t_x/samples:1", "k:/v1/models/acme.t_x/train:2"]
+    others = ["k:/v1/models/acme.tax/samples:3", "k:/v1/models/acme.t_x2/train:4", "k:/v1/keys:5"]
+    for key in [*about, *others, "k:/v1/models:6", "k:/v1/models:7"]:
+        assert store.idempotency.reserve(key, "h") is None
+    store.idempotency.complete("k:/v1/models:6", 201, '{"handle":"acme.t_x","task":"classify"}', "application/json")
+    store.idempotency.complete("k:/v1/models:7", 201, '{"handle":"acme.tax","task":"classify"}', "application/json")
+    assert store.idempotency.forget_model("acme.t_x") == 3
+    assert all(store.idempotency.get(k) is None for k in [*about, "k:/v1/models:6"])
+    assert all(store.idempotency.get(k) is not None for k in [*others, "k:/v1/models:7"])
+
+
+def test_deleting_an_artifact_removes_its_folder_once_empty(store: Store) -> None:
+    store.artifacts.put("acme.tone/run_1.u22a8", b"one")
+    store.artifacts.put("acme.tone/run_2.u22a8", b"two")
+    root = store.artifacts.root  # type: ignore[attr-defined]
+    store.artifacts.delete("acme.tone/run_1.u22a8")
+    assert (root / "acme.tone").is_dir()
+    store.artifacts.delete("acme.tone/run_2.u22a8")
+    store.artifacts.delete("acme.tone/run_2.u22a8")  # a second delete is no error
+    assert not (root / "acme.tone").exists() and root.is_dir()
+
+
+def test_fsspec_artifacts_delete() -> None:
+    from u22a8.store import open_artifacts
+
+    artifacts = open_artifacts("memory://u22a8-test-delete")
+    sha = artifacts.put("acme.tone/run_1.u22a8", b"bytes")
+    assert artifacts.get("acme.tone/run_1.u22a8", sha) == b"bytes"
+    artifacts.delete("acme.tone/run_1.u22a8")
+    artifacts.delete("acme.tone/run_1.u22a8")
+    with pytest.raises(FileNotFoundError):
+        artifacts.get("acme.tone/run_1.u22a8", sha)

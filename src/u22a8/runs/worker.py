@@ -60,9 +60,13 @@ class _Heartbeat(threading.Thread):
             self._last_look = now
             try:
                 run = self._store.runs.get_by_id(self._run_id)
-            except Exception:
-                run = None
-            if run is not None and run.cancel_requested:
+            except Exception:  # the database may be restarting: ask again later
+                run, gone = None, False
+            else:
+                gone = run is None
+            if gone:  # its model was deleted: nobody will take the result
+                self.lost = True
+            elif run is not None and run.cancel_requested:
                 self.canceled = True
         return self.canceled or self.lost
 
@@ -166,10 +170,11 @@ def _train(store: Store, settings: Settings, run: Run, owner: str, should_stop: 
         params=result.params, metrics=result.metrics, report=result.report,
         sample_ids=[s.id for s in samples], artifact_key=key, artifact_sha256=sha,
     )
-    store.runs.finish(run.id, owner, "succeeded", decision=decision, cpu_seconds=_cpu(cpu0),
-                      version=version, promote=promote)
+    recorded = store.runs.finish(run.id, owner, "succeeded", decision=decision, cpu_seconds=_cpu(cpu0),
+                                 version=version, promote=promote)
     phases.done("record")
-    phases.log(run, len(samples), f"{len(result.artifact) / 1e6:.1f} MB artifact")
+    outcome = f"{len(result.artifact) / 1e6:.1f} MB artifact"
+    phases.log(run, len(samples), outcome if recorded else f"{outcome} not recorded: lease lost or model deleted")
 
 
 def _report(store: Store, run: Run, owner: str, p: engine.Progress) -> None:

@@ -263,7 +263,8 @@ class RunRepository:
                 return None
             # Locked: an activation (rollback) and this promotion decide one after the other.
             model = s.get(ModelRow, row.model_id, with_for_update=True)
-            assert model is not None
+            if model is None:  # deleted while this transaction waited for its lock
+                return None
             previous = version_number(s, model.active_version_id)
             promoted = False
             if version is not None:
