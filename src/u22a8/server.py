@@ -28,8 +28,9 @@ def build_platform(settings: Settings, *, with_executor: bool = True) -> Platfor
     limit_inference_threads()  # predictions must not take the cores from training beside them
     events = EventDispatcher(store, poll_seconds=settings.poll_seconds)
     executor = make_executor(store, settings, events) if with_executor else None
-    return Platform(settings=settings, store=store, executor=executor, events=events,
-                    predictors=PredictorCache(store, settings.predictor_cache_size))
+    predictors = PredictorCache(store, settings.predictor_cache_size)
+    predictors.subscribe(events)  # a model deleted through any API process leaves this cache
+    return Platform(settings=settings, store=store, executor=executor, events=events, predictors=predictors)
 
 
 def create_app(settings: Settings | None = None, *, with_executor: bool = True) -> FastAPI:

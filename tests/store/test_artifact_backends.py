@@ -68,3 +68,13 @@ def test_deleting_a_prefix_removes_that_model_only(artifacts: ArtifactStore) -> 
             artifacts.get(key, "0" * 64)
     assert artifacts.get("acme.other/run_1.u22a8", kept) == b"other"
     artifacts.delete_prefix("acme.tone")  # nothing left is not an error
+
+
+def test_deleting_one_artifact_keeps_its_neighbours(artifacts: ArtifactStore) -> None:
+    artifacts.put("acme.tone/run_1.u22a8", b"one")
+    kept = artifacts.put("acme.tone/run_2.u22a8", b"two")
+    artifacts.delete("acme.tone/run_1.u22a8")
+    with pytest.raises((FileNotFoundError, OSError)):
+        artifacts.get("acme.tone/run_1.u22a8", "0" * 64)
+    assert artifacts.get("acme.tone/run_2.u22a8", kept) == b"two"
+    artifacts.delete("acme.tone/run_1.u22a8")  # already gone is not an error

@@ -53,6 +53,7 @@ on held-out rows. Each effort has a wall-clock ceiling. Trial 0 is always the kn
 kept unless a trial beats it by one standard error (ensembles grow from it).
 """
 
+from .counts_cache import forget_counts, wait_for_counts_saves
 from .embeddings import set_inference_threads
 from .estimate import estimate
 from .families import Family, family_names, get_family, register_family, unregister_family
@@ -117,4 +118,6 @@ __all__ = [
     "set_models_dir",
     "static_missing",
     "set_inference_threads",
+    "forget_counts",
+    "wait_for_counts_saves",
 ]

@@ -33,11 +33,15 @@ import scipy.sparse as sp
 from .cache import text_key
 from .features import CountedTexts, _block_texts, _vectorizers
 
-__all__ = ["CountsCache"]
+__all__ = ["CountsCache", "forget_counts", "wait_for_counts_saves"]
 
 log = logging.getLogger("u22a8.engine")
 
 _FORMAT = 1
+
+# Snapshots being written off the caller's path; a deleted data set's cleanup waits for them.
+_saving: set[threading.Thread] = set()
+_saving_lock = threading.Lock()
 
 
 def _config(word_ngrams: Sequence[int] | None, char_ngrams: Sequence[int] | None, lowercase: bool,
@@ -56,6 +60,17 @@ class CountsCache:
 
     def _path(self, name: str, config: dict[str, Any]) -> Path:
         return self.root / f"{_digest(name)}-{_digest(config)}.npz"
+
+    def forget(self, name: str) -> int:
+        """Delete every snapshot stored under ``name`` (each configuration, and temp files of
+        writes in progress); returns how many files went."""
+        if not self.root.is_dir():
+            return 0
+        gone = 0
+        for path in self.root.glob(f"{_digest(name)}-*"):
+            path.unlink(missing_ok=True)
+            gone += 1
+        return gone
 
     def counted(self, name: str, texts: Sequence[str], word_ngrams: Sequence[int] | None,
                 char_ngrams: Sequence[int] | None, lowercase: bool = True, edges: bool = True) -> CountedTexts:
@@ -103,9 +118,19 @@ class CountsCache:
     def save_in_background(self, name: str, texts: Sequence[str], counted: CountedTexts) -> threading.Thread:
         """:meth:`save` off the caller's path (a retrain is waiting to be served); not a daemon, so a
         worker that exits still finishes the file."""
-        thread = threading.Thread(target=self.save, args=(name, list(texts), counted), name="counts-snapshot")
+        thread = threading.Thread(target=self._save_tracked, args=(name, list(texts), counted),
+                                  name="counts-snapshot")
+        with _saving_lock:
+            _saving.add(thread)
         thread.start()
         return thread
+
+    def _save_tracked(self, name: str, texts: list[str], counted: CountedTexts) -> None:
+        try:
+            self.save(name, texts, counted)
+        finally:
+            with _saving_lock:
+                _saving.discard(threading.current_thread())
 
     def _load(self, path: Path, n_blocks: int) -> tuple[np.ndarray, list[tuple[sp.csr_matrix, np.ndarray]]] | None:
         if not path.exists():
@@ -124,6 +149,19 @@ class CountsCache:
         if any(c.shape[0] != len(keys) or c.shape[1] != len(t) for c, t in blocks):
             return None
         return keys, blocks
+
+
+def forget_counts(cache_dir: Path, name: str) -> int:
+    """Delete the n-gram count snapshots of the data set ``name`` under ``cache_dir``."""
+    return CountsCache(cache_dir).forget(name)
+
+
+def wait_for_counts_saves(timeout: float | None = None) -> None:
+    """Return once this process writes no snapshot any more (or ``timeout`` passed for each)."""
+    with _saving_lock:
+        pending = list(_saving)
+    for thread in pending:
+        thread.join(timeout)
 
 
 def _with_new_texts(counts: sp.csr_matrix, terms: np.ndarray, vec: Any, new_texts: list[str],

@@ -8,6 +8,7 @@ from .derived_encoders import prepare_encoders, prepare_encoders_in_background, 
 from .dispatcher import EventDispatcher, EventHandler, Subscription
 from .executor import RunExecutor, worker_identity
 from .local import LocalExecutor
+from .model_files import artifact_key, clean_up_after_run, counts_key, remove_model_files
 from .worker import execute_run
 
 __all__ = [
@@ -22,6 +23,10 @@ __all__ = [
     "prepare_encoders",
     "prepare_encoders_in_background",
     "use_encoders_dir",
+    "artifact_key",
+    "counts_key",
+    "remove_model_files",
+    "clean_up_after_run",
 ]
 
 

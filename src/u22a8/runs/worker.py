@@ -18,6 +18,7 @@ from .. import engine
 from ..settings import Settings
 from ..store import NewVersion, Run, Store
 from .dataset import build_dataset
+from .model_files import artifact_key, clean_up_after_run, counts_key
 from .shared_search import InviteHelpers, shared_study_for
 
 __all__ = ["execute_run"]
@@ -59,9 +60,13 @@ class _Heartbeat(threading.Thread):
             self._last_look = now
             try:
                 run = self._store.runs.get_by_id(self._run_id)
-            except Exception:
-                run = None
-            if run is not None and run.cancel_requested:
+            except Exception:  # the database may be restarting: ask again later
+                run, gone = None, False
+            else:
+                gone = run is None
+            if gone:  # its model was deleted: nobody will take the result
+                self.lost = True
+            elif run is not None and run.cancel_requested:
                 self.canceled = True
         return self.canceled or self.lost
 
@@ -92,6 +97,7 @@ def execute_run(store: Store, settings: Settings, run: Run, owner: str, *, paren
         store.runs.finish(run.id, owner, "failed", error=reason[:2000], cpu_seconds=_cpu(cpu0))
     finally:
         beat.stop()
+        clean_up_after_run(store, settings, run)  # the model may have been deleted meanwhile
 
 
 def _cpu(cpu0: float) -> float:
@@ -137,7 +143,7 @@ def _train(store: Store, settings: Settings, run: Run, owner: str, should_stop: 
             should_stop=should_stop,
             cache_dir=cache_dir,
             time_limit_seconds=settings.search_time_limit_seconds,
-            counts_key=_counts_key(model.id),
+            counts_key=counts_key(model.id),
             **sharing,
         )
         promote, decision = True, "first version" if model.active_version is None else "fresh parameter search"
@@ -146,7 +152,7 @@ def _train(store: Store, settings: Settings, run: Run, owner: str, should_stop: 
         active = model.active_version
         if active is None:
             raise RuntimeError("retrain needs an active version")
-        result = engine.refit(data, active.params, cache_dir=cache_dir, counts_key=_counts_key(model.id))
+        result = engine.refit(data, active.params, cache_dir=cache_dir, counts_key=counts_key(model.id))
         promote, decision = engine.should_promote(result.metrics, active.metrics, settings.retrain_tolerance)
         phases.done("fit")
         if not promote:
@@ -157,22 +163,18 @@ def _train(store: Store, settings: Settings, run: Run, owner: str, should_stop: 
             return
     if should_stop():
         raise engine.SearchCanceled()
-    key = f"{model.handle}/{run.id}.u22a8"
+    key = artifact_key(model.handle, run.id)
     sha = store.artifacts.put(key, result.artifact)
     phases.done("store")
     version = NewVersion(
         params=result.params, metrics=result.metrics, report=result.report,
         sample_ids=[s.id for s in samples], artifact_key=key, artifact_sha256=sha,
     )
-    store.runs.finish(run.id, owner, "succeeded", decision=decision, cpu_seconds=_cpu(cpu0),
-                      version=version, promote=promote)
+    recorded = store.runs.finish(run.id, owner, "succeeded", decision=decision, cpu_seconds=_cpu(cpu0),
+                                 version=version, promote=promote)
     phases.done("record")
-    phases.log(run, len(samples), f"{len(result.artifact) / 1e6:.1f} MB artifact")
-
-
-def _counts_key(model_id: int) -> str:
-    # Any stable name works: a snapshot is keyed by text hashes, so it is never wrong, only stale.
-    return f"model-{model_id}"
+    outcome = f"{len(result.artifact) / 1e6:.1f} MB artifact"
+    phases.log(run, len(samples), outcome if recorded else f"{outcome} not recorded: lease lost or model deleted")
 
 
 def _report(store: Store, run: Run, owner: str, p: engine.Progress) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from .. import engine
 from ..errors import InvalidRequest
+from ..runs import remove_model_files
 from ..store import ApiKey, Model
 from .access import HANDLE_RE, check_model_access, checked_handle, readable_owners, require
 from .fields import InvalidField, check_labels, check_max_length, check_number_range
@@ -156,9 +157,14 @@ def update_model(
 
 
 def delete_model(platform: Platform, key: ApiKey, handle: str) -> None:
-    """The model with its samples, versions and runs, for every key."""
+    """The model with its samples, versions and runs, for every key, and every file it left:
+    artifacts, n-gram count snapshots, stored idempotent answers (a run still in flight removes
+    what it writes when it ends). Every API process's predictor cache forgets the model when
+    the ``model.deleted`` event reaches it; this process's forgets it at once."""
     check_model_access(key, checked_handle(handle), "write")
-    platform.store.models.delete(handle)
+    deleted = platform.store.models.delete(handle)
+    platform.predictors.forget_model(deleted.model_id)
+    remove_model_files(platform.store, platform.settings, deleted)
 
 
 def labels_in_use(platform: Platform, key: ApiKey, handle: str) -> list[str]:

@@ -8,32 +8,70 @@ from collections import OrderedDict
 from threadpoolctl import threadpool_limits
 
 from .. import engine
+from ..events import Event, ModelDeleted
+from ..runs import EventDispatcher, Subscription
 from ..store import Store, Version
 
 __all__ = ["PredictorCache", "limit_inference_threads"]
 
+# What names a loaded predictor: the run that made the version and the artifact's checksum.
+# Neither is ever given to another version (row ids of deleted versions could be, on SQLite).
+_Key = tuple[str, str]
+
 
 class PredictorCache:
+    """The most recently used predictors of every model this process serves.
+
+    Keys never name another model's artifact (see ``_Key``), and a deleted model's predictors
+    leave the cache when its ``model.deleted`` event reaches this process: :meth:`subscribe`
+    to the process's dispatcher, which follows the outbox every API process shares, so a
+    delete answered by one process empties the caches of all of them.
+    """
+
     def __init__(self, store: Store, size: int = 32) -> None:
         self._store = store
         self._size = size
-        self._items: OrderedDict[int, engine.Predictor] = OrderedDict()
+        self._items: OrderedDict[_Key, tuple[int, engine.Predictor]] = OrderedDict()
+        self._deleted: set[int] = set()  # model ids: a load in flight during the delete is not kept
         self._lock = threading.Lock()
 
     def get(self, version: Version) -> engine.Predictor:
+        key = (version.run_id, version.artifact_sha256)
         with self._lock:
-            hit = self._items.get(version.id)
+            hit = self._items.get(key)
             if hit is not None:
-                self._items.move_to_end(version.id)
-                return hit
+                self._items.move_to_end(key)
+                return hit[1]
         # Load outside the lock: a big artifact must not stall predictions of other models.
         data = self._store.artifacts.get(version.artifact_key, version.artifact_sha256)
         predictor = engine.load_predictor(data, version.artifact_sha256)
         with self._lock:
-            self._items[version.id] = predictor
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
+            if version.model_id not in self._deleted:
+                self._items[key] = (version.model_id, predictor)
+                while len(self._items) > self._size:
+                    self._items.popitem(last=False)
         return predictor
+
+    def forget_model(self, model_id: int) -> int:
+        """Drop every predictor of the model; returns how many there were."""
+        with self._lock:
+            self._deleted.add(model_id)
+            gone = [key for key, (owner_id, _) in self._items.items() if owner_id == model_id]
+            for key in gone:
+                del self._items[key]
+            return len(gone)
+
+    def holds(self, model_id: int) -> bool:
+        """Whether a predictor of the model is loaded (for tests and metrics)."""
+        with self._lock:
+            return any(owner_id == model_id for owner_id, _ in self._items.values())
+
+    def subscribe(self, events: EventDispatcher) -> Subscription:
+        """Forget each deleted model's predictors when the dispatcher delivers its deletion."""
+        return events.subscribe(self._on_model_deleted, types=(ModelDeleted,))
+
+    def _on_model_deleted(self, event: Event) -> None:
+        self.forget_model(event.model_id)
 
 
 def limit_inference_threads() -> None:

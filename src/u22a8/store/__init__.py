@@ -9,7 +9,7 @@ from .database import Database, StoreUnavailable, utcnow
 from .events import EventRepository
 from .idempotency import IdempotencyRepository, StoredResponse
 from .keys import SCOPES, KeyRepository
-from .models import ModelRepository
+from .models import DeletedModel, ModelRepository
 from ..resources import (
     FINAL_RUN_STATES,
     ApiKey,
@@ -36,6 +36,7 @@ __all__ = [
     "open_artifacts",
     "ApiKey",
     "Model",
+    "DeletedModel",
     "Run",
     "RunEvent",
     "Sample",

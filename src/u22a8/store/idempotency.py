@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, or_, update
 from sqlalchemy.exc import IntegrityError
 
 from .database import Database, utcnow
@@ -63,6 +63,18 @@ class IdempotencyRepository:
         with self._db.session() as s:
             s.execute(update(IdempotencyRow).where(IdempotencyRow.key == key)
                       .values(status=status, body=body, content_type=content_type))
+
+    def forget_model(self, handle: str) -> int:
+        """Delete the stored answers about a model (it was deleted): those to requests on its
+        paths, and the answer that created it. Returns how many were deleted."""
+        about = or_(
+            IdempotencyRow.key.contains(f"/models/{handle}/", autoescape=True),
+            IdempotencyRow.key.contains(f"/models/{handle}:", autoescape=True),
+            IdempotencyRow.body.contains(f'"handle":"{handle}"', autoescape=True),
+            IdempotencyRow.body.contains(f'"handle": "{handle}"', autoescape=True),
+        )
+        with self._db.session() as s:
+            return int(s.execute(delete(IdempotencyRow).where(about)).rowcount)  # type: ignore[attr-defined]
 
     def release(self, key: str) -> None:
         """Forget a reservation whose request did not settle (5xx, 429): a retry runs it again."""

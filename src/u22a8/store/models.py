@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -18,7 +19,18 @@ from ..resources import ACTIVE_RUN_STATES, Model, Version
 from .events import record
 from .tables import ModelRow, RunRow, SampleRow, VersionRow
 
-__all__ = ["ModelRepository"]
+__all__ = ["ModelRepository", "DeletedModel"]
+
+
+@dataclass(frozen=True)
+class DeletedModel:
+    """What a deleted model leaves outside the database for the caller to remove: its id (which
+    names its n-gram count snapshots) and every run's id (each names at most one artifact)."""
+
+    model_id: int
+    handle: str
+    run_ids: tuple[str, ...]
+    artifact_keys: tuple[str, ...]
 
 
 def load_model(s: Session, row: ModelRow) -> Model:
@@ -139,11 +151,24 @@ class ModelRepository:
             s.flush()
             return load_model(s, row)
 
-    def delete(self, handle: str) -> None:
+    def delete(self, handle: str) -> DeletedModel:
+        """Delete the model with its samples, runs and versions (one transaction)."""
         with self._db.session() as s:
-            row = model_row(s, handle)
+            row = model_row(s, handle, lock=True)
+            gone = DeletedModel(
+                model_id=row.id,
+                handle=row.handle,
+                run_ids=tuple(s.scalars(select(RunRow.id).where(RunRow.model_id == row.id))),
+                artifact_keys=tuple(s.scalars(select(VersionRow.artifact_key).where(VersionRow.model_id == row.id))),
+            )
             s.delete(row)
             record(s, ModelDeleted(owner=row.owner, model_id=row.id, handle=row.handle, at=utcnow()))
+            return gone
+
+    def exists(self, model_id: int) -> bool:
+        """Whether the model with this id is still there (ids are never given twice)."""
+        with self._db.session(write=False) as s:
+            return s.scalar(select(ModelRow.id).where(ModelRow.id == model_id)) is not None
 
     def labels_in_use(self, handle: str) -> set[str]:
         with self._db.session(write=False) as s:

@@ -128,21 +128,32 @@ class RunRepository:
 
     # -- claiming and leases ---------------------------------------------------------------
     def claim(self, run_id: str, owner: str, lease_seconds: float) -> Run | None:
-        """Take a queued run for ``owner``; None if it is gone, taken, or its model is busy training."""
+        """Take a queued run for ``owner``; None if it is gone, taken, or its model is busy training.
+
+        One run per model at a time (a retrain waits for a running search and vice versa): the
+        partial unique index ``uq_runs_one_running`` refuses a second running run, so two
+        workers claiming runs of one model at once cannot both win on any backend.
+        """
+        try:
+            return self._claim(run_id, owner, lease_seconds)
+        except IntegrityError:
+            return None
+
+    def _claim(self, run_id: str, owner: str, lease_seconds: float) -> Run | None:
         now = utcnow()
         with self._db.session() as s:
             row = s.get(RunRow, run_id)
             if row is None or row.state != "queued":
                 return None
-            # One run per model at a time: a retrain waits for a running search and vice versa.
             if s.scalar(select(RunRow.id).where(RunRow.model_id == row.model_id, RunRow.state == "running")):
-                return None
+                return None  # the cheap answer; the index is the guarantee
+            started_from = s.scalar(select(ModelRow.active_version_id).where(ModelRow.id == row.model_id))
             result = s.execute(
                 update(RunRow)
                 .where(RunRow.id == run_id, RunRow.state == "queued")
                 .values(
                     state="running", lease_owner=owner, lease_expires_at=now + timedelta(seconds=lease_seconds),
-                    started_at=now, attempts=RunRow.attempts + 1, phase=None,
+                    started_at=now, attempts=RunRow.attempts + 1, phase=None, started_from_version_id=started_from,
                 )
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
@@ -237,8 +248,11 @@ class RunRepository:
     ) -> Run | None:
         """End a running run; with ``version`` also record it (and activate it if ``promote``).
 
-        All in one transaction guarded by the lease: None if the lease was lost meanwhile.
-        A run that succeeds also says what became of the active version: promoted or kept.
+        All in one transaction guarded by the lease: None if the lease was lost meanwhile (or
+        the model was deleted). A run that succeeds also says what became of the active version:
+        promoted or kept. Promotion is a compare-and-set: only if the version that served when
+        the run was claimed still serves; otherwise (an operator activated another version
+        meanwhile, a rollback say) the new version is kept unpromoted and ``decision`` says why.
         """
         now = utcnow()
         with self._db.session() as s:
@@ -247,14 +261,18 @@ class RunRepository:
             )
             if row is None:
                 return None
-            model = s.get(ModelRow, row.model_id)
-            assert model is not None
+            # Locked: an activation (rollback) and this promotion decide one after the other.
+            model = s.get(ModelRow, row.model_id, with_for_update=True)
+            if model is None:  # deleted while this transaction waited for its lock
+                return None
             previous = version_number(s, model.active_version_id)
             promoted = False
             if version is not None:
                 vrow = insert_version(s, model.id, run_id, version)
                 row.version_number = vrow.number
-                if promote:
+                if promote and model.active_version_id != row.started_from_version_id:
+                    decision = _not_promoted(s, row, previous, decision)
+                elif promote:
                     model.active_version_id, model.updated_at, promoted = vrow.id, now, True
             row.state, row.finished_at, row.error, row.decision = state, now, error, decision
             row.cpu_seconds, row.lease_owner, row.lease_expires_at = cpu_seconds, None, None
@@ -323,6 +341,16 @@ class RunRepository:
         return s.scalar(
             select(RunRow).where(RunRow.model_id == model_id, RunRow.kind == "search", RunRow.state.in_(ACTIVE_RUN_STATES))
         )
+
+
+def _not_promoted(s: Session, row: RunRow, active: int | None, decision: str | None) -> str:
+    """Why a run's version does not serve although the run would have promoted it."""
+    started = version_number(s, row.started_from_version_id)
+    then = f"version {started} served" if started is not None else "no version served"
+    now = f"version {active} was activated" if active is not None else "the active version changed"
+    reason = (f"not promoted: {now} while this run trained ({then} when it started); "
+              f"activate version {row.version_number} to serve it")
+    return f"{reason} (would have promoted: {decision})" if decision else reason
 
 
 def _version_outcome(s: Session, model: ModelRow, row: RunRow, previous: int | None, promoted: bool) -> None:

@@ -61,8 +61,15 @@ class ApiKeyRow(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
+# sqlite_autoincrement on every table whose integer ids leave the process (records, events,
+# cache keys, pagination cursors): SQLite would otherwise give a deleted newest row's id to the
+# next row, and anything still holding the old id would take the new row for the deleted one.
+_NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
+
+
 class ModelRow(Base):
     __tablename__ = "models"
+    __table_args__ = (_NEVER_REUSE_IDS,)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     handle: Mapped[str] = mapped_column(String(110), unique=True)
@@ -84,6 +91,7 @@ class SampleRow(Base):
     __table_args__ = (
         UniqueConstraint("model_id", "sample_id", name="uq_samples_model_sample_id"),
         Index("ix_samples_model_text_hash", "model_id", "text_hash"),
+        _NEVER_REUSE_IDS,
     )
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -118,6 +126,15 @@ class RunRow(Base):
             sqlite_where=text("kind = 'retrain' AND state = 'queued'"),
             postgresql_where=text("kind = 'retrain' AND state = 'queued'"),
         ),
+        # One running run per model (a search and a retrain never train one model at once):
+        # claims racing on several workers meet this index, not a SELECT that both pass.
+        Index(
+            "uq_runs_one_running",
+            "model_id",
+            unique=True,
+            sqlite_where=text("state = 'running'"),
+            postgresql_where=text("state = 'running'"),
+        ),
         Index("ix_runs_state", "state"),
         Index("ix_runs_model_created", "model_id", "created_at"),
     )
@@ -143,6 +160,9 @@ class RunRow(Base):
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     lease_owner: Mapped[str | None] = mapped_column(String(100), nullable=True)
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The model's active version when the run was claimed (None: it had none): the run promotes
+    # its version only if this one still serves when it finishes (an operator's rollback wins).
+    started_from_version_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class EventRow(Base):
@@ -166,7 +186,7 @@ class EventRow(Base):
 
 class VersionRow(Base):
     __tablename__ = "versions"
-    __table_args__ = (UniqueConstraint("model_id", "number", name="uq_versions_model_number"),)
+    __table_args__ = (UniqueConstraint("model_id", "number", name="uq_versions_model_number"), _NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     model_id: Mapped[int] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"))

@@ -2,8 +2,8 @@
 
 An :class:`ArtifactStore` keeps bytes under keys such as ``acme.tone/run_ab12.u22a8``: written
 once, read back only if they still match the SHA-256 recorded when they were written, and deleted
-by the model's prefix when the model is deleted. A backend implements ``_write``, ``_read`` and
-``_delete_prefix``; the checksums and the key rules are this class's, so every backend keeps them.
+by the model's prefix when the model is deleted. A backend implements ``_write``, ``_read``,
+``_delete`` and ``_delete_prefix``; the checksums and the key rules are this class's, so every backend keeps them.
 
 Adding a backend is one module: subclass :class:`ArtifactStore`, decorate it with
 :func:`register_backend` for its URL schemes, import it in :mod:`u22a8.store.artifacts`.
@@ -35,6 +35,10 @@ class ArtifactStore(abc.ABC):
     def _read(self, key: str) -> bytes: ...
 
     @abc.abstractmethod
+    def _delete(self, key: str) -> None:
+        """Remove ``key`` if it is there; a missing key is no error."""
+
+    @abc.abstractmethod
     def _delete_prefix(self, prefix: str) -> None:
         """Remove every key under ``prefix`` (a model's folder); nothing there is not an error."""
 
@@ -48,6 +52,10 @@ class ArtifactStore(abc.ABC):
         if hashlib.sha256(data).hexdigest() != sha256:
             raise ArtifactCorrupt(f"artifact {key!r} does not match its checksum")
         return data
+
+    def delete(self, key: str) -> None:
+        """Remove one artifact (and, where folders exist, its model's folder once empty)."""
+        self._delete(_checked_key(key))
 
     def delete_prefix(self, prefix: str) -> None:
         """Delete every artifact whose key starts with ``prefix/`` (one model's artifacts)."""

@@ -23,6 +23,11 @@ class FsspecArtifacts(ArtifactStore):
     def _read(self, key: str) -> bytes:
         return self._fs.cat_file(f"{self._root}/{key}")
 
+    def _delete(self, key: str) -> None:
+        path = f"{self._root}/{key}"
+        if self._fs.exists(path):
+            self._fs.rm_file(path)
+
     def _delete_prefix(self, prefix: str) -> None:
         path = f"{self._root}/{prefix}"
         if self._fs.exists(path):

@@ -38,5 +38,18 @@ class LocalArtifacts(ArtifactStore):
     def _read(self, key: str) -> bytes:
         return self._path(key).read_bytes()
 
+    def _delete(self, key: str) -> None:
+        path = self._path(key)
+        path.unlink(missing_ok=True)
+        # The folder is named after the model's handle: an empty one would still say it existed.
+        root = self.root.resolve()
+        folder = path.parent
+        while folder != root and root in folder.parents:
+            try:
+                folder.rmdir()
+            except OSError:  # not empty (another artifact, a temp file being written) or gone
+                break
+            folder = folder.parent
+
     def _delete_prefix(self, prefix: str) -> None:
         shutil.rmtree(self._path(prefix), ignore_errors=True)
