@@ -14,6 +14,7 @@ from typing import Any
 from ..engine.bundle import write_bundle
 from ..errors import InvalidRequest
 from ..store import Model, Store
+from .stored_predictors import portable_artifact
 
 __all__ = ["AutoRetrain", "Keep", "ExportFile", "create_model", "update_model", "export_version"]
 
@@ -103,7 +104,7 @@ def export_version(store: Store, handle: str, number: int) -> ExportFile:
     """The version's artifact (checksum verified) with a manifest of what it is and how it scored."""
     model = store.models.get(handle)
     v = store.versions.get(handle, number)
-    artifact = store.artifacts.get(v.artifact_key, v.artifact_sha256)
+    artifact, sha256 = portable_artifact(store, v)
     manifest = {"handle": handle, "version": v.number, "task": model.task, "labels": model.labels,
                 "params": v.params, "metrics": v.metrics, "created_at": v.created_at.isoformat()}
-    return ExportFile(f"{handle}-v{v.number}.u22a8.zip", write_bundle(artifact, v.artifact_sha256, manifest))
+    return ExportFile(f"{handle}-v{v.number}.u22a8.zip", write_bundle(artifact, sha256, manifest))

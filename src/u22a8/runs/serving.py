@@ -9,6 +9,7 @@ from threadpoolctl import threadpool_limits
 
 from .. import engine
 from ..store import Store, Version
+from .stored_predictors import load_version_predictor
 
 __all__ = ["PredictorCache", "limit_inference_threads"]
 
@@ -27,8 +28,7 @@ class PredictorCache:
                 self._items.move_to_end(version.id)
                 return hit
         # Load outside the lock: a big artifact must not stall predictions of other models.
-        data = self._store.artifacts.get(version.artifact_key, version.artifact_sha256)
-        predictor = engine.load_predictor(data, version.artifact_sha256)
+        predictor = load_version_predictor(self._store, version)
         with self._lock:
             self._items[version.id] = predictor
             while len(self._items) > self._size:
