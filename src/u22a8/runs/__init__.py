@@ -10,6 +10,7 @@ from .executor import RunExecutor, worker_identity
 from .lifecycle import DEFAULT_EFFORT, TrainOutcome, request_train
 from .local import LocalExecutor
 from .serving import PredictorCache, limit_inference_threads
+from .stored_predictors import load_version_predictor, portable_artifact
 from .worker import execute_run
 
 __all__ = [
@@ -19,6 +20,8 @@ __all__ = [
     "EventHandler",
     "Subscription",
     "PredictorCache",
+    "load_version_predictor",
+    "portable_artifact",
     "TrainOutcome",
     "DEFAULT_EFFORT",
     "request_train",
