@@ -103,16 +103,19 @@ def load_predictor(artifact: bytes, sha256: str) -> Predictor:
                 "(a pickle can run code); download the version again from the server, which "
                 f"writes the current format ({ARTIFACT_FORMAT})")
         raise ArtifactFormatError(f"not a u22a8 predictor (expected the {ARTIFACT_FORMAT} header)")
-    predictor = _load_audited(artifact[len(HEADER):])
+    predictor = _load_audited(artifact)
     if not isinstance(predictor, Predictor):
         raise ArtifactIntegrityError(f"artifact holds a {type(predictor).__name__}, not a Predictor")
     return predictor
 
 
-def _load_audited(data: bytes) -> Any:
-    # skops audits the whole tree against the trusted list before it builds any object.
+def _load_audited(artifact: bytes) -> Any:
+    # skops audits the whole tree against the trusted list before it builds any object. The
+    # header stays in front: zip readers skip leading bytes (as for self-extracting archives),
+    # and cutting it off would copy the whole artifact.
+    trusted = [f"{t.__module__}.{t.__qualname__}" for t in trusted_types()]
     try:
-        return skops.io.loads(data, trusted=trusted_types())
+        return skops.io.loads(artifact, trusted=trusted)
     except UntrustedTypesFoundException as exc:
         raise UntrustedArtifactError(f"artifact names types that are not trusted: {exc}") from None
     except Exception as exc:  # a damaged or foreign file: whatever skops' reader raised
