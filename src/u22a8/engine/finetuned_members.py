@@ -33,6 +33,8 @@ import scipy.sparse as sp
 
 from .assemble import assemble, protocol_outputs
 from .embeddings import MINILM
+# Both classes live with the family and the encoder now; named here too, where legacy pickled
+# artifacts look them up.
 from .families.finetuned import PassThroughHead
 from .finetune import (ENCODE_SECONDS_PER_TEXT, LOAD_SECONDS, TRAIN_SECONDS_PER_TEXT, FineTunedEncoder, Recipe,
                        TunedLogits, fine_tune, planned_steps)

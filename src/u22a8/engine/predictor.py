@@ -71,7 +71,7 @@ class Predictor:
     def __setstate__(self, state: dict[str, Any]) -> None:
         encoders = state.pop("encoders", {})
         self.__dict__.update(state)
-        # The frozen embedder is not pickled (a large network the package ships): reattach the
+        # The frozen embedder is not stored (a large network the package ships): reattach the
         # shared instance. Fine-tuned encoders came with the artifact: give them back.
         for m in self.members:
             name = getattr(m.features, "embed", None)
