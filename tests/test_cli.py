@@ -129,6 +129,12 @@ def test_models_samples_train_predict_report_export(server: LiveServer, tmp_path
     exported = as_json(run(server, key, "export", h, "-o", str(tmp_path / "m.zip"), "--json"))
     assert exported["version"] == 1
     assert u22a8.load_export(exported["path"]).predict("thanks, lovely")[0].label == "friendly"
+    texts = ["thanks, lovely", "sorry about that", "no. denied."]
+    served = as_json(run(server, key, "predict", h, *texts, "--version", "1", "--json"))
+    offline = as_json(run(None, None, "predict-offline", exported["path"], *texts, "--json"))
+    assert offline == served  # the exported file answers what the server answers, without it
+    lines = run(None, None, "predict-offline", exported["path"], "thanks, lovely").stdout.splitlines()
+    assert lines[0].startswith("friendly\t") and lines[0].endswith("\tthanks, lovely")
 
     assert run(server, key, "models", "delete", h, "--yes").exit_code == 0
     assert run(server, key, "models", "show", h).exit_code == ExitCode.NOT_FOUND

@@ -71,7 +71,7 @@ def test_export_loads_offline_and_predicts_like_the_server(trained_server: tuple
     offline = exported.predict(texts)
     assert [p.label for p in offline] == [p.label for p in online]
     assert [p.confidence for p in offline] == pytest.approx([p.confidence for p in online])
-    # A tampered file is refused before anything is unpickled.
+    # A tampered file is refused before anything is loaded.
     broken = tmp_path / "broken.zip"
     import zipfile
 

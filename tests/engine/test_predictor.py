@@ -78,7 +78,7 @@ def test_artifacts_naming_the_renamed_members_module_still_load() -> None:
     import pickle
 
     from u22a8.engine.finetuned_members import PassThroughHead
-    from u22a8.engine.predictor import _Unpickler
+    from u22a8.engine.legacy_pickle import _Unpickler
 
     old = pickle.dumps(PassThroughHead(3), protocol=0).replace(b"u22a8.engine.finetuned_members",
                                                                b"u22a8.engine.ftmembers")

@@ -14,7 +14,7 @@ from sklearn.base import BaseEstimator
 from u22a8 import engine
 from u22a8.engine import Dataset, Family, get_family, get_task, register_family, register_task, task_names
 from u22a8.engine.families import searched_families, unregister_family
-from u22a8.engine.predictor import load_predictor
+from u22a8.engine.artifact_format import load_predictor
 from u22a8.engine.tasks import unregister_task
 from u22a8.engine.tasks.classify import Classify
 
@@ -56,6 +56,9 @@ class Centroid(Family):
 
     def make_head(self, task: Any, model: dict[str, Any], seed: int = 0) -> Any:
         return CentroidHead(sharpness=model["sharpness"])
+
+    def artifact_types(self) -> tuple[type, ...]:
+        return (CentroidHead,)  # what a stored predictor may hold for this family
 
 
 class YesNo(Classify):

@@ -44,9 +44,11 @@ class ExportedModel:
 
 
 def load_export(path: str | Path | bytes) -> ExportedModel:
-    """Load an exported file (or its bytes). Its checksum is verified before anything is
-    deserialized; a file that fails the check raises ``ValueError``. Needs the training
-    dependencies (scikit-learn…) of the server that made it."""
+    """Load an exported file (or its bytes) as data: its format and checksum are checked and only
+    the platform's trusted types are built, so nothing in the file runs. A file that is not a
+    current export (a crafted one, a corrupted one, or one written by an older u22a8, which is
+    to be downloaded again) raises ``ValueError``. Needs the training dependencies
+    (scikit-learn…) of the server that made it."""
     # The engine is heavy (numpy, scikit-learn): import it only when an export is loaded.
     from ..engine.bundle import load_bundle
 

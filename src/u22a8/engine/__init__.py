@@ -3,7 +3,7 @@
 It knows neither HTTP nor the database. ``u22a8.runs`` builds a :class:`Dataset`, calls
 :func:`search` (first training, re-optimisation) or :func:`refit` (retraining on new samples
 with the same configuration), decides with :func:`should_promote`, and serves the artifact
-through :func:`load_predictor`.
+through :func:`load_predictor` (data only: see :mod:`.artifact_format`).
 
 Tasks (:mod:`.tasks`: classify, multilabel, score) and model families (:mod:`.families`) are
 registered objects: ``get_task(name)`` owns a task's targets, minimum data (:func:`check_trainable`
@@ -39,7 +39,9 @@ Modules, one job each::
     finetuned_members  members on a fine-tuned MiniLM
     refit              same params, new data
     estimate           cost model per effort
-    predictor          serving object and its checksummed bytes
+    predictor          serving object
+    artifact_format    its stored form: data only (skops, trusted types), checksummed
+    legacy_pickle      pickled artifacts of old versions, from the platform's own store only
     data_report        duplicates, conflicts, balance
     bundle             export files (zip + manifest)
 
@@ -58,7 +60,10 @@ from .embeddings import set_inference_threads
 from .estimate import estimate
 from .families import Family, family_names, get_family, register_family, unregister_family
 from .tasks import Task, TargetShape, get_task, register_task, task_names, unregister_task
-from .predictor import ArtifactIntegrityError, Predictor, artifact_checksum, load_predictor
+from .artifact_format import (ARTIFACT_FORMAT, ArtifactFormatError, ArtifactIntegrityError, LegacyArtifactError,
+                              UntrustedArtifactError, artifact_checksum, dump_predictor, is_legacy_artifact,
+                              load_predictor, trusted_types)
+from .predictor import Predictor
 from .refit import refit
 from .rules import check_trainable, missing_for_counts, should_promote
 from .search import search
@@ -80,7 +85,14 @@ from .types import (
 )
 
 __all__ = [
+    "ARTIFACT_FORMAT",
+    "ArtifactFormatError",
     "ArtifactIntegrityError",
+    "LegacyArtifactError",
+    "UntrustedArtifactError",
+    "dump_predictor",
+    "is_legacy_artifact",
+    "trusted_types",
     "Dataset",
     "EFFORTS",
     "Effort",

@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from .predictor import Member, Predictor, dump_predictor
+from .artifact_format import dump_predictor
+from .predictor import Member, Predictor
 from .training import Workspace
 from .types import TrainingResult
 

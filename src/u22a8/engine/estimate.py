@@ -25,7 +25,7 @@ from .trials import FINAL_FIT_PER_FOLD, trial_fits
 
 __all__ = ["estimate", "COSTS"]
 COSTS = {
-    "overhead": 0.5,  # data report, folds, calibration, pickling
+    "overhead": 0.5,  # data report, folds, calibration, storing the artifact
     "per_char": 1.0e-6,  # n-gram counting (once) and per-fold TF-IDF matrices, per character
     "fold_overhead": 0.05,  # per fold: slicing, scoring
     # Per fold from medium up: tone cues and dense blocks to stack, larger ensembles to score.

@@ -105,8 +105,8 @@ class TextFeatures(BaseEstimator, TransformerMixin):  # type: ignore[misc]
 
     @property
     def cues_on(self) -> float:
-        """The cue block's weight, 0 when off. Artifacts pickled before cues existed lack the
-        attribute (unpickling skips ``__init__``), hence the default."""
+        """The cue block's weight, 0 when off. Legacy artifacts pickled before cues existed lack
+        the attribute (unpickling skips ``__init__``), hence the default."""
         return float(getattr(self, "cues_weight", 0.0) or 0.0)
 
     def _weights(self) -> dict[str, float]:
@@ -172,16 +172,72 @@ class TextFeatures(BaseEstimator, TransformerMixin):  # type: ignore[misc]
         return memo[str(self.embed)] * np.float32(self.embed_weight)
 
     def __getstate__(self) -> dict[str, Any]:
-        # The embedder holds a loaded network: ship its name only and reattach on load.
+        # The embedder holds a loaded network: ship its name only and reattach on load. Each
+        # vocabulary is stored as arrays (see _pack_vectorizer), not as a dict of terms.
         state = dict(self.__dict__)
         if state.get("embedder") is not None:
             state["embedder"] = None
+        if "vectorizers_" in state:
+            state["vectorizers_"] = [_pack_vectorizer(name, vec) for name, vec in state["vectorizers_"]]
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         # Artifacts from before the cue block have no cues_weight; get_params (and so repr and
-        # clone) would fail on them without it. Off is what they were fitted with.
-        super().__setstate__({"cues_weight": 0.0, **state})
+        # clone) would fail on them without it. Off is what they were fitted with. Legacy
+        # artifacts hold fitted vectorizers as (name, CountVectorizer) pairs: kept as they are.
+        state = {"cues_weight": 0.0, **state}
+        if "vectorizers_" in state:
+            state["vectorizers_"] = [_unpack_vectorizer(v) if isinstance(v, dict) else v for v in state["vectorizers_"]]
+        super().__setstate__(state)
+
+
+# A fitted vectorizer as stored: its settings as plain values (the dtype by name) and its
+# vocabulary as one UTF-8 array of the terms in column order, separated by newlines (no built-in
+# analyzer makes a term with a newline; a vocabulary that has one stores the end of each term
+# instead). A dict of every n-gram would store one object per term: far larger and slower.
+_VECTORIZER_SETTINGS = ("input", "encoding", "decode_error", "strip_accents", "lowercase", "token_pattern",
+                        "ngram_range", "analyzer", "max_df", "min_df", "max_features", "binary", "dtype")
+
+
+def _pack_vectorizer(name: str, vec: CountVectorizer) -> dict[str, Any]:
+    params = vec.get_params()
+    if params.get("preprocessor") or params.get("tokenizer") or params.get("stop_words") or params.get("vocabulary"):
+        raise ValueError(f"the {name} vectorizer has settings an artifact cannot store")
+    settings = {k: params[k] for k in _VECTORIZER_SETTINGS}
+    settings["ngram_range"] = [int(n) for n in settings["ngram_range"]]
+    settings["dtype"] = np.dtype(settings["dtype"]).name
+    terms: list[str] = [""] * len(vec.vocabulary_)
+    for term, column in vec.vocabulary_.items():
+        terms[column] = term
+    ends = None
+    if any("\n" in t for t in terms):
+        ends = np.cumsum(np.fromiter(map(len, terms), dtype=np.int64, count=len(terms)), dtype=np.int64)
+    joined = "".join(terms) if ends is not None else "\n".join(terms)
+    return {"name": name, "settings": settings, "count": len(terms), "ends": ends,
+            "terms": np.frombuffer(joined.encode("utf-8"), dtype=np.uint8).copy()}
+
+
+def _unpack_vectorizer(packed: dict[str, Any]) -> tuple[str, CountVectorizer]:
+    settings = {k: packed["settings"][k] for k in _VECTORIZER_SETTINGS}
+    settings["ngram_range"] = tuple(int(n) for n in settings["ngram_range"])
+    settings["dtype"] = np.dtype(str(settings["dtype"])).type
+    if not isinstance(settings["analyzer"], str):
+        raise ValueError("a stored vectorizer's analyzer must be a name")
+    count = int(packed["count"])
+    text = np.asarray(packed["terms"], dtype=np.uint8).tobytes().decode("utf-8")
+    if packed.get("ends") is None:
+        terms = text.split("\n") if count else []
+    else:
+        ends = np.asarray(packed["ends"], dtype=np.int64)
+        if len(ends) and (ends[-1] != len(text) or ends[0] < 0 or np.any(np.diff(ends) < 0)):
+            raise ValueError("a stored vocabulary's term ends do not fit its text")
+        terms = [text[a:b] for a, b in zip([0, *ends[:-1].tolist()], ends.tolist())]
+    vocabulary = dict(zip(terms, range(len(terms))))
+    if len(terms) != count or len(vocabulary) != count:
+        raise ValueError("a stored vocabulary does not hold the terms it counts")
+    vec = CountVectorizer(**settings)
+    vec.vocabulary_ = vocabulary
+    return str(packed["name"]), vec
 
 
 def weighted_cues(texts: Sequence[str], weight: float) -> np.ndarray:

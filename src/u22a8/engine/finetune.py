@@ -3,9 +3,10 @@
 :func:`fine_tune` trains the packaged all-MiniLM-L6-v2 network plus a linear classification
 head on labelled texts (AdamW, linear warm-up then decay, seeded) and returns a
 :class:`FineTunedEncoder`: the trained weights as safetensors bytes plus the head. The encoder
-embeds texts like the frozen MiniLM (mean-pooled, L2-normalised) and gives class logits; it is
-picklable (bytes, no network), so it travels inside a version's checksummed artifact and is
-rebuilt at load time into a fresh copy of the packaged architecture. Nothing is downloaded.
+embeds texts like the frozen MiniLM (mean-pooled, L2-normalised) and gives class logits; its
+state is data only (the weights as safetensors bytes, the head as arrays, no network), so it
+travels inside a version's checksummed artifact and is rebuilt at load time into a fresh copy
+of the packaged architecture. Nothing is downloaded.
 
 Only the trained weights are stored (the word-embedding table stays frozen and comes from the
 package), in float16. The in-memory network is loaded back from exactly
@@ -33,7 +34,7 @@ import numpy as np
 from .minilm_network import base_network, mean_pool, tokenizer, torch_threads, weights_from_bytes, weights_to_bytes
 from .types import SearchCanceled
 
-__all__ = ["Recipe", "FineTunedEncoder", "fine_tune", "probe_seconds_per_text", "planned_steps", "training_threads",
+__all__ = ["Recipe", "FineTunedEncoder", "TunedLogits", "fine_tune", "probe_seconds_per_text", "planned_steps", "training_threads",
            "TRAIN_SECONDS_PER_TEXT", "ENCODE_SECONDS_PER_TEXT", "LOAD_SECONDS"]
 
 # Cost-model constants from the reference machine (bench/RESULTS.md), at max length 64: one
@@ -99,11 +100,12 @@ def _torch_threads(n: int | None = None) -> contextlib.AbstractContextManager[No
 
 
 class FineTunedEncoder:
-    """A fine-tuned MiniLM and its classification head; pickles as bytes, loads lazily."""
+    """A fine-tuned MiniLM and its classification head; stored as data (safetensors bytes and
+    arrays, see :mod:`.artifact_format`), its network built lazily from those bytes."""
 
     seconds_per_text = ENCODE_SECONDS_PER_TEXT
     batch_size = 64
-    portable = True  # a predictor pickles it with itself (see predictor.Predictor.__getstate__)
+    portable = True  # a predictor stores it with itself (see predictor.Predictor.__getstate__)
 
     def __init__(self, weights: bytes, head_w: np.ndarray, head_b: np.ndarray, recipe: Recipe,
                  steps_done: int, steps_planned: int) -> None:
@@ -182,6 +184,30 @@ class FineTunedEncoder:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._lock = threading.Lock()
+
+
+class TunedLogits:
+    """Features of the ``tuned-softmax`` member: texts → the fine-tuned head's margins.
+
+    Shares the per-call embedding memo of :meth:`Predictor.outputs` under the encoder's name, so
+    with the ``tuned-linear`` member next to it the network runs once per call.
+    """
+
+    def __init__(self, embedder: FineTunedEncoder) -> None:
+        self.embed = embedder.name
+        self.embedder: FineTunedEncoder | None = embedder
+
+    def transform(self, texts: list[str], embeddings: dict[str, np.ndarray] | None = None) -> np.ndarray:
+        if self.embedder is None:
+            raise RuntimeError("the fine-tuned encoder was not attached")
+        memo = embeddings if embeddings is not None else {}
+        if self.embed not in memo:
+            memo[self.embed] = self.embedder.encode(texts)
+        return self.embedder.logits(memo[self.embed])
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The predictor stores each encoder once (see Predictor.__getstate__); not here again.
+        return {**self.__dict__, "embedder": None}
 
 
 def _batches(lengths: np.ndarray, size: int, rng: np.random.Generator) -> list[np.ndarray]:

@@ -33,8 +33,11 @@ import scipy.sparse as sp
 
 from .assemble import assemble, protocol_outputs
 from .embeddings import MINILM
+# Both classes live with the family and the encoder now; named here too, where legacy pickled
+# artifacts look them up.
+from .families.finetuned import PassThroughHead
 from .finetune import (ENCODE_SECONDS_PER_TEXT, LOAD_SECONDS, TRAIN_SECONDS_PER_TEXT, FineTunedEncoder, Recipe,
-                       fine_tune, planned_steps)
+                       TunedLogits, fine_tune, planned_steps)
 from .training import Workspace
 from .types import TrainingResult
 
@@ -87,40 +90,6 @@ def plan_recipe(n_samples: int, n_protocol: int, n_folds: int, seconds: float, s
         if tuned_seconds(n_samples, n_protocol, n_folds, recipe, slowdown) <= seconds:
             return recipe
     return None
-
-
-class TunedLogits:
-    """Features of the ``tuned-softmax`` member: texts → the fine-tuned head's margins.
-
-    Shares the per-call embedding memo of :meth:`Predictor.outputs` under the encoder's name, so
-    with the ``tuned-linear`` member next to it the network runs once per call.
-    """
-
-    def __init__(self, embedder: FineTunedEncoder) -> None:
-        self.embed = embedder.name
-        self.embedder: FineTunedEncoder | None = embedder
-
-    def transform(self, texts: list[str], embeddings: dict[str, np.ndarray] | None = None) -> np.ndarray:
-        if self.embedder is None:
-            raise RuntimeError("the fine-tuned encoder was not attached")
-        memo = embeddings if embeddings is not None else {}
-        if self.embed not in memo:
-            memo[self.embed] = self.embedder.encode(texts)
-        return self.embedder.logits(memo[self.embed])
-
-    def __getstate__(self) -> dict[str, Any]:
-        # The predictor stores each encoder once (see Predictor.__getstate__); not here again.
-        return {**self.__dict__, "embedder": None}
-
-
-class PassThroughHead:
-    """The head of ``tuned-softmax``: its features are already margins."""
-
-    def __init__(self, n_labels: int) -> None:
-        self.classes_ = np.arange(n_labels)
-
-    def decision_function(self, X: np.ndarray) -> np.ndarray:
-        return np.asarray(X, dtype=np.float64)
 
 
 @dataclass

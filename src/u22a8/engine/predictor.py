@@ -1,11 +1,10 @@
-"""The served model: texts in, JSON-ready predictions out; plus its checksummed serialization.
+"""The served model: texts in, JSON-ready predictions out.
 
 A predictor is one or more members (features → linear head), each turned into probabilities
-(classify, multilabel) or values (score) and mixed with fixed weights. Artifacts are pickles:
-only bytes this platform produced and checksummed are ever loaded, and the checksum is
-verified before anything is unpickled.
+(classify, multilabel) or values (score) and mixed with fixed weights. How it is stored (data
+only, checksummed) is :mod:`.artifact_format`'s.
 
-Embedders are not part of a member's pickled state. The frozen MiniLM is the same for every
+Embedders are not part of a member's stored state. The frozen MiniLM is the same for every
 version, so it is reattached by name from the process's shared instance; a fine-tuned encoder
 (:mod:`.finetune`) belongs to its version, so the predictor stores it (its weights as bytes) once
 in ``encoders`` and hands it back to the members that use it when it is loaded.
@@ -13,9 +12,6 @@ in ``encoders`` and hands it back to the members that use it when it is loaded.
 
 from __future__ import annotations
 
-import hashlib
-import io
-import pickle
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,11 +20,7 @@ import numpy as np
 from .embeddings import attach_embedder
 from .tasks import get_task
 
-__all__ = ["Member", "Predictor", "ArtifactIntegrityError", "artifact_checksum", "dump_predictor", "load_predictor"]
-
-
-class ArtifactIntegrityError(ValueError):
-    """The artifact's bytes do not match the checksum recorded when it was stored."""
+__all__ = ["Member", "Predictor"]
 
 
 @dataclass
@@ -79,7 +71,7 @@ class Predictor:
     def __setstate__(self, state: dict[str, Any]) -> None:
         encoders = state.pop("encoders", {})
         self.__dict__.update(state)
-        # The frozen embedder is not pickled (a large network the package ships): reattach the
+        # The frozen embedder is not stored (a large network the package ships): reattach the
         # shared instance. Fine-tuned encoders came with the artifact: give them back.
         for m in self.members:
             name = getattr(m.features, "embed", None)
@@ -87,31 +79,3 @@ class Predictor:
                 m.features.embedder = encoders[name]
             else:
                 attach_embedder(m.features)
-
-
-def artifact_checksum(artifact: bytes) -> str:
-    return hashlib.sha256(artifact).hexdigest()
-
-
-def dump_predictor(predictor: Predictor) -> bytes:
-    return pickle.dumps(predictor, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-# Modules renamed since artifacts were first written: old artifacts name the old module.
-_RENAMED_MODULES = {"u22a8.engine.ftmembers": "u22a8.engine.finetuned_members"}
-
-
-class _Unpickler(pickle.Unpickler):
-    def find_class(self, module: str, name: str) -> Any:
-        return super().find_class(_RENAMED_MODULES.get(module, module), name)
-
-
-def load_predictor(artifact: bytes, sha256: str) -> Predictor:
-    """Verify ``sha256`` over ``artifact`` first; only then unpickle it."""
-    actual = artifact_checksum(artifact)
-    if actual != str(sha256).lower():
-        raise ArtifactIntegrityError(f"artifact checksum mismatch: expected {sha256}, got {actual}")
-    predictor = _Unpickler(io.BytesIO(artifact)).load()  # noqa: S301 - platform-made bytes, checksum verified
-    if not isinstance(predictor, Predictor):
-        raise ArtifactIntegrityError(f"artifact holds a {type(predictor).__name__}, not a Predictor")
-    return predictor

@@ -9,6 +9,7 @@ from .dispatcher import EventDispatcher, EventHandler, Subscription
 from .executor import RunExecutor, worker_identity
 from .local import LocalExecutor
 from .model_files import artifact_key, clean_up_after_run, counts_key, remove_model_files
+from .stored_predictors import load_version_predictor, portable_artifact
 from .worker import execute_run
 
 __all__ = [
@@ -17,6 +18,8 @@ __all__ = [
     "EventDispatcher",
     "EventHandler",
     "Subscription",
+    "load_version_predictor",
+    "portable_artifact",
     "execute_run",
     "make_executor",
     "worker_identity",

@@ -9,7 +9,7 @@ from threadpoolctl import threadpool_limits
 
 from .. import engine
 from ..events import Event, ModelDeleted
-from ..runs import EventDispatcher, Subscription
+from ..runs import EventDispatcher, Subscription, load_version_predictor
 from ..store import Store, Version
 
 __all__ = ["PredictorCache", "limit_inference_threads"]
@@ -43,8 +43,7 @@ class PredictorCache:
                 self._items.move_to_end(key)
                 return hit[1]
         # Load outside the lock: a big artifact must not stall predictions of other models.
-        data = self._store.artifacts.get(version.artifact_key, version.artifact_sha256)
-        predictor = engine.load_predictor(data, version.artifact_sha256)
+        predictor = load_version_predictor(self._store, version)
         with self._lock:
             if version.model_id not in self._deleted:
                 self._items[key] = (version.model_id, predictor)

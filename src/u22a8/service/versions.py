@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..engine.bundle import write_bundle
+from ..runs import portable_artifact
 from ..store import ApiKey, Version
 from .access import check_model_access, checked_handle
 from .models import get_model
@@ -62,7 +63,7 @@ def export_version(platform: Platform, key: ApiKey, handle: str, number: int) ->
     store = platform.store
     model = store.models.get(handle)
     v = store.versions.get(handle, number)
-    artifact = store.artifacts.get(v.artifact_key, v.artifact_sha256)
+    artifact, sha256 = portable_artifact(store, v)
     manifest = {"handle": handle, "version": v.number, "task": model.task, "labels": model.labels,
                 "params": v.params, "metrics": v.metrics, "created_at": v.created_at.isoformat()}
-    return ExportFile(f"{handle}-v{v.number}.u22a8.zip", write_bundle(artifact, v.artifact_sha256, manifest))
+    return ExportFile(f"{handle}-v{v.number}.u22a8.zip", write_bundle(artifact, sha256, manifest))

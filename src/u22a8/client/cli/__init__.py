@@ -11,7 +11,7 @@ import typer
 
 from ._common import CliState, ExitCode
 from ._models import models_app, samples_app
-from ._predict import estimate, keys_list, keys_revoke, predict
+from ._predict import estimate, keys_list, keys_revoke, predict, predict_offline
 from ._training import runs_app, train
 from ._versions import export, versions_app
 
@@ -25,6 +25,7 @@ def register(app: typer.Typer, keys_app: typer.Typer) -> None:
     app.add_typer(runs_app, name="runs")
     app.add_typer(versions_app, name="versions")
     app.command("predict")(predict)
+    app.command("predict-offline")(predict_offline)
     app.command("export")(export)
     app.command("estimate")(estimate)
     keys_app.command("list")(keys_list)

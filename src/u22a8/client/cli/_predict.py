@@ -1,17 +1,19 @@
-"""``u22a8 predict``, ``u22a8 estimate`` and the API side of ``u22a8 keys``."""
+"""``u22a8 predict``, ``u22a8 predict-offline``, ``u22a8 estimate`` and the API side of ``u22a8 keys``."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
+from .._export import load_export
 from .._types import Prediction
 from ._common import JsonOpt, api, emit_json, fail, show
 from ._render import estimate_table, keys_table
 
-__all__ = ["predict", "estimate", "keys_list", "keys_revoke"]
+__all__ = ["predict", "predict_offline", "estimate", "keys_list", "keys_revoke"]
 
 Handle = Annotated[str, typer.Argument(help="owner.name, e.g. acme.support-tone")]
 
@@ -36,13 +38,7 @@ def predict(
     """Predict: one line per input, in input order, tab-separated.
 
     classify: label, confidence, text. multilabel: labels joined by |, text. score: score, text."""
-    inputs = list(texts or [])
-    if not inputs:
-        if sys.stdin.isatty():
-            fail("give texts as arguments, or pipe them in, one per line")
-        inputs = [line.rstrip("\r\n") for line in sys.stdin if line.strip()]
-        if not inputs:
-            fail("no texts on stdin")
+    inputs = _inputs(texts)
     results = []
     with api(ctx, as_json) as client:
         for start in range(0, len(inputs), batch_size):
@@ -53,6 +49,40 @@ def predict(
         return
     for text, prediction in zip(inputs, (p for r in results for p in r)):
         typer.echo(f"{_line(prediction)}\t{text}")
+
+
+def predict_offline(
+    file: Annotated[Path, typer.Argument(help="An exported version (u22a8 export).", exists=True, dir_okay=False)],
+    texts: Annotated[Optional[list[str]], typer.Argument(help="Texts to predict; none: read stdin, one per line.")] = None,
+    top_k: Annotated[Optional[int], typer.Option(min=1, help="Keep only the k best scores per input.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Predict from an exported file, without a server; output as for predict.
+
+    The file is checked and loaded as data (never run as code); an export written by an older
+    u22a8 is refused with a message to download it again."""
+    inputs = _inputs(texts)
+    try:
+        exported = load_export(file)
+    except ValueError as exc:
+        fail(f"{file}: {exc}")
+    result = exported.predict(inputs, top_k=top_k)
+    if as_json:
+        emit_json({"model": exported.handle, "version": exported.version, "predictions": [p.raw for p in result]})
+        return
+    for text, prediction in zip(inputs, result):
+        typer.echo(f"{_line(prediction)}\t{text}")
+
+
+def _inputs(texts: list[str] | None) -> list[str]:
+    inputs = list(texts or [])
+    if not inputs:
+        if sys.stdin.isatty():
+            fail("give texts as arguments, or pipe them in, one per line")
+        inputs = [line.rstrip("\r\n") for line in sys.stdin if line.strip()]
+        if not inputs:
+            fail("no texts on stdin")
+    return inputs
 
 
 def estimate(ctx: typer.Context, handle: Handle, as_json: JsonOpt = False) -> None:

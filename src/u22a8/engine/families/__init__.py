@@ -8,11 +8,11 @@ regressors ridge, svr.
 from typing import Any
 
 from . import svm, sgd, logreg, ridge, svr, knn, finetuned  # noqa: F401  (registration, in this order)
-from ._base import Family, family_names, get_family, register_family, searched_families, unregister_family
+from ._base import Family, families, family_names, get_family, register_family, searched_families, unregister_family
 from ._heads import KNNHead, LinearHead, MultiLabelHead, ScoreHead
 from ..tasks import get_task
 
-__all__ = ["Family", "get_family", "register_family", "unregister_family", "family_names", "searched_families",
+__all__ = ["Family", "get_family", "register_family", "unregister_family", "family_names", "families", "searched_families",
            "make_head", "LinearHead", "MultiLabelHead", "ScoreHead", "KNNHead"]
 
 

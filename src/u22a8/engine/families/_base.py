@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
     from ..tasks import Task
 
-__all__ = ["Family", "register_family", "unregister_family", "get_family", "family_names", "searched_families"]
+__all__ = ["Family", "register_family", "unregister_family", "get_family", "family_names", "searched_families",
+           "families"]
 
 T = TypeVar("T", bound=type)
 
@@ -37,7 +38,11 @@ class Family:
     - :meth:`default_model` and :meth:`default_suggestion`: the known-good configuration, as a
       model part and as the trial parameters that make :meth:`suggest` return it;
     - :meth:`make_head`: an unfitted head for a model part;
-    - ``fit_rates``: what a fit costs, for the estimate.
+    - ``fit_rates``: what a fit costs, for the estimate;
+    - :meth:`artifact_types`: the classes a fitted member of this family stores in an artifact
+      (its head and what the head holds). They are all the artifact loader trusts besides the
+      engine's own containers (see :mod:`..artifact_format`): a class missing here makes the
+      family's versions refuse to load, never load anything else.
     """
 
     name: ClassVar[str]
@@ -65,6 +70,9 @@ class Family:
     def make_head(self, task: "Task", model: dict[str, Any], seed: int = 0) -> Any:
         raise NotImplementedError
 
+    def artifact_types(self) -> tuple[type, ...]:
+        return ()
+
 
 _FAMILIES: Registry[Family] = Registry("model family")
 
@@ -84,6 +92,11 @@ def get_family(name: str) -> Family:
 
 def family_names() -> tuple[str, ...]:
     return _FAMILIES.names()
+
+
+def families() -> Iterator[Family]:
+    """Every registered family, in registration order."""
+    return iter(_FAMILIES)
 
 
 def searched_families(task: "Task", n_samples: int, n_labels: int) -> Iterator[Family]:

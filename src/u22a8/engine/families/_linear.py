@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ._base import Family
 from ._heads import LinearHead, MultiLabelHead, ScoreHead
@@ -21,6 +21,7 @@ class LinearClassifierFamily(Family):
 
     # One-vs-rest: the cost grows with rows × output columns (see bench/RESULTS.md).
     fit_rates = (2.5e-6, 1.0e-5)
+    estimator_types: ClassVar[tuple[type, ...]] = ()  # what :meth:`estimator` returns, stored in heads
 
     def serves(self, task: "Task") -> bool:
         return task.has_labels
@@ -50,6 +51,9 @@ class LinearClassifierFamily(Family):
         """The scikit-learn model a head fits, from the head's parameters."""
         raise NotImplementedError
 
+    def artifact_types(self) -> tuple[type, ...]:
+        return (LinearHead, MultiLabelHead, *self.estimator_types)
+
 
 class LinearRegressorFamily(Family):
     """A linear regressor for number targets, in a :class:`ScoreHead`."""
@@ -57,6 +61,7 @@ class LinearRegressorFamily(Family):
     # One output, but ridge (conjugate gradients) and the primal SVR iterate over every n-gram
     # column until they converge, which the classifiers' per-label rate does not describe.
     fit_rates = (4.0e-5, 5.0e-4)
+    estimator_types: ClassVar[tuple[type, ...]] = ()  # what :meth:`estimator` returns, stored in heads
 
     def serves(self, task: "Task") -> bool:
         return not task.has_labels
@@ -67,3 +72,6 @@ class LinearRegressorFamily(Family):
 
     def estimator(self, head: Any) -> Any:
         raise NotImplementedError
+
+    def artifact_types(self) -> tuple[type, ...]:
+        return (ScoreHead, *self.estimator_types)

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from ..finetune import FineTunedEncoder, Recipe, TunedLogits
 from ._base import Family, register_family
 
 if TYPE_CHECKING:
     from ..tasks import Task
 
-__all__ = ["FineTuned"]
+__all__ = ["FineTuned", "PassThroughHead"]
 
 
 @register_family
@@ -29,3 +32,16 @@ class FineTuned(Family):
 
     def make_head(self, task: "Task", model: dict[str, Any], seed: int = 0) -> Any:
         raise ValueError("a fine-tuned member's head is made by the fine-tuning, not fitted on features")
+
+    def artifact_types(self) -> tuple[type, ...]:
+        return (PassThroughHead, TunedLogits, FineTunedEncoder, Recipe)
+
+
+class PassThroughHead:
+    """The head of ``tuned-softmax``: its features (:class:`TunedLogits`) are already margins."""
+
+    def __init__(self, n_labels: int) -> None:
+        self.classes_ = np.arange(n_labels)
+
+    def decision_function(self, X: np.ndarray) -> np.ndarray:
+        return np.asarray(X, dtype=np.float64)

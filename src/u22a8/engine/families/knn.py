@@ -40,3 +40,6 @@ class KNN(Family):
     def make_head(self, task: "Task", model: dict[str, Any], seed: int = 0) -> Any:
         kwargs = {k: v for k, v in model.items() if k != "family"}
         return KNNHead(task=task.name, **kwargs)
+
+    def artifact_types(self) -> tuple[type, ...]:
+        return (KNNHead,)

@@ -19,6 +19,7 @@ MAX_SAMPLE_LABELS = 100_000
 @register_family
 class LogReg(LinearClassifierFamily):
     name = "logreg"
+    estimator_types = (LogisticRegression,)
 
     def offered(self, n_samples: int, n_labels: int) -> bool:
         return n_samples * max(n_labels, 2) <= MAX_SAMPLE_LABELS

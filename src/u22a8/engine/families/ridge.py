@@ -16,6 +16,7 @@ __all__ = ["RidgeFamily"]
 @register_family
 class RidgeFamily(LinearRegressorFamily):
     name = "ridge"
+    estimator_types = (Ridge,)
 
     def suggest(self, trial: optuna.Trial) -> dict[str, Any]:
         return {"family": self.name, "alpha": round(trial.suggest_float("alpha", 0.1, 30.0, log=True), 5)}

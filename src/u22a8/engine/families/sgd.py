@@ -16,6 +16,7 @@ __all__ = ["SGD"]
 @register_family
 class SGD(LinearClassifierFamily):
     name = "sgd"
+    estimator_types = (SGDClassifier,)
 
     def suggest_own(self, trial: optuna.Trial) -> dict[str, Any]:
         return {"alpha": round(trial.suggest_float("sgd_alpha", 1e-6, 1e-3, log=True), 8)}

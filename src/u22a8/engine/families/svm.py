@@ -16,6 +16,7 @@ __all__ = ["SVM"]
 @register_family
 class SVM(LinearClassifierFamily):
     name = "svm"
+    estimator_types = (LinearSVC,)
 
     def suggest_own(self, trial: optuna.Trial) -> dict[str, Any]:
         return {"C": round(trial.suggest_float("svm_C", 0.05, 5.0, log=True), 5)}

@@ -16,6 +16,7 @@ __all__ = ["SVR"]
 @register_family
 class SVR(LinearRegressorFamily):
     name = "svr"
+    estimator_types = (LinearSVR,)
 
     def suggest(self, trial: optuna.Trial) -> dict[str, Any]:
         return {"family": self.name, "C": round(trial.suggest_float("svr_C", 0.01, 3.0, log=True), 5)}

@@ -54,6 +54,9 @@ class Task:
     fine_tunable: ClassVar[bool] = False  # a fine-tuned MiniLM softmax member can join (effort max)
     has_labels: ClassVar[bool] = True  # targets are labels (classifier families serve it), else numbers
     per_label_heads: ClassVar[bool] = False  # one binary model per label instead of one multiclass model
+    # Classes of the task's own that a predictor stores (none of the built-in tasks has any: their
+    # calibration is numbers); the artifact loader trusts them, like each family's artifact_types.
+    artifact_types: ClassVar[tuple[type, ...]] = ()
 
     # -- targets --------------------------------------------------------------------------
     def stored_target(self, fields: Mapping[str, Any], allowed: Collection[str] | None = None,
