@@ -37,10 +37,12 @@ from .access import (
     HANDLE_RE,
     PLATFORM_OWNER,
     check_model_access,
+    check_sample_access,
     checked_handle,
     has_scope,
     key_scope_owner,
     may,
+    may_read_samples,
     readable_owners,
     require,
 )
@@ -102,6 +104,8 @@ __all__ = [
     "may",
     "checked_handle",
     "check_model_access",
+    "check_sample_access",
+    "may_read_samples",
     "readable_owners",
     "key_scope_owner",
     # field rules
