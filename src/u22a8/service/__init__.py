@@ -7,7 +7,8 @@ limits (what they write reaches the executor as events), so a browser can do not
 client with the same key could not, and neither front door repeats a rule.
 
     platform.py        Platform: settings, store, executor, event dispatcher, caches
-    authentication.py  Authenticator: a key's secret → the key, cached
+    health.py          readiness: the database, the artifact store this process reads
+    authentication.py  Authenticator: a key's secret → the key, cached; console sessions
     access.py          scopes, owners, the platform owner's shared models
     fields.py          field rules both front doors meet; InvalidField
     models.py          create, get, list, update, delete
@@ -48,6 +49,7 @@ from .access import (
 )
 from .authentication import Authenticator, KeyCache
 from .fields import LABEL_MAX, InvalidField
+from .health import check_ready
 from .keys import OWNER_RE, create_key, key_to_revoke, list_keys, revoke_key
 from .models import (
     TASKS,
@@ -96,6 +98,7 @@ __all__ = [
     "KeyCache",
     "PredictorCache",
     "limit_inference_threads",
+    "check_ready",
     # access
     "PLATFORM_OWNER",
     "HANDLE_RE",

@@ -8,11 +8,23 @@ from __future__ import annotations
 
 import abc
 import hashlib
+import logging
 import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["ArtifactStore", "LocalArtifacts", "FsspecArtifacts", "ArtifactCorrupt", "open_artifacts"]
+from ..errors import ArtifactUnavailable
+
+from ._private import private_dir
+
+__all__ = ["ArtifactStore", "LocalArtifacts", "FsspecArtifacts", "ArtifactCorrupt", "open_artifacts",
+           "UNREADABLE_HINT"]
+
+log = logging.getLogger("u22a8.store")
+
+# What an API user is told; the paths and the OS's words go to the log only.
+UNREADABLE_HINT = ("this server cannot read the stored model file; check that the API and every worker use the "
+                   "same U22A8_ARTIFACTS_DIR (one shared directory or bucket) and that the API may read it")
 
 
 class ArtifactCorrupt(RuntimeError):
@@ -26,13 +38,26 @@ class ArtifactStore(abc.ABC):
     @abc.abstractmethod
     def _read(self, key: str) -> bytes: ...
 
+    @abc.abstractmethod
+    def exists(self, key: str) -> bool:
+        """Whether this process sees the file at ``key``."""
+
+    @abc.abstractmethod
+    def describe(self) -> str:
+        """Where the files are, for the operator's log."""
+
     def put(self, key: str, data: bytes) -> str:
         """Store ``data`` under ``key`` and return its SHA-256."""
         self._write(key, data)
         return hashlib.sha256(data).hexdigest()
 
     def get(self, key: str, sha256: str) -> bytes:
-        data = self._read(key)
+        """The bytes written under ``key``; ArtifactUnavailable if this process cannot read them."""
+        try:
+            data = self._read(key)
+        except OSError as exc:  # missing (another machine's disk), unreadable, or the bucket is down
+            log.error("artifact %r unreadable in %s: %s", key, self.describe(), exc)
+            raise ArtifactUnavailable(UNREADABLE_HINT) from exc
         if hashlib.sha256(data).hexdigest() != sha256:
             raise ArtifactCorrupt(f"artifact {key!r} does not match its checksum")
         return data
@@ -40,8 +65,7 @@ class ArtifactStore(abc.ABC):
 
 class LocalArtifacts(ArtifactStore):
     def __init__(self, root: Path) -> None:
-        self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root = private_dir(Path(root))
 
     def _path(self, key: str) -> Path:
         path = (self.root / key).resolve()
@@ -63,6 +87,12 @@ class LocalArtifacts(ArtifactStore):
     def _read(self, key: str) -> bytes:
         return self._path(key).read_bytes()
 
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def describe(self) -> str:
+        return str(self.root)
+
 
 class FsspecArtifacts(ArtifactStore):
     def __init__(self, url: str) -> None:
@@ -78,6 +108,12 @@ class FsspecArtifacts(ArtifactStore):
 
     def _read(self, key: str) -> bytes:
         return self._fs.cat_file(f"{self._root}/{key}")
+
+    def exists(self, key: str) -> bool:
+        return bool(self._fs.exists(f"{self._root}/{key}"))
+
+    def describe(self) -> str:
+        return f"{self._fs.protocol}:{self._root}"
 
 
 def open_artifacts(location: str | Path) -> ArtifactStore:

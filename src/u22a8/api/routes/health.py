@@ -5,15 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from ...errors import U22A8Error
+from ... import service
 from ..deps import PlatformDep
 from ..metrics import REGISTRY, refresh_gauges
 
 router = APIRouter(tags=["health"])
-
-
-class _NotReady(U22A8Error):
-    status, code, title = 503, "unavailable", "Not ready"
 
 
 @router.get("/healthz", operation_id="healthz")
@@ -24,9 +20,9 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz", operation_id="readyz")
 def readyz(platform: PlatformDep) -> dict[str, str]:
-    """The process can serve: the database answers."""
-    if not platform.is_ready():
-        raise _NotReady("the database does not answer")
+    """The process can serve: the database answers and the artifact store it reads holds the newest
+    version's file (503 ``artifact_unavailable`` says what to check when it does not)."""
+    service.check_ready(platform)
     return {"status": "ready"}
 
 
