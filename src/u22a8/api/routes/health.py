@@ -18,10 +18,18 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", operation_id="readyz")
+_NOT_READY = {503: {
+    "description": "Not ready: `unavailable` (the database does not answer) or `artifact_unavailable` "
+                   "(the artifact store this process reads lacks the newest version's file; the detail says what "
+                   "to check)",
+    "content": {"application/problem+json": {}},
+}}
+
+
+@router.get("/readyz", operation_id="readyz", responses=_NOT_READY)  # type: ignore[arg-type]
 def readyz(platform: PlatformDep) -> dict[str, str]:
-    """The process can serve: the database answers and the artifact store it reads holds the newest
-    version's file (503 ``artifact_unavailable`` says what to check when it does not)."""
+    """The process can serve: the database answers."""
+    # And the artifact store it reads holds the newest version's file (service.check_ready).
     service.check_ready(platform)
     return {"status": "ready"}
 
