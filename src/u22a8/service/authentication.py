@@ -61,8 +61,8 @@ class Authenticator:
     def authenticate(self, secret: str, *, fresh: bool = False) -> ApiKey | None:
         """The live key this secret belongs to, or None for an unknown or revoked one.
 
-        ``fresh`` asks the database even when the cache knows the secret: the console's session
-        does, so revoking a key through any process ends its console sessions at once.
+        ``fresh`` asks the database even when the cache knows the secret: the console's sign-in
+        does, so a key revoked through any process cannot start a session.
         """
         if not secret:
             return None
