@@ -99,12 +99,11 @@ def validate_samples(items: list[Any], task: str, labels: list[str] | None, sett
             errors.append({"index": i, "error": problem})
         else:
             good.append(problem)
-    if not errors:
-        _check_batch_labels(good, settings.max_labels_per_model)
     if errors:
         shown = "; ".join(f"#{e['index']}: {e['error']}" for e in errors[:5])
         more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
         raise InvalidRequest(f"{len(errors)} bad sample(s), nothing stored: {shown}{more}", errors=errors)
+    _check_batch_labels(good, settings.max_labels_per_model)
     return good
 
 
