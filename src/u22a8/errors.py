@@ -10,7 +10,9 @@
     │   └── ModelNotReady   409      model_not_ready
     ├── PayloadTooLarge     413      payload_too_large
     ├── TooFewSamples       422      too_few_samples
-    └── RateLimited         429      rate_limited
+    ├── RateLimited         429      rate_limited
+    └── Unavailable         503      unavailable
+        └── ArtifactUnavailable 503  artifact_unavailable
 
 The store and the run layer raise them; the API renders them as problem+json.
 """
@@ -31,6 +33,8 @@ __all__ = [
     "PayloadTooLarge",
     "TooFewSamples",
     "RateLimited",
+    "Unavailable",
+    "ArtifactUnavailable",
 ]
 
 
@@ -83,3 +87,14 @@ class TooFewSamples(U22A8Error):
 
 class RateLimited(U22A8Error):
     status, code, title = 429, "rate_limited", "Rate limited"
+
+
+class Unavailable(U22A8Error):
+    status, code, title = 503, "unavailable", "Service unavailable"
+
+
+class ArtifactUnavailable(Unavailable):
+    """A stored model file this process cannot read (not there, or not readable): an operator's
+    matter, so the answer says what to check and the log says where."""
+
+    code, title = "artifact_unavailable", "Artifact unavailable"

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from . import api, console
 from ._version import __version__
@@ -65,4 +66,6 @@ def create_app(settings: Settings | None = None, *, with_executor: bool = True) 
     app.add_middleware(api.Idempotency)
     app.add_middleware(api.RequestMetrics)
     app.add_middleware(api.BodyLimit, max_bytes=settings.max_body_bytes)
+    # Outermost: a request naming a host this deployment does not serve is refused before anything.
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_host_list, www_redirect=False)
     return app

@@ -42,6 +42,22 @@ class Settings(BaseSettings):
     max_samples_per_model: int = Field(default=1_000_000, description="Samples one model may hold.")
     max_labels_per_model: int = Field(default=1_000, description="Distinct labels one model may hold.")
 
+    # The console and the HTTP edge.
+    console_session_seconds: float = Field(
+        default=12 * 3600, gt=0,
+        description="How long a console sign-in lasts; sign-out and revoking its key end it sooner.",
+    )
+    cookie_secure: bool = Field(
+        default=False,
+        description="Always mark console cookies Secure (behind a TLS-terminating proxy); "
+                    "otherwise only requests that arrive over https get them.",
+    )
+    trusted_hosts: str = Field(
+        default="*",
+        description="Comma-separated Host names the server answers (`*.example.com` allowed); "
+                    "others get 400. `*` answers any.",
+    )
+
     # Runs.
     run_slots: int = Field(default=1, description="Runs the embedded executor trains at once.")
     lease_seconds: float = Field(default=30.0, description="A run's lease; renewed by heartbeats.")
@@ -59,6 +75,10 @@ class Settings(BaseSettings):
     search_helpers: int = Field(
         default=3, description="Extra workers a max-effort search asks to share its trials (scale-out only)."
     )
+
+    @property
+    def trusted_host_list(self) -> list[str]:
+        return [h.strip() for h in self.trusted_hosts.split(",") if h.strip()] or ["*"]
 
     @property
     def resolved_database_url(self) -> str:

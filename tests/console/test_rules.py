@@ -27,7 +27,7 @@ def test_sign_in_sets_a_strict_httponly_cookie_and_sign_out_clears_it(client: Te
     assert pre
     r = client.post("/console/sign-in", data={"key": secret, "pre": pre.group(1), "next": "/console/keys"})
     assert r.status_code == 303 and r.headers["location"] == "/console/keys"
-    cookie = next(v for k, v in r.headers.multi_items() if k == "set-cookie" and "u22a8_console_key" in v)
+    cookie = next(v for k, v in r.headers.multi_items() if k == "set-cookie" and "u22a8_console_session" in v)
     assert "HttpOnly" in cookie and "Path=/console" in cookie and "samesite=strict" in cookie.lower()
     csrf = csrf_of(client.get("/console/models").text)
     out = client.post("/console/sign-out", data={"csrf": csrf})

@@ -13,8 +13,9 @@ import pytest
 from u22a8 import engine
 from u22a8.engine.bundle import BUNDLE_FORMAT, load_bundle
 from u22a8.engine.features import TextFeatures
-from u22a8.runs import PredictorCache
-from u22a8.runs.models_domain import export_version
+from u22a8.engine.bundle import write_bundle
+from u22a8.runs import portable_artifact
+from u22a8.service import PredictorCache
 from u22a8.store import Store, Version
 from u22a8.store.artifacts import ArtifactCorrupt
 from u22a8.store.versions import NewVersion
@@ -112,3 +113,14 @@ def test_a_stored_artifact_naming_untrusted_types_is_refused_even_with_a_matchin
     with pytest.raises(engine.UntrustedArtifactError):  # and so would any user loading its export
         load_bundle(export_version(store, "acme.tone", version.number).data)
     assert not marker.exists()
+
+
+class _Export:
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+
+def export_version(store: Store, handle: str, number: int) -> _Export:
+    """What the service's export writes: the version's portable artifact in a bundle."""
+    artifact, sha256 = portable_artifact(store, store.versions.get(handle, number))
+    return _Export(write_bundle(artifact, sha256, {"handle": handle, "version": number}))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from u22a8.errors import ArtifactUnavailable
 from u22a8.store.artifacts import (
     ArtifactCorrupt,
     ArtifactStore,
@@ -64,7 +65,7 @@ def test_deleting_a_prefix_removes_that_model_only(artifacts: ArtifactStore) -> 
     artifacts.put("acme.tone/run_2.u22a8", b"two")
     artifacts.delete_prefix("acme.tone")
     for key in ("acme.tone/run_1.u22a8", "acme.tone/run_2.u22a8"):
-        with pytest.raises((FileNotFoundError, OSError)):
+        with pytest.raises(ArtifactUnavailable):
             artifacts.get(key, "0" * 64)
     assert artifacts.get("acme.other/run_1.u22a8", kept) == b"other"
     artifacts.delete_prefix("acme.tone")  # nothing left is not an error
@@ -74,7 +75,14 @@ def test_deleting_one_artifact_keeps_its_neighbours(artifacts: ArtifactStore) ->
     artifacts.put("acme.tone/run_1.u22a8", b"one")
     kept = artifacts.put("acme.tone/run_2.u22a8", b"two")
     artifacts.delete("acme.tone/run_1.u22a8")
-    with pytest.raises((FileNotFoundError, OSError)):
+    with pytest.raises(ArtifactUnavailable):
         artifacts.get("acme.tone/run_1.u22a8", "0" * 64)
     assert artifacts.get("acme.tone/run_2.u22a8", kept) == b"two"
     artifacts.delete("acme.tone/run_1.u22a8")  # already gone is not an error
+
+
+def test_a_key_exists_once_put(artifacts: ArtifactStore) -> None:
+    assert not artifacts.exists("acme.tone/run_1.u22a8")
+    artifacts.put("acme.tone/run_1.u22a8", b"one")
+    assert artifacts.exists("acme.tone/run_1.u22a8")
+    assert artifacts.describe()

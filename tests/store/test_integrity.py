@@ -131,15 +131,3 @@ def test_deleting_an_artifact_removes_its_folder_once_empty(store: Store) -> Non
     store.artifacts.delete("acme.tone/run_2.u22a8")
     store.artifacts.delete("acme.tone/run_2.u22a8")  # a second delete is no error
     assert not (root / "acme.tone").exists() and root.is_dir()
-
-
-def test_fsspec_artifacts_delete() -> None:
-    from u22a8.store import open_artifacts
-
-    artifacts = open_artifacts("memory://u22a8-test-delete")
-    sha = artifacts.put("acme.tone/run_1.u22a8", b"bytes")
-    assert artifacts.get("acme.tone/run_1.u22a8", sha) == b"bytes"
-    artifacts.delete("acme.tone/run_1.u22a8")
-    artifacts.delete("acme.tone/run_1.u22a8")
-    with pytest.raises(FileNotFoundError):
-        artifacts.get("acme.tone/run_1.u22a8", sha)

@@ -33,8 +33,10 @@ def _sign_in_redirect(request: Request) -> Response:
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         target += "?next=" + quote(here, safe="/")
     response = RedirectResponse(target, status_code=303)
-    if session.KEY_COOKIE in request.cookies:  # a revoked or unknown key: forget it
-        session.clear_key_cookie(response, request)
+    if session.SESSION_COOKIE in request.cookies:  # an ended, expired or unknown session: forget it
+        session.clear_session_cookie(response, request)
+    else:
+        session.clear_legacy_cookie(response, request)
     return response
 
 

@@ -53,6 +53,6 @@ def revoke_key(request: Request, key_id: str, key: KeyDep, form: FormDep, platfo
     revoked = service.revoke_key(platform, key, key_id)
     if revoked.id == key.id:  # the console's own session just ended
         response = see_other(request, "/sign-in", ("notice", "You revoked the key you were signed in with."))
-        session.clear_key_cookie(response, request)
+        session.clear_session_cookie(response, request)
         return response
     return see_other(request, "/keys", ("notice", f"Revoked key {revoked.prefix}… ({revoked.name or 'unnamed'})."))

@@ -88,17 +88,21 @@ def model_context(
     """Everything the model page shows, read through the same service calls as the /v1 GET routes."""
     model = service.get_model(platform, key, handle)
     label = label or None
-    samples = service.list_samples(platform, key, handle, cursor=None if after is None else str(after),
-                                   limit=SAMPLES_PER_PAGE, label=label)
+    can_read_samples = service.may_read_samples(key, handle)
+    samples = service.SamplePage([], None)
+    if can_read_samples:
+        samples = service.list_samples(platform, key, handle, cursor=None if after is None else str(after),
+                                       limit=SAMPLES_PER_PAGE, label=label)
     pages = pager(None if after is None else str(after), parse_back(back, str.isdigit), samples.next_cursor,
                   label=label or "")
     known_labels: list[str] = []
-    if service.task_has_labels(model.task):
+    if can_read_samples and service.task_has_labels(model.task):
         known_labels = list(model.labels) if model.labels else service.labels_in_use(platform, key, handle)
     versions = service.list_versions(platform, key, handle)
     return {
         "model": model,
         "samples": samples.items,
+        "can_read_samples": can_read_samples,
         "pages": pages,
         "label": label,
         "known_labels": known_labels,

@@ -1,12 +1,14 @@
-"""The console's cookies: the signed-in key, CSRF tokens, and one-shot flash messages.
+"""The console's cookies: the session id, CSRF tokens, and one-shot flash messages.
 
-The session *is* the API key: the console keeps no server-side session table, so any number
-of stateless API processes can serve it, and revoking a key signs its console users out at
-once. The key travels only in an HttpOnly, SameSite=Strict cookie scoped to ``/console``.
+The API key is typed once, at sign-in, and never stored in the browser: the cookie holds a
+random session id that the service's authenticator turns into the key (the database keeps only
+its hash). The session ends at sign-out, at its expiry, and when its key is revoked, so a copied
+cookie stops working then. It travels only in an HttpOnly, SameSite=Strict cookie scoped to
+``/console``, marked Secure over https (or always, with ``U22A8_COOKIE_SECURE``).
 
-CSRF tokens are derived from that secret with an HMAC, so they are tied to the session
+CSRF tokens are derived from the session id with an HMAC, so they are tied to the session
 without storing anything, and an attacker who cannot read the cookie cannot compute them.
-Before sign-in there is no secret yet, so the sign-in form uses a random double-submit cookie.
+Before sign-in there is no session yet, so the sign-in form uses a random double-submit cookie.
 """
 
 from __future__ import annotations
@@ -23,35 +25,37 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 __all__ = [
-    "KEY_COOKIE",
+    "SESSION_COOKIE",
+    "LEGACY_KEY_COOKIE",
     "PRE_COOKIE",
     "FLASH_COOKIE",
     "COOKIE_PATH",
     "Flash",
     "csrf_token",
     "tokens_match",
-    "set_key_cookie",
-    "clear_key_cookie",
+    "set_session_cookie",
+    "clear_session_cookie",
     "pre_session_token",
     "set_pre_cookie",
     "set_flash",
     "read_flash",
     "clear_flash",
+    "clear_legacy_cookie",
 ]
 
-KEY_COOKIE = "u22a8_console_key"
+SESSION_COOKIE = "u22a8_console_session"
+# Before sessions the cookie held the API key itself; browsers that still send it have it deleted.
+LEGACY_KEY_COOKIE = "u22a8_console_key"
 PRE_COOKIE = "u22a8_console_pre"
 FLASH_COOKIE = "u22a8_console_flash"
 COOKIE_PATH = "/console"
-# A working day: long enough not to nag, short enough that a forgotten browser signs itself out.
-SESSION_SECONDS = 12 * 3600
 _CSRF_CONTEXT = b"u22a8 console csrf v1"
 _FLASH_MAX = 600
 
 
-def csrf_token(secret: str) -> str:
+def csrf_token(session_id: str) -> str:
     """The CSRF token of a signed-in session: deterministic, so every form of the session agrees."""
-    return hmac.new(secret.encode(), _CSRF_CONTEXT, hashlib.sha256).hexdigest()[:40]
+    return hmac.new(session_id.encode(), _CSRF_CONTEXT, hashlib.sha256).hexdigest()[:40]
 
 
 def tokens_match(sent: str | None, expected: str | None) -> bool:
@@ -60,20 +64,39 @@ def tokens_match(sent: str | None, expected: str | None) -> bool:
     return hmac.compare_digest(sent.encode(), expected.encode())
 
 
+def _forced_secure(request: Request) -> bool:
+    app = request.scope.get("app")
+    platform = getattr(getattr(app, "state", None), "platform", None)
+    return bool(platform is not None and platform.settings.cookie_secure)
+
+
 def _secure(request: Request) -> bool:
     # Mark cookies Secure whenever the console is reached over TLS (directly or behind a proxy
-    # that says so); plain http on localhost must keep working for the embedded default.
+    # that says so), and always when the operator says so; plain http on localhost must keep
+    # working for the embedded default.
+    if _forced_secure(request):
+        return True
     proto = request.headers.get("x-forwarded-proto", request.url.scheme)
     return proto.split(",")[0].strip() == "https"
 
 
-def set_key_cookie(response: Response, request: Request, secret: str) -> None:
-    response.set_cookie(KEY_COOKIE, secret, max_age=SESSION_SECONDS, path=COOKIE_PATH, httponly=True,
+def set_session_cookie(response: Response, request: Request, session_id: str, max_age: float) -> None:
+    response.set_cookie(SESSION_COOKIE, session_id, max_age=int(max_age), path=COOKIE_PATH, httponly=True,
                         samesite="strict", secure=_secure(request))
+    clear_legacy_cookie(response, request)
 
 
-def clear_key_cookie(response: Response, request: Request) -> None:
-    response.delete_cookie(KEY_COOKIE, path=COOKIE_PATH, httponly=True, samesite="strict", secure=_secure(request))
+def clear_session_cookie(response: Response, request: Request) -> None:
+    response.delete_cookie(SESSION_COOKIE, path=COOKIE_PATH, httponly=True, samesite="strict",
+                           secure=_secure(request))
+    clear_legacy_cookie(response, request)
+
+
+def clear_legacy_cookie(response: Response, request: Request) -> None:
+    """An API key left in a browser by a console from before sessions: delete it."""
+    if LEGACY_KEY_COOKIE in request.cookies:
+        response.delete_cookie(LEGACY_KEY_COOKIE, path=COOKIE_PATH, httponly=True, samesite="strict",
+                               secure=_secure(request))
 
 
 def pre_session_token(request: Request) -> tuple[str, bool]:

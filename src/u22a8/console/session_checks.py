@@ -32,16 +32,17 @@ PlatformDep = Annotated[Platform, Depends(_platform)]
 
 
 async def signed_in(request: Request, platform: PlatformDep) -> ApiKey:
-    """The key in the session cookie, through the platform's one authenticator (as a Bearer header is).
+    """The key of the cookie's session, through the platform's one authenticator (as a Bearer header is).
 
-    Asked fresh on every request: the session is the key, and revoking it anywhere must end it.
+    Asked of the database on every request: sign-out, expiry and revoking the key anywhere end it.
     """
-    secret = request.cookies.get(session.KEY_COOKIE, "")
-    key = await run_in_threadpool(platform.authenticator.authenticate, secret, fresh=True) if secret else None
+    session_id = request.cookies.get(session.SESSION_COOKIE, "")
+    key = await run_in_threadpool(platform.authenticator.session_key, session_id) if session_id else None
     if key is None:
         raise SignInRequired()
     request.state.console_key = key
-    request.state.console_csrf = session.csrf_token(secret)
+    request.state.console_session = session_id
+    request.state.console_csrf = session.csrf_token(session_id)
     return key
 
 

@@ -39,6 +39,7 @@ def _sign_in_page(request: Request, next_path: str, *, error: str | None = None,
                   next=_safe_next(request, next_path))
     if is_new:
         session.set_pre_cookie(page, request, token)
+    session.clear_legacy_cookie(page, request)
     return page
 
 
@@ -56,17 +57,23 @@ async def sign_in(request: Request, platform: PlatformDep) -> Response:
         return _sign_in_page(request, form.get("next"), status=403,
                              error="The sign-in form expired. Please try again.")
     secret = form.get("key").strip()
-    key = await run_in_threadpool(platform.authenticator.authenticate, secret, fresh=True) if secret else None
-    if key is None:
+    started = await run_in_threadpool(platform.authenticator.start_session, secret) if secret else None
+    if started is None:
         return _sign_in_page(request, form.get("next"), status=401,
                              error="That key is unknown or revoked. Check it and try again.")
+    _, session_id = started
     response = RedirectResponse(_safe_next(request, form.get("next")), status_code=303)
-    session.set_key_cookie(response, request, secret)
+    # A session id from before (another key) ends here: one browser, one session.
+    if (previous := request.cookies.get(session.SESSION_COOKIE)):
+        await run_in_threadpool(platform.authenticator.end_session, previous)
+    session.set_session_cookie(response, request, session_id, platform.authenticator.session_seconds)
     return response
 
 
 @router.post("/sign-out")
-def sign_out(request: Request, key: KeyDep, form: FormDep) -> Response:
+def sign_out(request: Request, key: KeyDep, form: FormDep, platform: PlatformDep) -> Response:
+    """Ends the session on the server, so a copy of the cookie stops working too."""
+    platform.authenticator.end_session(request.state.console_session)
     response = see_other(request, "/sign-in", ("notice", "You are signed out."))
-    session.clear_key_cookie(response, request)
+    session.clear_session_cookie(response, request)
     return response

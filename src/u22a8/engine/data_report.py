@@ -10,9 +10,11 @@ import numpy as np
 from .tasks import get_task
 from .types import Dataset
 
-__all__ = ["data_report"]
+__all__ = ["data_report", "SAMPLE_TEXT_FIELDS"]
 
 _EXAMPLES = 5
+# The report's fields that quote sample texts: a reader who may not see the samples gets them empty.
+SAMPLE_TEXT_FIELDS = ("conflict_examples",)
 
 
 def data_report(data: Dataset) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from .. import engine
 from ..settings import Settings
 from ..store import NewVersion, Run, Store
 from .dataset import build_dataset
+from .failures import public_reason
 from .model_files import artifact_key, clean_up_after_run, counts_key
 from .shared_search import InviteHelpers, shared_study_for
 
@@ -92,9 +93,9 @@ def execute_run(store: Store, settings: Settings, run: Run, owner: str, *, paren
         else:
             store.runs.finish(run.id, owner, "canceled", error="canceled by request", cpu_seconds=_cpu(cpu0))
     except Exception as exc:
-        log.exception("run %s failed", run.id)
-        reason = f"{type(exc).__name__}: {exc}"
-        store.runs.finish(run.id, owner, "failed", error=reason[:2000], cpu_seconds=_cpu(cpu0))
+        # The details are the operator's (the log); the run's error is what API users read.
+        log.exception("run %s of %s failed", run.id, run.handle)
+        store.runs.finish(run.id, owner, "failed", error=public_reason(exc, run.id), cpu_seconds=_cpu(cpu0))
     finally:
         beat.stop()
         clean_up_after_run(store, settings, run)  # the model may have been deleted meanwhile

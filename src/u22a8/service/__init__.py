@@ -7,7 +7,8 @@ limits (what they write reaches the executor as events), so a browser can do not
 client with the same key could not, and neither front door repeats a rule.
 
     platform.py        Platform: settings, store, executor, event dispatcher, caches
-    authentication.py  Authenticator: a key's secret → the key, cached
+    health.py          readiness: the database, the artifact store this process reads
+    authentication.py  Authenticator: a key's secret → the key, cached; console sessions
     access.py          scopes, owners, the platform owner's shared models
     fields.py          field rules both front doors meet; InvalidField
     models.py          create, get, list, update, delete
@@ -37,15 +38,18 @@ from .access import (
     HANDLE_RE,
     PLATFORM_OWNER,
     check_model_access,
+    check_sample_access,
     checked_handle,
     has_scope,
     key_scope_owner,
     may,
+    may_read_samples,
     readable_owners,
     require,
 )
 from .authentication import Authenticator, KeyCache
 from .fields import LABEL_MAX, InvalidField, check_labels
+from .health import check_ready
 from .keys import OWNER_RE, create_key, key_to_revoke, list_keys, revoke_key
 from .models import (
     TASKS,
@@ -94,6 +98,7 @@ __all__ = [
     "KeyCache",
     "PredictorCache",
     "limit_inference_threads",
+    "check_ready",
     # access
     "PLATFORM_OWNER",
     "HANDLE_RE",
@@ -102,6 +107,8 @@ __all__ = [
     "may",
     "checked_handle",
     "check_model_access",
+    "check_sample_access",
+    "may_read_samples",
     "readable_owners",
     "key_scope_owner",
     # field rules

@@ -3,6 +3,11 @@
 A key reads and writes its own owner's models; every key may read and predict with models of
 the platform owner ``u22a8``. Any other model answers 404, so a key never learns whether another
 owner's model exists.
+
+A model's training samples are its owner's alone: a platform model is public to read and to
+predict with, but its samples (listings, and the sample texts a version report quotes) are
+shown only to keys of the platform owner. Everyone knows a platform model exists, so another
+key asking for its samples gets 403, not 404.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ __all__ = [
     "has_scope",
     "checked_handle",
     "check_model_access",
+    "check_sample_access",
+    "may_read_samples",
     "may",
     "readable_owners",
     "key_scope_owner",
@@ -56,6 +63,23 @@ def check_model_access(key: ApiKey, handle: str, scope: str) -> None:
     if owner != key.owner and not public_read:
         raise NotFound(f"no model {handle!r}")
     require(key, scope)
+
+
+def check_sample_access(key: ApiKey, handle: str) -> None:
+    """Raise unless ``key`` may read the model's training samples: NotFound for a model it cannot
+    see at all, Forbidden for a platform model it may only read and predict with."""
+    check_model_access(key, handle, "read")
+    if handle.split(".", 1)[0] != key.owner:
+        raise Forbidden(f"the training samples of {handle!r} are shown only to its owner")
+
+
+def may_read_samples(key: ApiKey, handle: str) -> bool:
+    """Whether to show the model's samples (and the sample texts in its reports) to ``key``."""
+    try:
+        check_sample_access(key, handle)
+    except U22A8Error:
+        return False
+    return True
 
 
 def may(key: ApiKey, handle: str, scope: str) -> bool:

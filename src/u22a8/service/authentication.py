@@ -1,7 +1,9 @@
 """One authenticator for every front door: an API key's secret → the key, through a short cache.
 
-The API reads the secret from the ``Authorization: Bearer`` header, the console from its
-session cookie; both ask this object, so a limit or a rule per key is added in one place.
+The API reads the secret from the ``Authorization: Bearer`` header. The console asks for the
+secret once, at sign-in, and trades it for a session (a random id in its cookie, stored hashed);
+every later page names the session, which this object turns back into its key. Both front doors
+ask this object, so a limit or a rule per key is added in one place.
 """
 
 from __future__ import annotations
@@ -48,9 +50,10 @@ class Authenticator:
     """Secrets → keys. ``cached`` needs no I/O (async callers try it first); ``authenticate`` may
     read the database (async callers run it in a thread)."""
 
-    def __init__(self, store: Store, ttl: float) -> None:
+    def __init__(self, store: Store, ttl: float, session_seconds: float = 12 * 3600) -> None:
         self._store = store
         self._cache = KeyCache(ttl)
+        self._session_seconds = session_seconds
 
     def cached(self, secret: str) -> ApiKey | None:
         return self._cache.get(secret) if secret else None
@@ -58,8 +61,8 @@ class Authenticator:
     def authenticate(self, secret: str, *, fresh: bool = False) -> ApiKey | None:
         """The live key this secret belongs to, or None for an unknown or revoked one.
 
-        ``fresh`` asks the database even when the cache knows the secret: the console's session
-        does, so revoking a key through any process ends its console sessions at once.
+        ``fresh`` asks the database even when the cache knows the secret: the console's sign-in
+        does, so a key revoked through any process cannot start a session.
         """
         if not secret:
             return None
@@ -73,3 +76,26 @@ class Authenticator:
     def forget(self, key_id: str) -> None:
         """A key was revoked: stop answering from the cache for it at once."""
         self._cache.forget(key_id)
+
+    def start_session(self, secret: str) -> tuple[ApiKey, str] | None:
+        """Sign in: the key of ``secret`` (asked fresh) and a new session id for the cookie, or None."""
+        key = self.authenticate(secret, fresh=True)
+        if key is None:
+            return None
+        return key, self._store.sessions.start(key.id, self._session_seconds)
+
+    def session_key(self, session_id: str) -> ApiKey | None:
+        """The key a live session acts for; asked of the database on every request (never
+        cached), so sign-out, expiry and revocation through any process end it at once."""
+        if not session_id:
+            return None
+        return self._store.sessions.key_for(session_id)
+
+    def end_session(self, session_id: str) -> None:
+        """Sign out: the session id stops working everywhere, whoever holds a copy of it."""
+        if session_id:
+            self._store.sessions.end(session_id)
+
+    @property
+    def session_seconds(self) -> float:
+        return self._session_seconds

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import engine
-from ..errors import InvalidRequest
+from ..errors import InvalidRequest, LimitExceeded
 from ..runs import remove_model_files
 from ..store import ApiKey, Model
 from .access import HANDLE_RE, check_model_access, checked_handle, readable_owners, require
@@ -91,9 +91,12 @@ def _check_auto_retrain(auto_retrain: AutoRetrain) -> None:
         check_number_range("auto_retrain.quiet_seconds", auto_retrain.quiet_seconds, 0, QUIET_SECONDS_MAX)
 
 
-def _check_labels_fit(task: str, labels: list[str] | None) -> None:
+def _check_labels_fit(platform: Platform, task: str, labels: list[str] | None) -> None:
     if labels and not task_has_labels(task):
         raise InvalidRequest("a score model takes no labels")
+    limit = platform.settings.max_labels_per_model
+    if labels is not None and len(labels) > limit:
+        raise LimitExceeded(f"a closed label set of {len(labels)} labels; a model may hold {limit}")
 
 
 def create_model(
@@ -117,7 +120,7 @@ def create_model(
     check_labels(labels)
     _check_auto_retrain(auto_retrain)
     check_model_access(key, handle, "write")
-    _check_labels_fit(task, labels)
+    _check_labels_fit(platform, task, labels)
     enabled = True if auto_retrain.enabled is None else auto_retrain.enabled
     quiet = platform.settings.default_quiet_seconds if auto_retrain.quiet_seconds is None else auto_retrain.quiet_seconds
     return platform.store.models.create(handle, task, description=description, labels=labels, auto_retrain=enabled,
@@ -143,7 +146,7 @@ def update_model(
         changes["description"] = description
     if labels is not Keep.KEEP:
         check_labels(labels)
-        _check_labels_fit(model.task, labels)
+        _check_labels_fit(platform, model.task, labels)
         if labels is not None:
             outside = platform.store.models.labels_in_use(handle) - set(labels)
             if outside:

@@ -30,7 +30,8 @@ class Platform:
 
     def __post_init__(self) -> None:
         if self.authenticator is None:
-            self.authenticator = Authenticator(self.store, self.settings.auth_cache_seconds)
+            self.authenticator = Authenticator(self.store, self.settings.auth_cache_seconds,
+                                               self.settings.console_session_seconds)
 
     def is_ready(self) -> bool:
         """Whether this process can serve: the database answers."""

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ..errors import InvalidRequest, LimitExceeded
 from ..settings import Settings
 from ..store import ApiKey, NewSample, Sample
-from .access import check_model_access, checked_handle
+from .access import check_model_access, check_sample_access, checked_handle
 from .fields import LABEL_MAX
 from .platform import Platform
 from .sample_formats import parse_sample_body
@@ -103,7 +103,19 @@ def validate_samples(items: list[Any], task: str, labels: list[str] | None, sett
         shown = "; ".join(f"#{e['index']}: {e['error']}" for e in errors[:5])
         more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
         raise InvalidRequest(f"{len(errors)} bad sample(s), nothing stored: {shown}{more}", errors=errors)
+    _check_batch_labels(good, settings.max_labels_per_model)
     return good
+
+
+def _check_batch_labels(samples: list[NewSample], max_labels: int) -> None:
+    """One batch alone over the label limit is refused before the database is asked."""
+    found: set[str] = set()
+    for sample in samples:
+        found.update(sample.target.get("labels") or ())
+        if "label" in sample.target:
+            found.add(sample.target["label"])
+    if len(found) > max_labels:
+        raise LimitExceeded(f"the samples carry {len(found)} different labels; a model may hold {max_labels}")
 
 
 def _one(item: Any, task: str, allowed: set[str] | None, settings: Settings) -> NewSample | str:
@@ -145,7 +157,8 @@ def add_samples(platform: Platform, key: ApiKey, handle: str, raw: bytes, conten
     model = platform.store.models.get(handle)
     items = parse_sample_body(raw, content_type)
     samples = validate_samples(items, model.task, model.labels, platform.settings)
-    counts = platform.store.samples.upsert(handle, samples, max_per_model=platform.settings.max_samples_per_model)
+    counts = platform.store.samples.upsert(handle, samples, max_per_model=platform.settings.max_samples_per_model,
+                                           max_labels=platform.settings.max_labels_per_model)
     total = platform.store.models.get(handle).sample_count
     return SampleUpload(added=counts.added, updated=counts.updated, unchanged=counts.unchanged, sample_count=total)
 
@@ -153,8 +166,10 @@ def add_samples(platform: Platform, key: ApiKey, handle: str, raw: bytes, conten
 def list_samples(
     platform: Platform, key: ApiKey, handle: str, *, cursor: str | None, limit: int, label: str | None = None,
 ) -> SamplePage:
-    """Samples in upload order, ``limit`` at a time; ``cursor`` is the ``next_cursor`` of the page before."""
-    check_model_access(key, checked_handle(handle), "read")
+    """Samples in upload order, ``limit`` at a time; ``cursor`` is the ``next_cursor`` of the page before.
+
+    Only the model's owner reads its samples (a platform model's too: see ``access``)."""
+    check_sample_access(key, checked_handle(handle))
     after = None
     if cursor is not None:
         if not cursor.isdigit():

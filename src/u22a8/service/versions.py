@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..engine.bundle import write_bundle
+from ..engine.data_report import SAMPLE_TEXT_FIELDS
 from ..runs import portable_artifact
 from ..store import ApiKey, Version
-from .access import check_model_access, checked_handle
+from .access import check_model_access, checked_handle, may_read_samples
 from .models import get_model
 from .platform import Platform
 
@@ -40,8 +41,16 @@ def list_versions(platform: Platform, key: ApiKey, handle: str) -> VersionList:
 
 
 def get_version(platform: Platform, key: ApiKey, handle: str, number: int) -> Version:
+    """The version; its data report quotes no sample text to a key that may not read the samples."""
     check_model_access(key, checked_handle(handle), "read")
-    return platform.store.versions.get(handle, number)
+    version = platform.store.versions.get(handle, number)
+    if may_read_samples(key, handle):
+        return version
+    return replace(version, report=_without_sample_texts(version.report))
+
+
+def _without_sample_texts(report: dict[str, Any]) -> dict[str, Any]:
+    return {name: ([] if name in SAMPLE_TEXT_FIELDS else value) for name, value in (report or {}).items()}
 
 
 def activate_version(platform: Platform, key: ApiKey, handle: str, number: int) -> Version:

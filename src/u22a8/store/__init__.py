@@ -23,6 +23,7 @@ from ..resources import (
     Version,
 )
 from .runs import RunRepository, SearchAlreadyActive
+from .sessions import SessionRepository
 from .samples import NewSample, SampleRepository, text_hash
 from .versions import NewVersion, VersionRepository
 
@@ -30,6 +31,7 @@ __all__ = [
     "Store",
     "Database",
     "EventRepository",
+    "SessionRepository",
     "StoreUnavailable",
     "ArtifactStore",
     "ArtifactCorrupt",
@@ -65,6 +67,7 @@ class Store:
     def __init__(self, database_url: str, artifacts: str | Path, *, idempotency_ttl: int = 86400) -> None:
         self.db = Database(database_url)
         self.keys = KeyRepository(self.db)
+        self.sessions = SessionRepository(self.db)
         self.models = ModelRepository(self.db)
         self.samples = SampleRepository(self.db)
         self.events = EventRepository(self.db)

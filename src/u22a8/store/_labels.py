@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from sqlalchemy import distinct, func, select, true
+from sqlalchemy import ColumnElement, distinct, exists, false, func, literal, select, true
 from sqlalchemy.orm import Session
 
 from .tables import SampleRow
 
-__all__ = ["TargetShape", "TARGET_SHAPES", "label_counts", "stored_shape"]
+__all__ = ["TargetShape", "TARGET_SHAPES", "label_counts", "stored_shape", "carries_label", "distinct_label_count"]
 
 TargetShape = Literal["label", "labels", "score"]
 TARGET_SHAPES: tuple[TargetShape, ...] = ("label", "labels", "score")
@@ -26,6 +26,43 @@ def stored_shape(s: Session, model_id: int) -> TargetShape | None:
     """The shape of the model's stored targets (all share one), None while it has no sample."""
     target = s.scalar(select(SampleRow.target).where(SampleRow.model_id == model_id).limit(1))
     return next((key for key in TARGET_SHAPES if key in (target or {})), None)
+
+
+def _labels_of(s: Session) -> Any:
+    """The labels of a sample's ``{"labels": [...]}`` target as a table of one ``value`` column."""
+    if s.get_bind().dialect.name == "sqlite":
+        return func.json_each(SampleRow.target, "$.labels").table_valued("value")
+    # Functions in FROM may read earlier FROM items in PostgreSQL, so no LATERAL is needed.
+    return func.json_array_elements_text(SampleRow.target["labels"]).table_valued("value")
+
+
+def carries_label(s: Session, shape: TargetShape | None, label: str) -> ColumnElement[bool]:
+    """A WHERE clause: the sample's target carries ``label`` (a whole label, compared exactly).
+
+    Answered by the database on both backends, so a filter on a rare label reads only the rows
+    that match. Targets without labels (scores, or a model without samples) match nothing.
+    """
+    if shape == "label":
+        return SampleRow.target["label"].as_string() == label
+    if shape == "labels":
+        each = _labels_of(s)
+        return exists(select(literal(1)).select_from(each).where(each.c.value == label))
+    return false()
+
+
+def distinct_label_count(s: Session, model_id: int, shape: TargetShape | None = None) -> int:
+    """How many different labels the model's samples carry."""
+    shape = shape or stored_shape(s, model_id)
+    if shape == "label":
+        label: Any = SampleRow.target["label"].as_string()
+        q = select(func.count(distinct(label))).where(SampleRow.model_id == model_id)
+    elif shape == "labels":
+        each = _labels_of(s)
+        q = (select(func.count(distinct(each.c.value))).select_from(SampleRow).join(each, true())
+             .where(SampleRow.model_id == model_id))
+    else:
+        return 0
+    return int(s.scalar(q) or 0)
 
 
 def label_counts(s: Session, model_id: int, shape: TargetShape | None = None) -> dict[str, int]:
@@ -40,11 +77,7 @@ def label_counts(s: Session, model_id: int, shape: TargetShape | None = None) ->
         label: Any = SampleRow.target["label"].as_string()
         q = select(label, func.count(), func.min(SampleRow.pk)).where(SampleRow.model_id == model_id)
     elif shape == "labels":
-        if s.get_bind().dialect.name == "sqlite":
-            each = func.json_each(SampleRow.target, "$.labels").table_valued("value")
-        else:
-            # Functions in FROM may read earlier FROM items in PostgreSQL, so no LATERAL is needed.
-            each = func.json_array_elements_text(SampleRow.target["labels"]).table_valued("value")
+        each = _labels_of(s)
         label = each.c.value
         q = (select(label, func.count(distinct(SampleRow.pk)), func.min(SampleRow.pk))
              .select_from(SampleRow).join(each, true()).where(SampleRow.model_id == model_id))

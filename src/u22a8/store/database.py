@@ -16,6 +16,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from ._private import private_dir, private_file
+
 __all__ = ["Database", "StoreUnavailable", "utcnow"]
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
@@ -57,8 +59,10 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
             path = url.split("///", 1)[-1]
-            if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            if path and path != ":memory:" and not path.startswith("file:"):
+                # Created owner-only before SQLite opens it; its WAL files take the same mode.
+                private_dir(Path(path).parent)
+                private_file(Path(path))
             self.engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
             _configure_sqlite(self.engine)
         else:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from ..errors import NotFound
 from ._convert import key_record
 from .database import Database, utcnow
 from ..resources import ApiKey
-from .tables import ApiKeyRow
+from .tables import ApiKeyRow, ConsoleSessionRow
 
 __all__ = ["KeyRepository", "SCOPES"]
 
@@ -63,4 +63,6 @@ class KeyRepository:
                 raise NotFound(f"no key {key_id!r}")
             if row.revoked_at is None:
                 row.revoked_at = utcnow()
+            # A revoked key's console sessions end with it, in the same transaction.
+            s.execute(delete(ConsoleSessionRow).where(ConsoleSessionRow.key_id == key_id))
             return key_record(row)

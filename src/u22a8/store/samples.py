@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import LimitExceeded, NotFound
 from ._convert import sample_record
-from ._labels import TargetShape, label_counts, stored_shape
+from ._labels import TargetShape, carries_label, distinct_label_count, label_counts, stored_shape
 from .database import Database, utcnow
 from .models import mark_samples_changed, model_row
 from ..resources import Sample, SampleCounts, SampleStats, TrainingSample
@@ -41,8 +41,12 @@ class SampleRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    def upsert(self, handle: str, samples: list[NewSample], *, max_per_model: int) -> SampleCounts:
-        """Store every sample or none: the whole batch is one transaction."""
+    def upsert(self, handle: str, samples: list[NewSample], *, max_per_model: int,
+               max_labels: int | None = None) -> SampleCounts:
+        """Store every sample or none: the whole batch is one transaction.
+
+        ``max_labels``: how many different labels the model may hold after the batch; counted in
+        the same transaction, so two concurrent uploads cannot each pass the limit alone."""
         with self._db.session() as s:
             model = model_row(s, handle, lock=True)
             by_id, by_hash = _existing(s, model.id, samples)
@@ -85,6 +89,11 @@ class SampleRepository:
             total = s.scalar(select(func.count()).select_from(SampleRow).where(SampleRow.model_id == model.id)) or 0
             if total > max_per_model:
                 raise LimitExceeded(f"model {handle!r} would hold {total} samples; the limit is {max_per_model}")
+            if max_labels is not None and _may_add_labels(model.labels, samples, max_labels):
+                n_labels = distinct_label_count(s, model.id)
+                if n_labels > max_labels:
+                    raise LimitExceeded(f"model {handle!r} would hold {n_labels} different labels; "
+                                        f"the limit is {max_labels}")
             if added or updated:
                 mark_samples_changed(s, model)
             return SampleCounts(added=added, updated=updated, unchanged=unchanged)
@@ -101,16 +110,9 @@ class SampleRepository:
             q = select(SampleRow).where(SampleRow.model_id == model.id).order_by(SampleRow.pk)
             if after is not None:
                 q = q.where(SampleRow.pk > after)
-            if label is not None and (shape or stored_shape(s, model.id)) == "label":
-                # One label per sample: the JSON path comparison works the same on SQLite and PostgreSQL.
-                q = q.where(SampleRow.target["label"].as_string() == label)
-            rows: list[SampleRow] = []
-            # A label inside a multilabel list is matched here: JSON containment differs by backend.
-            for row in s.scalars(q.execution_options(yield_per=1000)):
-                if label is None or _has_label(row.target, label):
-                    rows.append(row)
-                    if len(rows) > limit:
-                        break
+            if label is not None:
+                q = q.where(carries_label(s, shape or stored_shape(s, model.id), label))
+            rows = list(s.scalars(q.limit(limit + 1)))
             more = len(rows) > limit
             rows = rows[:limit]
             return [sample_record(r) for r in rows], (rows[-1].pk if more and rows else None)
@@ -171,8 +173,11 @@ class SampleRepository:
             return {"n_samples": int(n), "mean_chars": float(chars), "n_labels": n_labels}
 
 
-def _has_label(target: dict[str, Any], label: str) -> bool:
-    return target.get("label") == label or label in target.get("labels", ())
+def _may_add_labels(closed: list[Any] | None, samples: list[NewSample], max_labels: int) -> bool:
+    """Whether the batch could take the model past ``max_labels`` (a closed set within it cannot)."""
+    if closed is not None and len(closed) <= max_labels:
+        return False
+    return any("label" in x.target or "labels" in x.target for x in samples)
 
 
 def _existing(

@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["Base", "ApiKeyRow", "ModelRow", "SampleRow", "RunRow", "EventRow", "VersionRow", "IdempotencyRow"]
+__all__ = ["Base", "ApiKeyRow", "ConsoleSessionRow", "ModelRow", "SampleRow", "RunRow", "EventRow", "VersionRow", "IdempotencyRow"]
 
 # Runs in these states hold their model's single search slot.
 _ACTIVE_RUN = "state IN ('queued', 'running')"
@@ -65,6 +65,18 @@ class ApiKeyRow(Base):
 # cache keys, pagination cursors): SQLite would otherwise give a deleted newest row's id to the
 # next row, and anything still holding the old id would take the new row for the deleted one.
 _NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
+
+
+class ConsoleSessionRow(Base):
+    """A signed-in console browser. Only a hash of the cookie's random id is kept, so the table
+    gives nobody a cookie; a revoked key's sessions are deleted with the revocation."""
+
+    __tablename__ = "console_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key_id: Mapped[str] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class ModelRow(Base):

@@ -66,6 +66,11 @@ class VersionRepository:
             q = select(VersionRow).where(VersionRow.model_id == model.id).order_by(VersionRow.number.desc())
             return [version_record(r) for r in s.scalars(q)]
 
+    def newest_artifact_key(self) -> str | None:
+        """The artifact of the version made last, on any model: what every API process must see."""
+        with self._db.session(write=False) as s:
+            return s.scalar(select(VersionRow.artifact_key).order_by(VersionRow.id.desc()).limit(1))
+
     def get(self, handle: str, number: int) -> Version:
         with self._db.session(write=False) as s:
             return version_record(self._row(s, handle, number))

@@ -5,15 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from ...errors import U22A8Error
+from ... import service
 from ..deps import PlatformDep
 from ..metrics import REGISTRY, refresh_gauges
 
 router = APIRouter(tags=["health"])
-
-
-class _NotReady(U22A8Error):
-    status, code, title = 503, "unavailable", "Not ready"
 
 
 @router.get("/healthz", operation_id="healthz")
@@ -22,11 +18,19 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", operation_id="readyz")
+_NOT_READY = {503: {
+    "description": "Not ready: `unavailable` (the database does not answer) or `artifact_unavailable` "
+                   "(the artifact store this process reads lacks the newest version's file; the detail says what "
+                   "to check)",
+    "content": {"application/problem+json": {}},
+}}
+
+
+@router.get("/readyz", operation_id="readyz", responses=_NOT_READY)  # type: ignore[arg-type]
 def readyz(platform: PlatformDep) -> dict[str, str]:
     """The process can serve: the database answers."""
-    if not platform.is_ready():
-        raise _NotReady("the database does not answer")
+    # And the artifact store it reads holds the newest version's file (service.check_ready).
+    service.check_ready(platform)
     return {"status": "ready"}
 
 

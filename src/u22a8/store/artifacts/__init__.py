@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import fsspec_urls, local  # noqa: F401  (registers the backends)
-from ._base import ArtifactCorrupt, ArtifactStore, backend_for, register_backend, registered_backends
+from ._base import UNREADABLE_HINT, ArtifactCorrupt, ArtifactStore, backend_for, register_backend, registered_backends
 from .fsspec_urls import FsspecArtifacts
 from .local import LocalArtifacts
 
@@ -19,6 +19,7 @@ __all__ = [
     "LocalArtifacts",
     "FsspecArtifacts",
     "open_artifacts",
+    "UNREADABLE_HINT",
     "register_backend",
     "registered_backends",
 ]

@@ -13,12 +13,21 @@ from __future__ import annotations
 
 import abc
 import hashlib
+import logging
 from collections.abc import Callable
 from typing import TypeVar
 
-__all__ = ["ArtifactStore", "ArtifactCorrupt", "register_backend", "backend_for", "registered_backends"]
+from ...errors import ArtifactUnavailable
+
+__all__ = ["ArtifactStore", "ArtifactCorrupt", "UNREADABLE_HINT", "register_backend", "backend_for", "registered_backends"]
 
 S = TypeVar("S", bound="type[ArtifactStore]")
+
+log = logging.getLogger("u22a8.store")
+
+# What an API user is told; the paths and the OS's words go to the log only.
+UNREADABLE_HINT = ("this server cannot read the stored model file; check that the API and every worker use the "
+                   "same U22A8_ARTIFACTS_DIR (one shared directory or bucket) and that the API may read it")
 
 
 class ArtifactCorrupt(RuntimeError):
@@ -35,6 +44,14 @@ class ArtifactStore(abc.ABC):
     def _read(self, key: str) -> bytes: ...
 
     @abc.abstractmethod
+    def exists(self, key: str) -> bool:
+        """Whether this process sees the file at ``key``."""
+
+    @abc.abstractmethod
+    def describe(self) -> str:
+        """Where the files are, for the operator's log."""
+
+    @abc.abstractmethod
     def _delete(self, key: str) -> None:
         """Remove ``key`` if it is there; a missing key is no error."""
 
@@ -48,7 +65,12 @@ class ArtifactStore(abc.ABC):
         return hashlib.sha256(data).hexdigest()
 
     def get(self, key: str, sha256: str) -> bytes:
-        data = self._read(_checked_key(key))
+        """The bytes written under ``key``; ArtifactUnavailable if this process cannot read them."""
+        try:
+            data = self._read(_checked_key(key))
+        except OSError as exc:  # missing (another machine's disk), unreadable, or the bucket is down
+            log.error("artifact %r unreadable in %s: %s", key, self.describe(), exc)
+            raise ArtifactUnavailable(UNREADABLE_HINT) from exc
         if hashlib.sha256(data).hexdigest() != sha256:
             raise ArtifactCorrupt(f"artifact {key!r} does not match its checksum")
         return data

@@ -23,6 +23,12 @@ class FsspecArtifacts(ArtifactStore):
     def _read(self, key: str) -> bytes:
         return self._fs.cat_file(f"{self._root}/{key}")
 
+    def exists(self, key: str) -> bool:
+        return bool(self._fs.exists(f"{self._root}/{key}"))
+
+    def describe(self) -> str:
+        return f"{self._fs.protocol}:{self._root}"
+
     def _delete(self, key: str) -> None:
         path = f"{self._root}/{key}"
         if self._fs.exists(path):

@@ -7,6 +7,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from .._private import private_dir
 from ._base import ArtifactStore, register_backend
 
 __all__ = ["LocalArtifacts"]
@@ -15,8 +16,7 @@ __all__ = ["LocalArtifacts"]
 @register_backend("", "file")
 class LocalArtifacts(ArtifactStore):
     def __init__(self, location: str | Path) -> None:
-        self.root = Path(str(location).removeprefix("file://"))
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root = private_dir(Path(str(location).removeprefix("file://")))
 
     def _path(self, key: str) -> Path:
         path = (self.root / key).resolve()
@@ -37,6 +37,12 @@ class LocalArtifacts(ArtifactStore):
 
     def _read(self, key: str) -> bytes:
         return self._path(key).read_bytes()
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def describe(self) -> str:
+        return str(self.root)
 
     def _delete(self, key: str) -> None:
         path = self._path(key)
