@@ -17,6 +17,8 @@ The store and the run layer raise them; the API renders them as problem+json.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 __all__ = [
@@ -38,6 +40,8 @@ class U22A8Error(Exception):
     status: int = 500
     code: str = "internal_error"
     title: str = "Internal error"
+    # Response headers that belong to the answer (Retry-After, say); the API sends them along.
+    headers: Mapping[str, str] = MappingProxyType({})
 
     def __init__(self, detail: str, **extra: Any) -> None:
         super().__init__(detail)
@@ -83,3 +87,7 @@ class TooFewSamples(U22A8Error):
 
 class RateLimited(U22A8Error):
     status, code, title = 429, "rate_limited", "Rate limited"
+
+    def __init__(self, detail: str, *, headers: Mapping[str, str] | None = None, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.headers = MappingProxyType(dict(headers or {}))

@@ -14,7 +14,7 @@ from typing import Any
 from .. import engine
 from ..errors import InvalidRequest
 from ..store import ApiKey, Model
-from .access import HANDLE_RE, check_model_access, checked_handle, readable_owners, require
+from .access import HANDLE_RE, check_model_access, checked_handle, enter, readable_owners, require
 from .fields import InvalidField, check_labels, check_max_length, check_number_range
 from .platform import Platform
 
@@ -115,7 +115,7 @@ def create_model(
     check_max_length("description", description, DESCRIPTION_MAX)
     check_labels(labels)
     _check_auto_retrain(auto_retrain)
-    check_model_access(key, handle, "write")
+    enter(platform, key, "write", handle)
     _check_labels_fit(task, labels)
     enabled = True if auto_retrain.enabled is None else auto_retrain.enabled
     quiet = platform.settings.default_quiet_seconds if auto_retrain.quiet_seconds is None else auto_retrain.quiet_seconds
@@ -134,6 +134,7 @@ def update_model(
 ) -> Model:
     """Change what is given. A closed label set must still hold every label the stored samples
     use: the set is a promise about the samples, which uploads outside it are refused to keep."""
+    enter(platform, key, "write", handle)
     model = get_model(platform, key, handle, "write")
     _check_auto_retrain(auto_retrain)
     changes: dict[str, Any] = {}
@@ -157,7 +158,7 @@ def update_model(
 
 def delete_model(platform: Platform, key: ApiKey, handle: str) -> None:
     """The model with its samples, versions and runs, for every key."""
-    check_model_access(key, checked_handle(handle), "write")
+    enter(platform, key, "write", handle)
     platform.store.models.delete(handle)
 
 

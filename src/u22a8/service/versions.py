@@ -7,7 +7,7 @@ from typing import Any
 
 from ..engine.bundle import write_bundle
 from ..store import ApiKey, Version
-from .access import check_model_access, checked_handle
+from .access import check_model_access, checked_handle, enter
 from .models import get_model
 from .platform import Platform
 
@@ -45,7 +45,7 @@ def get_version(platform: Platform, key: ApiKey, handle: str, number: int) -> Ve
 
 def activate_version(platform: Platform, key: ApiKey, handle: str, number: int) -> Version:
     """Serve this version from now on (a rollback, or a roll forward)."""
-    check_model_access(key, checked_handle(handle), "train")
+    enter(platform, key, "train", handle)
     return platform.store.versions.activate(handle, number)
 
 

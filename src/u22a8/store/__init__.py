@@ -10,6 +10,7 @@ from .events import EventRepository
 from .idempotency import IdempotencyRepository, StoredResponse
 from .keys import SCOPES, KeyRepository
 from .models import ModelRepository
+from .rate_counters import DatabaseCounterStorage
 from ..resources import (
     FINAL_RUN_STATES,
     ApiKey,
@@ -30,6 +31,8 @@ __all__ = [
     "Store",
     "Database",
     "EventRepository",
+    "DatabaseCounterStorage",
+    "IdempotencyRepository",
     "StoreUnavailable",
     "ArtifactStore",
     "ArtifactCorrupt",
