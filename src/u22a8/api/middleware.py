@@ -1,20 +1,20 @@
-"""ASGI middleware: body-size limit, request metrics, and Idempotency-Key replays.
+"""ASGI middleware: the outer body-size limit and request metrics.
 
-Written as plain ASGI (not BaseHTTPMiddleware) to keep the predict hot path short.
+Written as plain ASGI (not BaseHTTPMiddleware) to keep the predict hot path short. The outer
+limit is the largest any route accepts; each ``/v1`` route holds its own body to a tighter one
+after authenticating the caller (``routing.py``), and each console form to its own (``console/``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
-
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .metrics import LATENCY, REQUESTS
 
-__all__ = ["BodyLimit", "RequestMetrics", "Idempotency"]
+__all__ = ["BodyLimit", "RequestMetrics"]
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -111,77 +111,3 @@ class RequestMetrics:
             path = getattr(route, "path", "unmatched")
             REQUESTS.labels(scope["method"], path, str(status)).inc()
             LATENCY.labels(scope["method"], path).observe(time.perf_counter() - start)
-
-
-class Idempotency:
-    """A POST with an Idempotency-Key is answered once; repeats within the TTL replay that answer."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        idem = _header(scope, b"idempotency-key") if scope["type"] == "http" and scope["method"] == "POST" else None
-        if not idem:
-            return await self.app(scope, receive, send)
-        from starlette.concurrency import run_in_threadpool
-
-        repo = scope["app"].state.platform.idempotency
-        chunks: list[bytes] = []
-        while True:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body"):
-                break
-        body = b"".join(chunks)
-        auth = hashlib.sha256((_header(scope, b"authorization") or "").encode()).hexdigest()[:16]
-        key = f"{auth}:{scope['path']}:{idem[:200]}"
-        request_hash = hashlib.sha256(body).hexdigest()
-        stored = await run_in_threadpool(repo.reserve, key, request_hash)
-        if stored is not None:
-            if stored.request_hash != request_hash:
-                return await _send_problem(send, 422, "idempotency_key_reused",
-                                           "this Idempotency-Key was used with a different request body")
-            if stored.in_flight:
-                return await _send_problem(send, 409, "idempotency_key_in_flight",
-                                           "a request with this Idempotency-Key is still being answered; retry shortly")
-            payload = stored.body.encode()
-            await send({"type": "http.response.start", "status": stored.status, "headers": [
-                (b"content-type", stored.content_type.encode()), (b"content-length", str(len(payload)).encode()),
-                (b"idempotent-replayed", b"true")]})
-            return await send({"type": "http.response.body", "body": payload})
-
-        replayed = False
-
-        async def replay_receive() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        status = 0
-        content_type = "application/json"
-        out: list[bytes] = []
-
-        async def capture_send(message: Message) -> None:
-            nonlocal status, content_type
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                for k, v in message.get("headers", ()):
-                    if k.lower() == b"content-type":
-                        content_type = v.decode("latin-1")
-            elif message["type"] == "http.response.body":
-                out.append(message.get("body", b""))
-            await send(message)
-
-        try:
-            await self.app(scope, replay_receive, capture_send)
-        finally:
-            # Only settled outcomes are kept: a 5xx or a 429 may succeed when retried.
-            if 200 <= status < 500 and status != 429:
-                body_text = b"".join(out).decode("utf-8", "replace")
-                await run_in_threadpool(repo.complete, key, status, body_text, content_type)
-            else:
-                await run_in_threadpool(repo.release, key)
-
-

@@ -9,11 +9,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from ... import service
+from ..routing import V1Route
 from ..deps import KeyDep, PlatformDep
 from ..presenters import key_public
 from ..schemas import KeyCreate, KeyCreated, KeyPublic
 
-router = APIRouter(prefix="/v1/keys", tags=["keys"])
+router = APIRouter(prefix="/v1/keys", tags=["keys"], route_class=V1Route)
 
 
 @router.post("", status_code=201, response_model=KeyCreated, operation_id="create_key")

@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Response
 
 from ... import service
+from ..routing import V1Route
 from ..deps import KeyDep, PlatformDep
 from ..presenters import model_public
 from ..schemas import ModelCreate, ModelList, ModelPublic, ModelUpdate, auto_retrain_of
 
-router = APIRouter(prefix="/v1/models", tags=["models"])
+router = APIRouter(prefix="/v1/models", tags=["models"], route_class=V1Route)
 
 
 @router.post("", status_code=201, response_model=ModelPublic, operation_id="create_model")

@@ -6,10 +6,11 @@ import orjson
 from fastapi import APIRouter, Response
 
 from ... import service
+from ..routing import V1Route
 from ..deps import KeyDep, PlatformDep
 from ..schemas import PredictBody, PredictResponse
 
-router = APIRouter(prefix="/v1/models/{handle}", tags=["predict"])
+router = APIRouter(prefix="/v1/models/{handle}", tags=["predict"], route_class=V1Route)
 
 
 @router.post("/predict", operation_id="predict", response_model=PredictResponse)

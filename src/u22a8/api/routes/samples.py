@@ -6,11 +6,12 @@ from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from ... import service
+from ..routing import V1Route
 from ..deps import KeyDep, PlatformDep
 from ..presenters import sample_public
 from ..schemas import SampleCountsPublic, SampleList
 
-router = APIRouter(prefix="/v1/models/{handle}/samples", tags=["samples"])
+router = APIRouter(prefix="/v1/models/{handle}/samples", tags=["samples"], route_class=V1Route)
 
 _BODY_DOC = {
     "requestBody": {

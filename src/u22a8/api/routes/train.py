@@ -6,10 +6,11 @@ from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
 from ... import service
+from ..routing import V1Route
 from ..deps import KeyDep, PlatformDep
 from ..schemas import EstimateResponse, TrainBody, TrainResponse
 
-router = APIRouter(prefix="/v1/models/{handle}/train", tags=["train"])
+router = APIRouter(prefix="/v1/models/{handle}/train", tags=["train"], route_class=V1Route)
 
 
 @router.post(

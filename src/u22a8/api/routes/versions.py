@@ -7,11 +7,12 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from ... import service
+from ..routing import V1Route
 from ..deps import KeyDep, PlatformDep
 from ..presenters import export_response, version_public
 from ..schemas import VersionPublic
 
-router = APIRouter(prefix="/v1/models/{handle}/versions", tags=["versions"])
+router = APIRouter(prefix="/v1/models/{handle}/versions", tags=["versions"], route_class=V1Route)
 
 
 @router.get("", response_model=list[VersionPublic], operation_id="list_versions")
