@@ -19,7 +19,8 @@ router = APIRouter(prefix="/v1/keys", tags=["keys"], route_class=V1Route)
 
 @router.post("", status_code=201, response_model=KeyCreated, operation_id="create_key")
 def create_key(body: KeyCreate, key: KeyDep, platform: PlatformDep) -> KeyCreated:
-    new, secret = service.create_key(platform, key, body.owner, list(body.scopes), body.name)
+    new, secret = service.create_key(platform, key, body.owner, list(body.scopes), body.name,
+                                     rate_limits=body.rate_limits)
     return KeyCreated(**key_public(new).model_dump(), key=secret)
 
 
