@@ -19,11 +19,12 @@ __all__ = ["BodyLimit", "RequestMetrics"]
 Headers = list[tuple[bytes, bytes]]
 
 
-async def _send_problem(send: Send, status: int, code: str, detail: str) -> None:
+async def _send_problem(send: Send, status: int, code: str, detail: str, *, close: bool = False) -> None:
     body = json.dumps({"type": f"https://u22a8.dev/problems/{code}", "title": code.replace("_", " ").capitalize(),
                        "status": status, "code": code, "detail": detail}).encode()
+    headers = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]})
+                "headers": headers + ([(b"connection", b"close")] if close else [])})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -38,11 +39,11 @@ class _TooLarge(Exception):
     pass
 
 
-async def _refuse_too_large(scope: Scope, send: Send, max_bytes: int) -> None:
+async def _refuse_too_large(scope: Scope, send: Send, max_bytes: int, *, close: bool = False) -> None:
     detail = f"the body is over {max_bytes} bytes"
     wants_page = scope.get("path", "").startswith("/console") and "text/html" in (_header(scope, b"accept") or "")
     if not wants_page:
-        return await _send_problem(send, 413, "payload_too_large", detail)
+        return await _send_problem(send, 413, "payload_too_large", detail, close=close)
     # A browser posting a console form without JavaScript gets a page, not problem JSON.
     page = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Upload too large</title></head>'
             f'<body><main><h1>Upload too large</h1><p>{detail}: split the file and upload the parts.</p>'
@@ -52,8 +53,17 @@ async def _refuse_too_large(scope: Scope, send: Send, max_bytes: int) -> None:
     await send({"type": "http.response.body", "body": page})
 
 
+def _announces_body(scope: Scope) -> bool:
+    length = _header(scope, b"content-length")
+    return length not in (None, "0") or "chunked" in (_header(scope, b"transfer-encoding") or "").lower()
+
+
 class BodyLimit:
-    """Refuse bodies over ``max_bytes`` with 413, whether or not Content-Length is sent."""
+    """Refuse bodies over ``max_bytes`` with 413, whether or not Content-Length is sent.
+
+    An answer sent before its request's body was read in full (a refusal: no key, too large)
+    closes the connection: the server then stops receiving the rest instead of draining it.
+    """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app, self.max_bytes = app, max_bytes
@@ -63,22 +73,27 @@ class BodyLimit:
             return await self.app(scope, receive, send)
         length = _header(scope, b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_bytes:
-            return await _refuse_too_large(scope, send, self.max_bytes)
+            return await _refuse_too_large(scope, send, self.max_bytes, close=True)
         seen = 0
         started = False
+        body_read = not _announces_body(scope)
 
         async def limited_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, body_read
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
                     raise _TooLarge()
+                body_read = body_read or not message.get("more_body", False)
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
-            started = started or message["type"] == "http.response.start"
+            if message["type"] == "http.response.start":
+                started = True
+                if not body_read:
+                    message = {**message, "headers": [*message.get("headers", ()), (b"connection", b"close")]}
             await send(message)
 
         try:

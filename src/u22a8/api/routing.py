@@ -2,8 +2,8 @@
 large JSON parsed off the event loop, and Idempotency-Key replays where a retry could act twice.
 
 Every ``/v1`` router is built with ``route_class=V1Route``. Before FastAPI reads a body, the
-route authenticates the Bearer key (an anonymous or revoked caller is answered at once, and the
-connection is closed rather than drained), refuses a body over the route's limit by its
+route authenticates the Bearer key (an anonymous or revoked caller is answered at once; the
+outer ``BodyLimit`` closes a connection whose body was left unread), refuses a body over the route's limit by its
 Content-Length or while it arrives, and only then hands the request on. Which routes take large
 bodies and which replay answers are registered below by operation id.
 """
@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.types import Receive, Scope
 
-from ..errors import PayloadTooLarge, U22A8Error
+from ..errors import PayloadTooLarge
 from ..settings import Settings
 from .deps import bearer_key
 from .replays import REPLAYED_OPERATIONS, answer_once
@@ -53,27 +53,16 @@ class _ReadRequest(Request):
         return self._json
 
 
-def _has_body(request: Request) -> bool:
-    length = request.headers.get("content-length")
-    return "chunked" in request.headers.get("transfer-encoding", "").lower() or (length not in (None, "0"))
-
-
-def _closing(exc: U22A8Error) -> U22A8Error:
-    # Answered before the body was read: close the connection instead of draining what is left.
-    exc.headers = {**exc.headers, "Connection": "close"}
-    return exc
-
-
 async def _read_body(request: Request, max_bytes: int) -> bytes:
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > max_bytes:
-        raise _closing(PayloadTooLarge(f"the body is over {max_bytes} bytes"))
+        raise PayloadTooLarge(f"the body is over {max_bytes} bytes")
     chunks: list[bytes] = []
     seen = 0
     async for chunk in request.stream():
         seen += len(chunk)
         if seen > max_bytes:
-            raise _closing(PayloadTooLarge(f"the body is over {max_bytes} bytes"))
+            raise PayloadTooLarge(f"the body is over {max_bytes} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -90,10 +79,7 @@ class V1Route(APIRoute):
         async def handler(request: Request) -> Response:
             platform = request.app.state.platform
             settings: Settings = platform.settings
-            try:
-                key = await bearer_key(request, platform)
-            except U22A8Error as exc:
-                raise _closing(exc) if _has_body(request) else exc
+            key = await bearer_key(request, platform)
             body = await _read_body(request, settings.max_body_bytes if upload else settings.max_small_body_bytes)
             ready = _ReadRequest(request.scope, request.receive, body)
             idempotency_key = request.headers.get("idempotency-key")
