@@ -88,7 +88,7 @@ def _parse(body: bytes, content_type: str, max_parts: int) -> FormData:
     raise InvalidRequest(f"a form cannot be sent as {kind}")
 
 
-def _multipart(body: bytes, content_type: str, max_parts: int) -> FormData:
+def _multipart(body: bytes, content_type: str, max_parts: int = MAX_FORM_PARTS) -> FormData:
     if "\r" in content_type or "\n" in content_type:
         raise InvalidRequest("bad Content-Type header")
     boundary = _boundary(content_type)

@@ -1,8 +1,9 @@
 """Request counters in the platform database, behind the `limits` library's storage interface.
 
 Used when the API runs as several processes without Redis: every process counts in one table.
-A counter is one row per window key; ``incr`` is one upsert, so concurrent processes never lose
-a hit, and a row whose window has passed starts over on its next hit.
+A counter is one row per key, class and limit (the window is not in the row's key); ``incr`` is
+one upsert, so concurrent processes never lose a hit, and a row whose window has passed starts
+over on its next hit.
 """
 
 from __future__ import annotations
@@ -68,8 +69,3 @@ class DatabaseCounterStorage(Storage):
     def clear(self, key: str) -> None:
         with self._db.session() as s:
             s.execute(delete(RateCounterRow).where(RateCounterRow.key == key))
-
-    def prune(self) -> None:
-        """Drop counters whose window has passed (they would start over anyway)."""
-        with self._db.session() as s:
-            s.execute(delete(RateCounterRow).where(RateCounterRow.expires_at <= time.time()))
