@@ -7,7 +7,7 @@ through there, so one count covers the API and the console alike.
 A class of actions (``predict``, ``writes``, ``train``) has one limit per key, from the settings
 (``U22A8_RATE_LIMIT_<CLASS>``) unless the key carries its own (``ApiKey.rate_limits``, e.g.
 ``"predict=100/minute;train=none"``). Counters are fixed windows; where they live decides who
-shares them: this process's memory (the embedded default), the broker's Redis, or the platform
+shares them: this process's memory (the embedded default, ``counters.py``), the broker's Redis, or the platform
 database (:class:`u22a8.store.DatabaseCounterStorage`) when several API processes run without Redis.
 A counter store that does not answer lets requests through (and says so in the log): a limit
 protects the platform, it must not take it down.
@@ -23,12 +23,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from limits import RateLimitItem, parse
-from limits.storage import MemoryStorage, Storage, storage_from_string
+from limits.storage import Storage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
 from ..errors import InvalidRequest, RateLimited
 from ..settings import Settings
 from ..store import ApiKey, DatabaseCounterStorage, Store
+from .counters import ProcessCounterStorage
 
 __all__ = ["LIMIT_CLASSES", "RateLimits", "StreamSlots", "counter_storage", "check_key_limits"]
 
@@ -69,7 +70,7 @@ def counter_storage(settings: Settings, store: Store) -> Storage:
         broker = settings.broker_url or ""
         choice = "memory" if not broker else broker if broker.startswith(("redis://", "rediss://")) else "database"
     if choice == "memory":
-        return MemoryStorage()
+        return ProcessCounterStorage()
     if choice == "database":
         return DatabaseCounterStorage(store.db)
     return storage_from_string(choice)
