@@ -9,10 +9,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from ... import service
-from ..routing import V1Route
 from ..deps import KeyDep, PlatformDep
 from ..presenters import key_public
 from ..schemas import KeyCreate, KeyCreated, KeyPublic
+from ..routing import V1Route
 
 router = APIRouter(prefix="/v1/keys", tags=["keys"], route_class=V1Route)
 

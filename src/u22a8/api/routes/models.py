@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Response
 
 from ... import service
-from ..routing import V1Route
 from ..deps import KeyDep, PlatformDep
 from ..presenters import model_public
 from ..schemas import ModelCreate, ModelList, ModelPublic, ModelUpdate, auto_retrain_of
+from ..routing import V1Route
 
 router = APIRouter(prefix="/v1/models", tags=["models"], route_class=V1Route)
 

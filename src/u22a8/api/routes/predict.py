@@ -6,9 +6,9 @@ import orjson
 from fastapi import APIRouter, Response
 
 from ... import service
-from ..routing import V1Route
 from ..deps import KeyDep, PlatformDep
 from ..schemas import PredictBody, PredictResponse
+from ..routing import V1Route
 
 router = APIRouter(prefix="/v1/models/{handle}", tags=["predict"], route_class=V1Route)
 

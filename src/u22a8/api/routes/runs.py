@@ -6,11 +6,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from ... import service
-from ..routing import V1Route
 from ..deps import KeyDep, PlatformDep
 from ..events import run_event_stream
 from ..presenters import run_public
 from ..schemas import RunList, RunPublic
+from ..routing import V1Route
 
 router = APIRouter(prefix="/v1/models/{handle}/runs", tags=["runs"], route_class=V1Route)
 

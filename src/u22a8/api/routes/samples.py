@@ -6,10 +6,10 @@ from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from ... import service
-from ..routing import V1Route
 from ..deps import KeyDep, PlatformDep
 from ..presenters import sample_public
 from ..schemas import SampleCountsPublic, SampleList
+from ..routing import V1Route
 
 router = APIRouter(prefix="/v1/models/{handle}/samples", tags=["samples"], route_class=V1Route)
 

@@ -7,10 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from ... import service
-from ..routing import V1Route
 from ..deps import KeyDep, PlatformDep
 from ..presenters import export_response, version_public
 from ..schemas import VersionPublic
+from ..routing import V1Route
 
 router = APIRouter(prefix="/v1/models/{handle}/versions", tags=["versions"], route_class=V1Route)
 
