@@ -323,3 +323,21 @@ def test_the_cli_offers_exactly_the_registered_tasks() -> None:
     from u22a8.engine import task_names
 
     assert TASKS == task_names()
+
+
+def test_keys_create_takes_the_keys_own_rate_limits(tmp_path: Path) -> None:
+    env = {**os.environ, "U22A8_HOME": str(tmp_path / "home")}
+    cmd = [sys.executable, "-m", "u22a8.cli", "keys", "create", "--owner", "acme", "--json"]
+    bad = subprocess.run([*cmd, "--rate-limits", "writes=often"], capture_output=True, text=True, env=env)
+    assert bad.returncode == 2 and "writes" in bad.stderr
+    made = subprocess.run([*cmd, "--rate-limits", "writes=5/minute"], capture_output=True, text=True, env=env)
+    assert made.returncode == 0, made.stderr
+    from u22a8.settings import Settings
+    from u22a8.store import Store
+
+    settings = Settings(home=tmp_path / "home")
+    store = Store(settings.resolved_database_url, settings.resolved_artifacts)
+    try:
+        assert [k.rate_limits for k in store.keys.list("acme")] == ["writes=5/minute"]
+    finally:
+        store.close()

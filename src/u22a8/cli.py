@@ -95,6 +95,8 @@ def keys_create(
     owner: Annotated[str, typer.Option(help="Owner namespace, e.g. acme.")],
     scopes: Annotated[str, typer.Option(help="Comma-separated: read,write,train,admin.")] = "read,write,train",
     name: Annotated[str, typer.Option(help="A name to recognise the key by.")] = "",
+    rate_limits: Annotated[str | None, typer.Option(
+        help="This key's own request limits, e.g. 'predict=100/minute;writes=none' (default: the settings').")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Create a key and print its secret (shown once)."""
@@ -111,10 +113,19 @@ def keys_create(
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,38}", owner):
         typer.echo("owner must match [a-z0-9][a-z0-9-]{0,38}", err=True)
         raise typer.Exit(2)
+    if rate_limits:
+        from .errors import InvalidRequest
+        from .service.limits import check_key_limits
+
+        try:
+            check_key_limits(rate_limits)
+        except InvalidRequest as exc:
+            typer.echo(exc.detail, err=True)
+            raise typer.Exit(2) from exc
     settings = get_settings()
     store = Store(settings.resolved_database_url, settings.resolved_artifacts)
     store.upgrade()
-    key, secret = store.keys.create(owner, wanted, name)
+    key, secret = store.keys.create(owner, wanted, name, rate_limits=rate_limits or None)
     if as_json:
         typer.echo(json.dumps({"id": key.id, "owner": key.owner, "scopes": sorted(key.scopes), "key": secret}))
     else:

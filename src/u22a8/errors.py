@@ -19,6 +19,8 @@ The store and the run layer raise them; the API renders them as problem+json.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 __all__ = [
@@ -42,6 +44,8 @@ class U22A8Error(Exception):
     status: int = 500
     code: str = "internal_error"
     title: str = "Internal error"
+    # Response headers that belong to the answer (Retry-After, say); the API sends them along.
+    headers: Mapping[str, str] = MappingProxyType({})
 
     def __init__(self, detail: str, **extra: Any) -> None:
         super().__init__(detail)
@@ -88,6 +92,9 @@ class TooFewSamples(U22A8Error):
 class RateLimited(U22A8Error):
     status, code, title = 429, "rate_limited", "Rate limited"
 
+    def __init__(self, detail: str, *, headers: Mapping[str, str] | None = None, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.headers = MappingProxyType(dict(headers or {}))
 
 class Unavailable(U22A8Error):
     status, code, title = 503, "unavailable", "Service unavailable"

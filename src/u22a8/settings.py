@@ -35,7 +35,12 @@ class Settings(BaseSettings):
     )
 
     # Limits: each answered with a clear problem+json error when exceeded.
-    max_body_bytes: int = Field(default=50 * 1024 * 1024, description="Largest request body accepted.")
+    max_body_bytes: int = Field(
+        default=50 * 1024 * 1024, description="Largest sample upload (the samples POST, the console's upload form)."
+    )
+    max_small_body_bytes: int = Field(
+        default=4 * 1024 * 1024, description="Largest body of every other request (JSON bodies, console forms)."
+    )
     max_samples_per_request: int = Field(default=50_000, description="Samples in one POST.")
     max_inputs_per_predict: int = Field(default=1_000, description="Texts in one predict call.")
     max_text_chars: int = Field(default=20_000, description="Longest sample or input text.")
@@ -66,6 +71,20 @@ class Settings(BaseSettings):
     default_quiet_seconds: float = Field(default=1.0, description="Quiet period before auto-retrain.")
     retrain_tolerance: float = Field(default=0.01, description="How much worse a retrain may score and still be promoted.")
     idempotency_ttl_seconds: int = Field(default=24 * 3600, description="How long Idempotency-Key replays last.")
+    idempotency_max_body_bytes: int = Field(
+        default=64 * 1024, description="Largest answer kept for an Idempotency-Key replay; a larger one is not kept."
+    )
+
+    # Per-key request limits (the `limits` library's notation, e.g. "600/minute"; "none" lifts a class).
+    rate_limit_predict: str = Field(default="6000/minute", description="Predict calls per key.")
+    rate_limit_writes: str = Field(default="600/minute", description="Writes per key: models, samples, versions, runs, keys.")
+    rate_limit_train: str = Field(default="60/minute", description="Train requests per key.")
+    rate_limit_storage: str | None = Field(
+        default=None,
+        description="Where the counters live: 'memory', 'database', or a limits storage URL (redis://...); "
+                    "default: memory without a broker, the broker's Redis, else the database.",
+    )
+    max_event_streams_per_key: int = Field(default=10, description="Run event streams one key holds open at once.")
     auth_cache_seconds: float = Field(default=5.0, description="How long an authenticated key is remembered.")
     predictor_cache_size: int = Field(default=32, description="Loaded predictors kept in memory.")
     seed: int = Field(default=0, description="Seed of every parameter search.")

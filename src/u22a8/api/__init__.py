@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from .errors import install_error_handlers
-from .middleware import BodyLimit, Idempotency, RequestMetrics
+from .middleware import BodyLimit, RequestMetrics
 from .routes import health, keys, models, predict, runs, samples, train, versions
 
-__all__ = ["router", "install_error_handlers", "BodyLimit", "Idempotency", "RequestMetrics"]
+__all__ = ["router", "install_error_handlers", "BodyLimit", "RequestMetrics"]
 
 router = APIRouter()
 for _module in (health, keys, models, samples, train, runs, versions, predict):

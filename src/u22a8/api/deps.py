@@ -22,7 +22,13 @@ PlatformDep = Annotated[Platform, Depends(get_platform)]
 
 
 async def bearer_key(request: Request, platform: PlatformDep) -> ApiKey:
-    """The key of ``Authorization: Bearer <secret>``, through the platform's one authenticator."""
+    """The key of ``Authorization: Bearer <secret>``, through the platform's one authenticator.
+
+    A ``/v1`` route has asked already, before reading the body (``api/routing.py``): that answer stands.
+    """
+    known = getattr(request.state, "key", None)
+    if known is not None:
+        return known  # type: ignore[no-any-return]
     header = request.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")
     secret = secret.strip()

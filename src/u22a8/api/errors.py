@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..errors import U22A8Error
 from ..service import StoreUnavailable
 
-__all__ = ["install_error_handlers", "problem"]
+__all__ = ["install_error_handlers", "problem", "error_response"]
 
 log = logging.getLogger("u22a8.api")
 
@@ -45,17 +45,36 @@ def _clean_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def _domain_problem(exc: U22A8Error) -> JSONResponse:
+    response = problem(exc.status, exc.code, exc.title, exc.detail, **exc.extra)
+    response.headers.update(exc.headers)
+    return response
+
+
+def _validation_problem(exc: RequestValidationError) -> JSONResponse:
+    errors = _clean_errors(list(exc.errors()))
+    first = errors[0] if errors else {"loc": [], "msg": "invalid"}
+    where = ".".join(str(p) for p in first["loc"]) or "body"
+    return problem(422, "invalid_request", "Invalid request", f"{where}: {first['msg']}", errors=errors)
+
+
+def error_response(exc: Exception) -> JSONResponse | None:
+    """The answer a domain or validation error stands for (None for any other exception)."""
+    if isinstance(exc, U22A8Error):
+        return _domain_problem(exc)
+    if isinstance(exc, RequestValidationError):
+        return _validation_problem(exc)
+    return None
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(U22A8Error)
     async def _domain(_: Request, exc: U22A8Error) -> JSONResponse:
-        return problem(exc.status, exc.code, exc.title, exc.detail, **exc.extra)
+        return _domain_problem(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = _clean_errors(list(exc.errors()))
-        first = errors[0] if errors else {"loc": [], "msg": "invalid"}
-        where = ".".join(str(p) for p in first["loc"]) or "body"
-        return problem(422, "invalid_request", "Invalid request", f"{where}: {first['msg']}", errors=errors)
+        return _validation_problem(exc)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -1,29 +1,30 @@
-"""ASGI middleware: body-size limit, request metrics, and Idempotency-Key replays.
+"""ASGI middleware: the outer body-size limit and request metrics.
 
-Written as plain ASGI (not BaseHTTPMiddleware) to keep the predict hot path short.
+Written as plain ASGI (not BaseHTTPMiddleware) to keep the predict hot path short. The outer
+limit is the largest any route accepts; each ``/v1`` route holds its own body to a tighter one
+after authenticating the caller (``routing.py``), and each console form to its own (``console/``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
-
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .metrics import LATENCY, REQUESTS
 
-__all__ = ["BodyLimit", "RequestMetrics", "Idempotency"]
+__all__ = ["BodyLimit", "RequestMetrics"]
 
 Headers = list[tuple[bytes, bytes]]
 
 
-async def _send_problem(send: Send, status: int, code: str, detail: str) -> None:
+async def _send_problem(send: Send, status: int, code: str, detail: str, *, close: bool = False) -> None:
     body = json.dumps({"type": f"https://u22a8.dev/problems/{code}", "title": code.replace("_", " ").capitalize(),
                        "status": status, "code": code, "detail": detail}).encode()
+    headers = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]})
+                "headers": headers + ([(b"connection", b"close")] if close else [])})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -38,11 +39,11 @@ class _TooLarge(Exception):
     pass
 
 
-async def _refuse_too_large(scope: Scope, send: Send, max_bytes: int) -> None:
+async def _refuse_too_large(scope: Scope, send: Send, max_bytes: int, *, close: bool = False) -> None:
     detail = f"the body is over {max_bytes} bytes"
     wants_page = scope.get("path", "").startswith("/console") and "text/html" in (_header(scope, b"accept") or "")
     if not wants_page:
-        return await _send_problem(send, 413, "payload_too_large", detail)
+        return await _send_problem(send, 413, "payload_too_large", detail, close=close)
     # A browser posting a console form without JavaScript gets a page, not problem JSON.
     page = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Upload too large</title></head>'
             f'<body><main><h1>Upload too large</h1><p>{detail}: split the file and upload the parts.</p>'
@@ -52,8 +53,17 @@ async def _refuse_too_large(scope: Scope, send: Send, max_bytes: int) -> None:
     await send({"type": "http.response.body", "body": page})
 
 
+def _announces_body(scope: Scope) -> bool:
+    length = _header(scope, b"content-length")
+    return length not in (None, "0") or "chunked" in (_header(scope, b"transfer-encoding") or "").lower()
+
+
 class BodyLimit:
-    """Refuse bodies over ``max_bytes`` with 413, whether or not Content-Length is sent."""
+    """Refuse bodies over ``max_bytes`` with 413, whether or not Content-Length is sent.
+
+    An answer sent before its request's body was read in full (a refusal: no key, too large)
+    closes the connection: the server then stops receiving the rest instead of draining it.
+    """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app, self.max_bytes = app, max_bytes
@@ -63,22 +73,27 @@ class BodyLimit:
             return await self.app(scope, receive, send)
         length = _header(scope, b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_bytes:
-            return await _refuse_too_large(scope, send, self.max_bytes)
+            return await _refuse_too_large(scope, send, self.max_bytes, close=True)
         seen = 0
         started = False
+        body_read = not _announces_body(scope)
 
         async def limited_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, body_read
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
                     raise _TooLarge()
+                body_read = body_read or not message.get("more_body", False)
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
-            started = started or message["type"] == "http.response.start"
+            if message["type"] == "http.response.start":
+                started = True
+                if not body_read:
+                    message = {**message, "headers": [*message.get("headers", ()), (b"connection", b"close")]}
             await send(message)
 
         try:
@@ -111,77 +126,3 @@ class RequestMetrics:
             path = getattr(route, "path", "unmatched")
             REQUESTS.labels(scope["method"], path, str(status)).inc()
             LATENCY.labels(scope["method"], path).observe(time.perf_counter() - start)
-
-
-class Idempotency:
-    """A POST with an Idempotency-Key is answered once; repeats within the TTL replay that answer."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        idem = _header(scope, b"idempotency-key") if scope["type"] == "http" and scope["method"] == "POST" else None
-        if not idem:
-            return await self.app(scope, receive, send)
-        from starlette.concurrency import run_in_threadpool
-
-        repo = scope["app"].state.platform.idempotency
-        chunks: list[bytes] = []
-        while True:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body"):
-                break
-        body = b"".join(chunks)
-        auth = hashlib.sha256((_header(scope, b"authorization") or "").encode()).hexdigest()[:16]
-        key = f"{auth}:{scope['path']}:{idem[:200]}"
-        request_hash = hashlib.sha256(body).hexdigest()
-        stored = await run_in_threadpool(repo.reserve, key, request_hash)
-        if stored is not None:
-            if stored.request_hash != request_hash:
-                return await _send_problem(send, 422, "idempotency_key_reused",
-                                           "this Idempotency-Key was used with a different request body")
-            if stored.in_flight:
-                return await _send_problem(send, 409, "idempotency_key_in_flight",
-                                           "a request with this Idempotency-Key is still being answered; retry shortly")
-            payload = stored.body.encode()
-            await send({"type": "http.response.start", "status": stored.status, "headers": [
-                (b"content-type", stored.content_type.encode()), (b"content-length", str(len(payload)).encode()),
-                (b"idempotent-replayed", b"true")]})
-            return await send({"type": "http.response.body", "body": payload})
-
-        replayed = False
-
-        async def replay_receive() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        status = 0
-        content_type = "application/json"
-        out: list[bytes] = []
-
-        async def capture_send(message: Message) -> None:
-            nonlocal status, content_type
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                for k, v in message.get("headers", ()):
-                    if k.lower() == b"content-type":
-                        content_type = v.decode("latin-1")
-            elif message["type"] == "http.response.body":
-                out.append(message.get("body", b""))
-            await send(message)
-
-        try:
-            await self.app(scope, replay_receive, capture_send)
-        finally:
-            # Only settled outcomes are kept: a 5xx or a 429 may succeed when retried.
-            if 200 <= status < 500 and status != 429:
-                body_text = b"".join(out).decode("utf-8", "replace")
-                await run_in_threadpool(repo.complete, key, status, body_text, content_type)
-            else:
-                await run_in_threadpool(repo.release, key)
-
-

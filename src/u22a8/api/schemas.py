@@ -169,6 +169,10 @@ class KeyCreate(_Strict):
     owner: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]{0,38}$")
     scopes: list[Literal["read", "write", "train", "admin"]] = Field(min_length=1)
     name: str = Field(default="", max_length=200)
+    rate_limits: str | None = Field(
+        default=None, max_length=200,
+        description='This key\'s own request limits, e.g. "predict=100/minute;writes=none"; unset classes follow the settings.',
+    )
 
 
 KeyPublic = response_model("KeyPublic", ApiKey)

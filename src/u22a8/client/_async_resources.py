@@ -85,8 +85,8 @@ class AsyncVersions(ResourceGroup["AsyncClient"]):
 
 class AsyncKeys(ResourceGroup["AsyncClient"]):
     async def create(self, scopes: Sequence[str] = ("read", "write", "train"), *, owner: str | None = None,
-                     name: str = "") -> CreatedKey:
-        return await self._c._call(calls.create_key(scopes, owner, name))
+                     name: str = "", rate_limits: str | None = None) -> CreatedKey:
+        return await self._c._call(calls.create_key(scopes, owner, name, rate_limits))
 
     async def list(self) -> list[Key]:
         return await self._c._call(calls.list_keys())

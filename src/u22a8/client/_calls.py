@@ -198,10 +198,13 @@ class calls:  # noqa: N801 - a namespace of call builders, used as ``calls.get_m
 
     # keys
     @staticmethod
-    def create_key(scopes: Sequence[str], owner: str | None, name: str) -> Call[CreatedKey]:
+    def create_key(scopes: Sequence[str], owner: str | None, name: str,
+                   rate_limits: str | None = None) -> Call[CreatedKey]:
         body: dict[str, Any] = {"scopes": list(scopes), "name": name}
         if owner is not None:
             body["owner"] = owner
+        if rate_limits is not None:
+            body["rate_limits"] = rate_limits
         return Call("POST", "/v1/keys", _json(CreatedKey), json=body)
 
     @staticmethod

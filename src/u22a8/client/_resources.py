@@ -105,9 +105,10 @@ class Keys(ResourceGroup["Client"]):
     """API keys of this key's owner (admin scope); a ``u22a8`` admin key manages every owner's."""
 
     def create(self, scopes: Sequence[str] = ("read", "write", "train"), *, owner: str | None = None,
-               name: str = "") -> CreatedKey:
-        """A new key; its secret is ``.key`` and is never shown again."""
-        return self._c._call(calls.create_key(scopes, owner, name))
+               name: str = "", rate_limits: str | None = None) -> CreatedKey:
+        """A new key; its secret is ``.key`` and is never shown again. ``rate_limits`` gives it
+        its own request limits (``"predict=100/minute;writes=none"``)."""
+        return self._c._call(calls.create_key(scopes, owner, name, rate_limits))
 
     def list(self) -> list[Key]:
         return self._c._call(calls.list_keys())

@@ -20,7 +20,7 @@ from .form_input import prediction_inputs, quiet_seconds, settings_refusal, spli
 from .html_errors import ConsoleRoute
 from .paging import pager, parse_back
 from .rendering import render, see_other
-from .session_checks import FormDep, KeyDep, PlatformDep
+from .session_checks import FormDep, KeyDep, PlatformDep, UploadFormDep
 
 log = logging.getLogger("u22a8.console")
 
@@ -133,7 +133,7 @@ def model_page(
 
 
 @router.post("/{handle}/samples")
-def upload_samples(request: Request, handle: str, key: KeyDep, form: FormDep, platform: PlatformDep) -> Response:
+def upload_samples(request: Request, handle: str, key: KeyDep, form: UploadFormDep, platform: PlatformDep) -> Response:
     try:
         service.get_model(platform, key, handle, "write")
         data, content_type = uploaded_file(form.files.get("file"))

@@ -13,7 +13,7 @@ from ..service import ApiKey, Platform
 from . import session
 from .form_parsing import FormData, read_form
 
-__all__ = ["PlatformDep", "KeyDep", "FormDep", "SignInRequired", "CsrfRejected", "check_origin"]
+__all__ = ["PlatformDep", "KeyDep", "FormDep", "UploadFormDep", "SignInRequired", "CsrfRejected", "check_origin"]
 
 
 class SignInRequired(Exception):
@@ -63,13 +63,23 @@ def check_origin(request: Request) -> None:
         raise CsrfRejected("this form was sent from another site; open the console and try again")
 
 
-async def checked_form(request: Request, key: KeyDep) -> FormData:
-    """A signed-in form post whose CSRF token matches the session."""
+async def _checked(request: Request, max_bytes: int) -> FormData:
     check_origin(request)
-    form = await read_form(request)
+    form = await read_form(request, max_bytes=max_bytes)
     if not session.tokens_match(form.get("csrf"), request.state.console_csrf):
         raise CsrfRejected("the form's security token does not match your session; reload the page and try again")
     return form
 
 
+async def checked_form(request: Request, key: KeyDep, platform: PlatformDep) -> FormData:
+    """A signed-in form post whose CSRF token matches the session (read only once signed in)."""
+    return await _checked(request, platform.settings.max_small_body_bytes)
+
+
+async def checked_upload_form(request: Request, key: KeyDep, platform: PlatformDep) -> FormData:
+    """The same for the form that uploads a sample file, held to the upload limit instead."""
+    return await _checked(request, platform.settings.max_body_bytes)
+
+
 FormDep = Annotated[FormData, Depends(checked_form)]
+UploadFormDep = Annotated[FormData, Depends(checked_upload_form)]

@@ -17,6 +17,11 @@ from .session_checks import FormDep, KeyDep, PlatformDep, check_origin
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
 
+# The sign-in form is the one form anyone may post: a key, a token and where to go next. Its
+# body and its fields are capped hard, so an anonymous caller cannot make the server parse much.
+SIGN_IN_MAX_BYTES = 8 * 1024
+SIGN_IN_MAX_FIELDS = 8
+
 
 def _safe_next(request: Request, target: str) -> str:
     """Only a path inside the console: an open redirect would make a fine phishing link."""
@@ -51,7 +56,7 @@ def sign_in_form(request: Request) -> Response:
 @router.post("/sign-in")
 async def sign_in(request: Request, platform: PlatformDep) -> Response:
     check_origin(request)
-    form = await read_form(request)
+    form = await read_form(request, max_bytes=SIGN_IN_MAX_BYTES, max_parts=SIGN_IN_MAX_FIELDS)
     # Login CSRF (signing a victim into the attacker's key) is stopped by the double-submit token.
     if not session.tokens_match(form.get("pre"), request.cookies.get(session.PRE_COOKIE)):
         return _sign_in_page(request, form.get("next"), status=403,

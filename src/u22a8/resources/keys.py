@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from .fields import shown
@@ -19,3 +19,5 @@ class ApiKey:
     prefix: str = shown()
     created_at: datetime = shown()
     revoked_at: datetime | None = shown()
+    # This key's own request limits per class ("predict=100/minute;writes=10/minute"), not shown.
+    rate_limits: str | None = field(default=None)

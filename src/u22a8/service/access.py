@@ -16,6 +16,7 @@ import re
 
 from ..errors import Forbidden, NotFound, U22A8Error
 from ..store import ApiKey
+from .platform import Platform
 
 __all__ = [
     "PLATFORM_OWNER",
@@ -29,10 +30,32 @@ __all__ = [
     "may",
     "readable_owners",
     "key_scope_owner",
+    "SCOPE_LIMITS",
+    "enter",
 ]
 
 PLATFORM_OWNER = "u22a8"
 HANDLE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,38}\.[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+# Which request limit an action needing a scope counts against; reads are not counted, and
+# predict (a read) names its own class.
+SCOPE_LIMITS = {"write": "writes", "admin": "writes", "train": "train"}
+
+
+def enter(platform: Platform, key: ApiKey, scope: str, handle: str | None = None, *,
+          limit_class: str | None = None) -> None:
+    """The door of every action that writes, trains or predicts, for both front doors.
+
+    Counts the request against the key's limit for its class first (so a key cannot probe
+    faster than its limit by asking for what it may not touch), then checks the scope, and the
+    model's owner when the action is on a model.
+    """
+    platform.limits.admit(key, limit_class or SCOPE_LIMITS.get(scope))
+    if handle is None:
+        require(key, scope)
+    else:
+        check_model_access(key, checked_handle(handle), scope)
 
 
 def require(key: ApiKey, scope: str) -> None:

@@ -10,8 +10,9 @@ import re
 
 from ..errors import NotFound
 from ..store import SCOPES, ApiKey
-from .access import key_scope_owner, require
+from .access import enter, key_scope_owner, require
 from .fields import InvalidField, check_max_length
+from .limits import check_key_limits
 from .platform import Platform
 
 __all__ = ["OWNER_RE", "KEY_NAME_MAX", "create_key", "list_keys", "key_to_revoke", "revoke_key"]
@@ -32,14 +33,21 @@ def _check_new_key(owner: str | None, scopes: list[str], name: str) -> None:
     check_max_length("name", name, KEY_NAME_MAX)
 
 
-def create_key(platform: Platform, key: ApiKey, owner: str | None, scopes: list[str], name: str = "") -> tuple[ApiKey, str]:
-    """A new key for ``owner`` (None: the acting key's owner) and its secret, which is not stored."""
-    require(key, "admin")
+def create_key(platform: Platform, key: ApiKey, owner: str | None, scopes: list[str], name: str = "", *,
+               rate_limits: str | None = None) -> tuple[ApiKey, str]:
+    """A new key for ``owner`` (None: the acting key's owner) and its secret, which is not stored.
+
+    ``rate_limits`` gives the key its own request limits (``"predict=100/minute;train=none"``).
+    """
+    enter(platform, key, "admin")
     _check_new_key(owner, scopes, name)
     new_owner = owner or key.owner
     if key_scope_owner(key) not in (None, new_owner):
         raise NotFound(f"no owner {new_owner!r} for this key")
-    return platform.store.keys.create(new_owner, list(scopes), name)
+    if rate_limits is not None:
+        check_max_length("rate_limits", rate_limits, 200)
+        check_key_limits(rate_limits)
+    return platform.store.keys.create(new_owner, list(scopes), name, rate_limits=rate_limits or None)
 
 
 def list_keys(platform: Platform, key: ApiKey) -> list[ApiKey]:
@@ -57,7 +65,8 @@ def key_to_revoke(platform: Platform, key: ApiKey, key_id: str) -> ApiKey:
 
 
 def revoke_key(platform: Platform, key: ApiKey, key_id: str) -> ApiKey:
-    require(key, "admin")
+    enter(platform, key, "admin")
     revoked = platform.store.keys.revoke(key_id, key_scope_owner(key))
     platform.authenticator.forget(revoked.id)  # the cache must not keep answering for it
+    platform.store.idempotency.forget_key(revoked.id)  # nor may its kept answers be replayed
     return revoked

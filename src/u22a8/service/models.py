@@ -15,7 +15,7 @@ from .. import engine
 from ..errors import InvalidRequest, LimitExceeded
 from ..runs import remove_model_files
 from ..store import ApiKey, Model
-from .access import HANDLE_RE, check_model_access, checked_handle, readable_owners, require
+from .access import HANDLE_RE, check_model_access, checked_handle, enter, readable_owners, require
 from .fields import InvalidField, check_labels, check_max_length, check_number_range
 from .platform import Platform
 
@@ -119,7 +119,7 @@ def create_model(
     check_max_length("description", description, DESCRIPTION_MAX)
     check_labels(labels)
     _check_auto_retrain(auto_retrain)
-    check_model_access(key, handle, "write")
+    enter(platform, key, "write", handle)
     _check_labels_fit(platform, task, labels)
     enabled = True if auto_retrain.enabled is None else auto_retrain.enabled
     quiet = platform.settings.default_quiet_seconds if auto_retrain.quiet_seconds is None else auto_retrain.quiet_seconds
@@ -138,6 +138,7 @@ def update_model(
 ) -> Model:
     """Change what is given. A closed label set must still hold every label the stored samples
     use: the set is a promise about the samples, which uploads outside it are refused to keep."""
+    enter(platform, key, "write", handle)
     model = get_model(platform, key, handle, "write")
     _check_auto_retrain(auto_retrain)
     changes: dict[str, Any] = {}
@@ -164,7 +165,7 @@ def delete_model(platform: Platform, key: ApiKey, handle: str) -> None:
     artifacts, n-gram count snapshots, stored idempotent answers (a run still in flight removes
     what it writes when it ends). Every API process's predictor cache forgets the model when
     the ``model.deleted`` event reaches it; this process's forgets it at once."""
-    check_model_access(key, checked_handle(handle), "write")
+    enter(platform, key, "write", handle)
     deleted = platform.store.models.delete(handle)
     platform.predictors.forget_model(deleted.model_id)
     remove_model_files(platform.store, platform.settings, deleted)

@@ -8,6 +8,7 @@ from ..runs import EventDispatcher, RunExecutor
 from ..settings import Settings
 from ..store import IdempotencyRepository, Store
 from .authentication import Authenticator
+from .limits import RateLimits, StreamSlots, counter_storage
 from .serving import PredictorCache
 
 __all__ = ["Platform"]
@@ -27,11 +28,17 @@ class Platform:
     events: EventDispatcher
     predictors: PredictorCache
     authenticator: Authenticator = field(default=None)  # type: ignore[assignment]
+    limits: RateLimits = field(default=None)  # type: ignore[assignment]
+    streams: StreamSlots = field(default=None)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         if self.authenticator is None:
             self.authenticator = Authenticator(self.store, self.settings.auth_cache_seconds,
                                                self.settings.console_session_seconds)
+        if self.limits is None:
+            self.limits = RateLimits(self.settings, counter_storage(self.settings, self.store))
+        if self.streams is None:
+            self.streams = StreamSlots(self.settings.max_event_streams_per_key)
 
     def is_ready(self) -> bool:
         """Whether this process can serve: the database answers."""

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..errors import InvalidRequest, LimitExceeded, ModelNotReady
 from ..store import ApiKey
-from .access import check_model_access, checked_handle
+from .access import enter
 from .platform import Platform
 
 __all__ = ["Prediction", "predict", "check_predict_inputs"]
@@ -39,7 +39,7 @@ def predict(
     version: int | None = None,
 ) -> Prediction:
     """Predictions in input order, from the active version (or ``version``, to compare)."""
-    check_model_access(key, checked_handle(handle), "read")
+    enter(platform, key, "read", handle, limit_class="predict")
     check_predict_inputs(platform, inputs)
     if version is not None:
         chosen = platform.store.versions.get(handle, version)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 
 from anyio.to_thread import run_sync
 
@@ -46,11 +46,21 @@ async def open_run_events(platform: Platform, key: ApiKey, handle: str, run_id: 
     check_model_access(key, checked_handle(handle), "read")
     await run_sync(platform.store.runs.get, handle, run_id)  # an unknown run is a 404, not an empty stream
     last = last_event_id or "0"
-    return _frames(platform, handle, run_id, int(last) if last.isdigit() else 0, disconnected)
+    release = platform.streams.take(key)  # each key holds a capped number of streams open
+    return _released(_frames(platform, handle, run_id, int(last) if last.isdigit() else 0, disconnected), release)
+
+
+async def _released(frames: AsyncGenerator[str, None], release: Callable[[], None]) -> AsyncIterator[str]:
+    try:
+        async for frame in frames:
+            yield frame
+    finally:
+        release()
+        await frames.aclose()
 
 
 async def _frames(platform: Platform, handle: str, run_id: str, after: int,
-                  disconnected: Callable[[], Awaitable[bool]]) -> AsyncIterator[str]:
+                  disconnected: Callable[[], Awaitable[bool]]) -> AsyncGenerator[str, None]:
     loop = asyncio.get_running_loop()
     live: asyncio.Queue[RunEvent] = asyncio.Queue()
 

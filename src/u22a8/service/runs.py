@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..store import ApiKey, Run, utcnow
-from .access import check_model_access, checked_handle
+from .access import check_model_access, checked_handle, enter
 from .platform import Platform
 
 __all__ = ["RunPage", "list_runs", "get_run", "cancel_run", "elapsed_seconds"]
@@ -33,7 +33,7 @@ def get_run(platform: Platform, key: ApiKey, handle: str, run_id: str) -> Run:
 
 def cancel_run(platform: Platform, key: ApiKey, handle: str, run_id: str) -> Run:
     """Queued runs end at once; running ones stop at their next trial boundary."""
-    check_model_access(key, checked_handle(handle), "train")
+    enter(platform, key, "train", handle)
     return platform.store.runs.request_cancel(handle, run_id)
 
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ..errors import InvalidRequest, LimitExceeded
 from ..settings import Settings
 from ..store import ApiKey, NewSample, Sample
-from .access import check_model_access, check_sample_access, checked_handle
+from .access import check_model_access, check_sample_access, checked_handle, enter
 from .fields import LABEL_MAX
 from .platform import Platform
 from .sample_formats import parse_sample_body
@@ -153,7 +153,7 @@ def _one(item: Any, task: str, allowed: set[str] | None, settings: Settings) -> 
 
 def add_samples(platform: Platform, key: ApiKey, handle: str, raw: bytes, content_type: str) -> SampleUpload:
     """Parse, validate and store one upload (the API's POST body or the console's file), all or nothing."""
-    check_model_access(key, checked_handle(handle), "write")
+    enter(platform, key, "write", handle)
     model = platform.store.models.get(handle)
     items = parse_sample_body(raw, content_type)
     samples = validate_samples(items, model.task, model.labels, platform.settings)
@@ -180,5 +180,5 @@ def list_samples(
 
 
 def delete_sample(platform: Platform, key: ApiKey, handle: str, sample_id: str) -> None:
-    check_model_access(key, checked_handle(handle), "write")
+    enter(platform, key, "write", handle)
     platform.store.samples.delete(handle, sample_id)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from .. import engine
 from ..errors import TooFewSamples
 from ..store import ApiKey, SampleStats, SearchAlreadyActive, Store
-from .access import check_model_access, checked_handle
+from .access import enter
 from .fields import InvalidField
 from .models import get_model
 from .platform import Platform
@@ -67,7 +67,7 @@ def request_train(store: Store, handle: str, effort: str | None, reoptimize: boo
 
 def train(platform: Platform, key: ApiKey, handle: str, effort: str | None, reoptimize: bool) -> TrainOutcome:
     """``POST …/train`` for ``key``: the train table (a queued run's event wakes the executor)."""
-    check_model_access(key, checked_handle(handle), "train")
+    enter(platform, key, "train", handle)
     if effort is not None and effort not in EFFORTS:
         choices = ", ".join(repr(e) for e in EFFORTS[:-1]) + f" or {EFFORTS[-1]!r}"
         raise InvalidField("effort", f"effort: Input should be {choices}")

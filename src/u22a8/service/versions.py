@@ -9,7 +9,7 @@ from ..engine.bundle import write_bundle
 from ..engine.data_report import SAMPLE_TEXT_FIELDS
 from ..runs import portable_artifact
 from ..store import ApiKey, Version
-from .access import check_model_access, checked_handle, may_read_samples
+from .access import check_model_access, checked_handle, enter, may_read_samples
 from .models import get_model
 from .platform import Platform
 
@@ -55,7 +55,7 @@ def _without_sample_texts(report: dict[str, Any]) -> dict[str, Any]:
 
 def activate_version(platform: Platform, key: ApiKey, handle: str, number: int) -> Version:
     """Serve this version from now on (a rollback, or a roll forward)."""
-    check_model_access(key, checked_handle(handle), "train")
+    enter(platform, key, "train", handle)
     return platform.store.versions.activate(handle, number)
 
 

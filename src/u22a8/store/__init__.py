@@ -10,6 +10,7 @@ from .events import EventRepository
 from .idempotency import IdempotencyRepository, StoredResponse
 from .keys import SCOPES, KeyRepository
 from .models import DeletedModel, ModelRepository
+from .rate_counters import DatabaseCounterStorage
 from ..resources import (
     FINAL_RUN_STATES,
     ApiKey,
@@ -32,6 +33,8 @@ __all__ = [
     "Database",
     "EventRepository",
     "SessionRepository",
+    "DatabaseCounterStorage",
+    "IdempotencyRepository",
     "StoreUnavailable",
     "ArtifactStore",
     "ArtifactCorrupt",

@@ -37,7 +37,7 @@ class IdempotencyRepository:
         self._db = db
         self._ttl = timedelta(seconds=ttl_seconds)
 
-    def reserve(self, key: str, request_hash: str) -> StoredResponse | None:
+    def reserve(self, key: str, request_hash: str, key_id: str | None = None) -> StoredResponse | None:
         """Claim ``key`` for a new request (None), or return what is stored under it."""
         try:
             with self._db.session() as s:
@@ -46,11 +46,12 @@ class IdempotencyRepository:
                 # A reservation left by a process that died mid-request must not block retries for a day.
                 s.execute(delete(IdempotencyRow).where(IdempotencyRow.status == 0,
                                                        IdempotencyRow.created_at < now - _STALE_RESERVATION))
-                s.add(IdempotencyRow(key=key, request_hash=request_hash, status=0, body="", created_at=utcnow()))
+                s.add(IdempotencyRow(key=key, request_hash=request_hash, status=0, body="", created_at=utcnow(),
+                                     key_id=key_id))
             return None
         except IntegrityError:
             got = self.get(key)
-            return got if got is not None else self.reserve(key, request_hash)
+            return got if got is not None else self.reserve(key, request_hash, key_id)
 
     def get(self, key: str) -> StoredResponse | None:
         with self._db.session(write=False) as s:
@@ -80,3 +81,8 @@ class IdempotencyRepository:
         """Forget a reservation whose request did not settle (5xx, 429): a retry runs it again."""
         with self._db.session() as s:
             s.execute(delete(IdempotencyRow).where(IdempotencyRow.key == key, IdempotencyRow.status == 0))
+
+    def forget_key(self, key_id: str) -> None:
+        """A key was revoked: nothing it was answered is replayed again."""
+        with self._db.session() as s:
+            s.execute(delete(IdempotencyRow).where(IdempotencyRow.key_id == key_id))

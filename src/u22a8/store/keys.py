@@ -26,7 +26,8 @@ class KeyRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    def create(self, owner: str, scopes: list[str], name: str = "") -> tuple[ApiKey, str]:
+    def create(self, owner: str, scopes: list[str], name: str = "", *,
+               rate_limits: str | None = None) -> tuple[ApiKey, str]:
         secret = "u22a8_" + secrets.token_urlsafe(32)
         row = ApiKeyRow(
             id="key_" + secrets.token_hex(8),
@@ -36,6 +37,7 @@ class KeyRepository:
             secret_hash=_hash(secret),
             prefix=secret[:12],
             created_at=utcnow(),
+            rate_limits=rate_limits,
         )
         with self._db.session() as s:
             s.add(row)

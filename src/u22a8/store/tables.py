@@ -21,7 +21,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["Base", "ApiKeyRow", "ConsoleSessionRow", "ModelRow", "SampleRow", "RunRow", "EventRow", "VersionRow", "IdempotencyRow"]
+__all__ = ["Base", "ApiKeyRow", "ConsoleSessionRow", "ModelRow", "SampleRow", "RunRow", "EventRow", "VersionRow", "IdempotencyRow",
+           "RateCounterRow"]
 
 # Runs in these states hold their model's single search slot.
 _ACTIVE_RUN = "state IN ('queued', 'running')"
@@ -59,6 +60,8 @@ class ApiKeyRow(Base):
     prefix: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # This key's own request limits ("predict=100/minute;writes=10/minute"); unset classes use the settings.
+    rate_limits: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 # sqlite_autoincrement on every table whose integer ids leave the process (records, events,
@@ -224,3 +227,16 @@ class IdempotencyRow(Base):
     content_type: Mapped[str] = mapped_column(String(100), default="application/json")
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    # The key whose request this answers: revoking the key drops its answers.
+    key_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+
+
+class RateCounterRow(Base):
+    """A fixed-window request counter shared by every API process (the database storage of limits)."""
+
+    __tablename__ = "rate_counters"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    # Seconds since the epoch: the window's end, compared with the clock of the process asking.
+    expires_at: Mapped[float] = mapped_column(Float, index=True)

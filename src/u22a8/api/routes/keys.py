@@ -12,13 +12,15 @@ from ... import service
 from ..deps import KeyDep, PlatformDep
 from ..presenters import key_public
 from ..schemas import KeyCreate, KeyCreated, KeyPublic
+from ..routing import V1Route
 
-router = APIRouter(prefix="/v1/keys", tags=["keys"])
+router = APIRouter(prefix="/v1/keys", tags=["keys"], route_class=V1Route)
 
 
 @router.post("", status_code=201, response_model=KeyCreated, operation_id="create_key")
 def create_key(body: KeyCreate, key: KeyDep, platform: PlatformDep) -> KeyCreated:
-    new, secret = service.create_key(platform, key, body.owner, list(body.scopes), body.name)
+    new, secret = service.create_key(platform, key, body.owner, list(body.scopes), body.name,
+                                     rate_limits=body.rate_limits)
     return KeyCreated(**key_public(new).model_dump(), key=secret)
 
 

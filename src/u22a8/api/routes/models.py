@@ -8,8 +8,9 @@ from ... import service
 from ..deps import KeyDep, PlatformDep
 from ..presenters import model_public
 from ..schemas import ModelCreate, ModelList, ModelPublic, ModelUpdate, auto_retrain_of
+from ..routing import V1Route
 
-router = APIRouter(prefix="/v1/models", tags=["models"])
+router = APIRouter(prefix="/v1/models", tags=["models"], route_class=V1Route)
 
 
 @router.post("", status_code=201, response_model=ModelPublic, operation_id="create_model")

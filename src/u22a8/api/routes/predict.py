@@ -8,8 +8,9 @@ from fastapi import APIRouter, Response
 from ... import service
 from ..deps import KeyDep, PlatformDep
 from ..schemas import PredictBody, PredictResponse
+from ..routing import V1Route
 
-router = APIRouter(prefix="/v1/models/{handle}", tags=["predict"])
+router = APIRouter(prefix="/v1/models/{handle}", tags=["predict"], route_class=V1Route)
 
 
 @router.post("/predict", operation_id="predict", response_model=PredictResponse)

@@ -10,8 +10,9 @@ from ..deps import KeyDep, PlatformDep
 from ..events import run_event_stream
 from ..presenters import run_public
 from ..schemas import RunList, RunPublic
+from ..routing import V1Route
 
-router = APIRouter(prefix="/v1/models/{handle}/runs", tags=["runs"])
+router = APIRouter(prefix="/v1/models/{handle}/runs", tags=["runs"], route_class=V1Route)
 
 
 @router.get("", response_model=RunList, operation_id="list_runs")

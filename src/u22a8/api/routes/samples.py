@@ -9,8 +9,9 @@ from ... import service
 from ..deps import KeyDep, PlatformDep
 from ..presenters import sample_public
 from ..schemas import SampleCountsPublic, SampleList
+from ..routing import V1Route
 
-router = APIRouter(prefix="/v1/models/{handle}/samples", tags=["samples"])
+router = APIRouter(prefix="/v1/models/{handle}/samples", tags=["samples"], route_class=V1Route)
 
 _BODY_DOC = {
     "requestBody": {
@@ -26,8 +27,8 @@ _BODY_DOC = {
 
 @router.post("", response_model=SampleCountsPublic, operation_id="add_samples", openapi_extra=_BODY_DOC)
 async def add_samples(handle: str, request: Request, key: KeyDep, platform: PlatformDep) -> SampleCountsPublic:
-    service.check_model_access(key, service.checked_handle(handle), "write")  # before reading the body
-    raw = await request.body()
+    service.check_model_access(key, service.checked_handle(handle), "write")  # before parsing the body
+    raw = await request.body()  # read already, within the upload limit, by the route (routing.py)
     content_type = request.headers.get("content-type", "application/json")
     # Parsing and storing a large batch is blocking work: keep it off the event loop.
     upload = await run_in_threadpool(service.add_samples, platform, key, handle, raw, content_type)

@@ -8,8 +8,9 @@ from fastapi.responses import JSONResponse
 from ... import service
 from ..deps import KeyDep, PlatformDep
 from ..schemas import EstimateResponse, TrainBody, TrainResponse
+from ..routing import V1Route
 
-router = APIRouter(prefix="/v1/models/{handle}/train", tags=["train"])
+router = APIRouter(prefix="/v1/models/{handle}/train", tags=["train"], route_class=V1Route)
 
 
 @router.post(

@@ -10,8 +10,9 @@ from ... import service
 from ..deps import KeyDep, PlatformDep
 from ..presenters import export_response, version_public
 from ..schemas import VersionPublic
+from ..routing import V1Route
 
-router = APIRouter(prefix="/v1/models/{handle}/versions", tags=["versions"])
+router = APIRouter(prefix="/v1/models/{handle}/versions", tags=["versions"], route_class=V1Route)
 
 
 @router.get("", response_model=list[VersionPublic], operation_id="list_versions")
