@@ -17,6 +17,7 @@ from .metrics import LATENCY, REQUESTS
 __all__ = ["BodyLimit", "RequestMetrics", "Idempotency"]
 
 Headers = list[tuple[bytes, bytes]]
+IDEMPOTENCY_KEY_MAX = 200
 
 
 async def _send_problem(send: Send, status: int, code: str, detail: str) -> None:
@@ -123,6 +124,9 @@ class Idempotency:
         idem = _header(scope, b"idempotency-key") if scope["type"] == "http" and scope["method"] == "POST" else None
         if not idem:
             return await self.app(scope, receive, send)
+        if len(idem) > IDEMPOTENCY_KEY_MAX or not idem.isprintable() or not idem.isascii():
+            return await _send_problem(send, 400, "invalid_idempotency_key",
+                                       f"an Idempotency-Key is 1-{IDEMPOTENCY_KEY_MAX} printable ASCII characters")
         from starlette.concurrency import run_in_threadpool
 
         repo = scope["app"].state.platform.idempotency
@@ -134,7 +138,9 @@ class Idempotency:
                 break
         body = b"".join(chunks)
         auth = hashlib.sha256((_header(scope, b"authorization") or "").encode()).hexdigest()[:16]
-        key = f"{auth}:{scope['path']}:{idem[:200]}"
+        # The path is hashed so the record's key fits its column whatever the path's length.
+        path = hashlib.sha256(scope["path"].encode()).hexdigest()[:32]
+        key = f"{auth}:{path}:{idem}"
         request_hash = hashlib.sha256(body).hexdigest()
         stored = await run_in_threadpool(repo.reserve, key, request_hash)
         if stored is not None:

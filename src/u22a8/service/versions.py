@@ -7,7 +7,7 @@ from typing import Any
 
 from ..engine.bundle import write_bundle
 from ..store import ApiKey, Version
-from .access import check_model_access, checked_handle
+from .access import check_model_access, checked_handle, checked_version_number
 from .models import get_model
 from .platform import Platform
 
@@ -40,13 +40,13 @@ def list_versions(platform: Platform, key: ApiKey, handle: str) -> VersionList:
 
 def get_version(platform: Platform, key: ApiKey, handle: str, number: int) -> Version:
     check_model_access(key, checked_handle(handle), "read")
-    return platform.store.versions.get(handle, number)
+    return platform.store.versions.get(handle, checked_version_number(handle, number))
 
 
 def activate_version(platform: Platform, key: ApiKey, handle: str, number: int) -> Version:
     """Serve this version from now on (a rollback, or a roll forward)."""
     check_model_access(key, checked_handle(handle), "train")
-    return platform.store.versions.activate(handle, number)
+    return platform.store.versions.activate(handle, checked_version_number(handle, number))
 
 
 def version_report(platform: Platform, key: ApiKey, handle: str, number: int) -> dict[str, Any]:
@@ -61,7 +61,7 @@ def export_version(platform: Platform, key: ApiKey, handle: str, number: int) ->
     check_model_access(key, checked_handle(handle), "read")
     store = platform.store
     model = store.models.get(handle)
-    v = store.versions.get(handle, number)
+    v = store.versions.get(handle, checked_version_number(handle, number))
     artifact = store.artifacts.get(v.artifact_key, v.artifact_sha256)
     manifest = {"handle": handle, "version": v.number, "task": model.task, "labels": model.labels,
                 "params": v.params, "metrics": v.metrics, "created_at": v.created_at.isoformat()}
