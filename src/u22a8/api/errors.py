@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import U22A8Error
 from ..service import StoreUnavailable
+from .problem_docs import install_problem_docs
 
 __all__ = ["install_error_handlers", "problem"]
 
@@ -46,6 +47,9 @@ def _clean_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    """Render every error as a problem, and name each route's problems in the OpenAPI document."""
+    install_problem_docs(app)
+
     @app.exception_handler(U22A8Error)
     async def _domain(_: Request, exc: U22A8Error) -> JSONResponse:
         return problem(exc.status, exc.code, exc.title, exc.detail, **exc.extra)
