@@ -98,7 +98,8 @@ def _posts(route: APIRoute) -> bool:
 
 # (which routes, which statuses): every status a route of that shape can answer.
 _RULES: list[tuple[Rule, tuple[int, ...]]] = [
-    (_keyed, (401, 403, 429)),
+    # A key meets 404 for anything its owner cannot see: a model, a run, another owner named in a body.
+    (_keyed, (401, 403, 404, 429)),
     (_uses_platform, (503,)),
     (_has_path_parameters, (404,)),
     (_has_parameters, (422,)),
