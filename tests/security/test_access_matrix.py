@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from urllib.parse import urlsplit
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,9 +37,11 @@ _counter = itertools.count()
 class Row:
     """One route: the scope it needs, what the owner's key gets, and what the request carries.
 
-    ``scope`` is ``public`` for routes anyone may call. ``target`` says which model the path names:
+    ``scope`` is ``public`` for routes anyone may call, ``signed_in`` for those any live key may
+    call whatever it owns (signing out; each caller then signs in anew). ``target`` says which model the path names:
     the ready one, or a fresh one made for this row (``fresh``). ``listing`` marks a route that
-    answers every key with its own items, so another owner gets 200 without any of ours.
+    answers every key with its own items (or acts on the key's own owner), so another owner gets
+    200 without any of ours.
     """
 
     scope: str
@@ -85,7 +88,7 @@ ROWS: dict[tuple[str, str], Row] = {
     ("GET", "/v1/models/{handle}/train/estimate"): Row("read", 200),
     ("GET", "/v1/models/{handle}/runs"): Row("read", 200),
     ("GET", "/v1/models/{handle}/runs/{run_id}"): Row("read", 200),
-    ("POST", "/v1/models/{handle}/runs/{run_id}/cancel"): Row("train", 409),  # the run has ended
+    ("POST", "/v1/models/{handle}/runs/{run_id}/cancel"): Row("train", 200),  # ended: answers the run as it is
     ("GET", "/v1/models/{handle}/runs/{run_id}/events"): Row("read", 200),
     ("GET", "/v1/models/{handle}/versions"): Row("read", 200),
     ("POST", "/v1/models/{handle}/versions/{number}/activate"): Row("train", 200),
@@ -93,7 +96,7 @@ ROWS: dict[tuple[str, str], Row] = {
     ("GET", "/v1/models/{handle}/versions/{number}/export"): Row("read", 200),
     ("POST", "/v1/models/{handle}/predict"): Row("read", 200, body=lambda _: {"inputs": ["thanks, lovely"]}),
     # The console: pages answer 200, forms redirect (303) after doing what they say.
-    ("POST", "/console/sign-out"): Row("read", 303, form=lambda _: {}),
+    ("POST", "/console/sign-out"): Row("signed_in", 303, form=lambda _: {}),
     ("GET", "/console/models"): Row("read", 200, listing=True),
     ("POST", "/console/models"): Row("write", 303, form=lambda _: {
         "handle": _new_handle("")["handle"], "task": "classify"}),
@@ -115,7 +118,8 @@ ROWS: dict[tuple[str, str], Row] = {
     ("GET", "/console/models/{handle}/versions/{number}"): Row("read", 200),
     ("GET", "/console/models/{handle}/versions/{number}/export"): Row("read", 200),
     ("GET", "/console/keys"): Row("admin", 200, listing=True),
-    ("POST", "/console/keys"): Row("admin", 200, form=lambda _: {"scopes": "read", "name": "made"}),
+    # The form names no owner: each admin key makes a key of its own owner.
+    ("POST", "/console/keys"): Row("admin", 200, listing=True, form=lambda _: {"scopes": "read", "name": "made"}),
     ("GET", "/console/keys/{key_id}/revoke"): Row("admin", 200, target="key"),
     ("POST", "/console/keys/{key_id}/revoke"): Row("admin", 303, target="key", form=lambda _: {}),
 }
@@ -164,16 +168,25 @@ def _csrf(http: httpx.Client) -> str:
     return found.group(1) if found else ""
 
 
-@pytest.fixture(scope="module")
-def callers(trained: Trained) -> dict[str, Caller]:
-    server = trained.server
-    secrets = {"other": server.key("globex"), "read_only": server.key("acme", ("read",)),
-               "owner": trained.key, "revoked": server.key("acme")}
-    made: dict[str, Caller] = {"none": Caller("none", None, httpx.Client(base_url=server.url, timeout=60))}
+def _signed_in_callers(trained: Trained, secrets: dict[str, str]) -> dict[str, Caller]:
+    made: dict[str, Caller] = {"none": Caller("none", None, httpx.Client(base_url=trained.server.url, timeout=60))}
     for name, secret in secrets.items():
-        http = httpx.Client(base_url=server.url, timeout=60)
+        http = httpx.Client(base_url=trained.server.url, timeout=60)
         _sign_in(http, secret)
         made[name] = Caller(name, secret, http)
+    return made
+
+
+@pytest.fixture(scope="module")
+def secrets(trained: Trained) -> dict[str, str]:
+    server = trained.server
+    return {"other": server.key("globex"), "read_only": server.key("acme", ("read",)), "owner": trained.key,
+            "revoked": server.key("acme")}
+
+
+@pytest.fixture(scope="module")
+def callers(trained: Trained, secrets: dict[str, str]) -> dict[str, Caller]:
+    made = _signed_in_callers(trained, secrets)
     # Revoked after signing in: its Bearer header and its console session must both stop working.
     revoked_id = next(k["id"] for k in trained.http.get("/v1/keys").json()
                       if secrets["revoked"].startswith(k["prefix"]) and not k.get("revoked_at"))
@@ -190,6 +203,8 @@ def _expected(row: Row, caller: str, path: str) -> int:
     console = path.startswith("/console")
     if caller in ("none", "revoked"):
         return 303 if console else 401
+    if row.scope == "signed_in":
+        return row.owner_status
     if caller == "other":
         return 200 if row.listing else 404
     if caller == "read_only":
@@ -227,8 +242,13 @@ MATRIX = [(m, p) for (m, p) in ROWS]
 
 
 @pytest.mark.parametrize(("method", "template"), MATRIX, ids=[f"{m} {p}" for m, p in MATRIX])
-def test_access_matrix(trained: Trained, callers: dict[str, Caller], method: str, template: str) -> None:
+def test_access_matrix(trained: Trained, callers: dict[str, Caller], secrets: dict[str, str], method: str,
+                       template: str) -> None:
     row = ROWS[(method, template)]
+    if row.scope == "signed_in":
+        # Signing out ends the session: this row signs in on its own clients (the revoked key cannot).
+        callers = {**_signed_in_callers(trained, {k: v for k, v in secrets.items() if k != "revoked"}),
+                   "revoked": callers["revoked"]}
     handle, path = _path(template, row, trained)
     seen: dict[str, int] = {}
     for name in CALLERS:
@@ -237,7 +257,9 @@ def test_access_matrix(trained: Trained, callers: dict[str, Caller], method: str
         expected = _expected(row, name, template)
         assert response.status_code == expected, (name, method, path, seen, response.text[:400])
         if name in ("none", "revoked") and row.scope != "public" and template.startswith("/console"):
-            assert response.headers["location"].endswith("/console/sign-in"), response.headers.get("location")
+            assert urlsplit(response.headers["location"]).path.endswith("/console/sign-in"), response.headers
+        if name == "other" and template.startswith("/console") and row.scope != "signed_in":
+            assert response.status_code != 303 or "sign-in" not in response.headers["location"]
         if name == "other" and row.listing:
             # Another owner's listing holds none of ours.
             assert "acme." not in response.text and trained.key[:12] not in response.text

@@ -93,6 +93,7 @@ def test_fuzz_the_live_api(trained: Trained) -> None:
         for mode in EXAMPLES:
             run(operation, mode)
 
+    print(f"schemathesis: {sent} requests over {len(per_operation)} operations, {len(failures)} failures")
     # The fixture model is still ready: the requests above meant what they said to the end.
     assert trained.http.get(f"/v1/models/{trained.handle}").json()["state"] == "ready"
     assert not failures, f"{len(failures)} failures in {sent} requests:\n\n" + "\n\n".join(failures[:20])
