@@ -139,3 +139,47 @@ def test_path_handle_with_a_trailing_newline_is_404(client: tuple[TestClient, di
 def test_key_owner_with_a_trailing_newline_is_refused(client: tuple[TestClient, dict[str, str]]) -> None:
     c, auth = client
     _problem(c.post("/v1/keys", json={"owner": "bob\n", "scopes": ["read"]}, headers=auth), 422, "invalid_request")
+
+
+# Found by probing past the fuzzer (which runs on SQLite): PostgreSQL refuses NUL bytes in text,
+# and an integer past 64 bits cannot even be bound on SQLite.
+NUL_REQUESTS = [
+    ("GET", "/v1/models?cursor=a%00b", None),
+    ("GET", f"/v1/models/{H}/runs?cursor=a%00b", None),
+    ("GET", f"/v1/models/{H}/samples?label=a%00b", None),
+    ("GET", f"/v1/models/{H}/runs/run%00x", None),
+    ("DELETE", f"/v1/models/{H}/samples/a%00b", None),
+    ("DELETE", "/v1/keys/key%00x", None),
+    ("PATCH", f"/v1/models/{H}", {"description": "a\x00b"}),
+    ("POST", "/v1/keys", {"scopes": ["read"], "name": "a\x00b"}),
+    ("POST", f"/v1/models/{H}/samples", {"samples": [{"id": "a\x00", "text": "x", "label": "good"}]}),
+    ("POST", f"/v1/models/{H}/samples", {"samples": [{"text": "x", "label": "good", "metadata": {"k": "a\x00"}}]}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), NUL_REQUESTS, ids=[f"{m} {p} {bool(b)}" for m, p, b in NUL_REQUESTS])
+def test_nul_bytes_are_never_a_500(client: tuple[TestClient, dict[str, str]], method: str, path: str,
+                                   body: Any) -> None:
+    c, auth = client
+    r = c.request(method, path, json=body, headers=auth)
+    # SQLite stores a NUL byte where PostgreSQL refuses it: either way a settled answer, never a 500.
+    assert r.status_code < 500, r.text
+    if r.status_code >= 400:
+        assert r.headers["content-type"].startswith("application/problem+json")
+    assert c.get(f"/v1/models/{H}", headers=auth).json()["description"] in ("", "a\x00b")
+
+
+def test_samples_cursor_past_64_bits(client: tuple[TestClient, dict[str, str]]) -> None:
+    c, auth = client
+    _problem(c.get(f"/v1/models/{H}/samples", params={"cursor": str(HUGE)}, headers=auth), 422, "invalid_request")
+
+
+@pytest.mark.parametrize("last_event_id", [str(HUGE), "9" * 40, "abc"])
+def test_last_event_id_past_64_bits_replays_from_the_start(client: tuple[TestClient, dict[str, str]],
+                                                           last_event_id: str) -> None:
+    c, auth = client
+    run_id = c.app.state.platform.store.runs.enqueue_search(H, "low").id  # type: ignore[attr-defined]
+    assert c.post(f"/v1/models/{H}/runs/{run_id}/cancel", headers=auth).status_code == 200
+    r = c.get(f"/v1/models/{H}/runs/{run_id}/events", headers={**auth, "Last-Event-ID": last_event_id})
+    assert r.status_code == 200
+    assert "event: queued" in r.text and "event: canceled" in r.text

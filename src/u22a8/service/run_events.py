@@ -46,7 +46,9 @@ async def open_run_events(platform: Platform, key: ApiKey, handle: str, run_id: 
     check_model_access(key, checked_handle(handle), "read")
     await run_sync(platform.store.runs.get, handle, run_id)  # an unknown run is a 404, not an empty stream
     last = last_event_id or "0"
-    return _frames(platform, handle, run_id, int(last) if last.isdigit() else 0, disconnected)
+    # Event ids are 63-bit integers in every backend: anything else replays from the start.
+    after = int(last) if last.isdigit() and len(last) <= 18 else 0
+    return _frames(platform, handle, run_id, after, disconnected)
 
 
 async def _frames(platform: Platform, handle: str, run_id: str, after: int,
