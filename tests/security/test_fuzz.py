@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, seed, settings
@@ -52,6 +53,7 @@ def _operations(schema: Any) -> list[Any]:
     return [result.ok() for result in schema.get_all_operations()]
 
 
+@pytest.mark.timeout(900)  # training the fixture model and the requests, on a busy CI machine
 def test_fuzz_the_live_api(trained: Trained) -> None:
     trained.new_model(SCRATCH)
     schema = schemathesis.openapi.from_url(f"{trained.server.url}/openapi.json")
