@@ -135,8 +135,9 @@ def _app_routes() -> list[tuple[str, str]]:
 
 def test_every_route_has_a_row(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("U22A8_HOME", str(tmp_path))
-    missing = [route for route in _app_routes() if route not in ROWS]
-    stale = [route for route in ROWS if route not in _app_routes()]
+    routes = _app_routes()
+    missing = [route for route in routes if route not in ROWS]
+    stale = [route for route in ROWS if route not in routes]
     assert not missing, f"routes without a row in the access matrix: {missing}"
     assert not stale, f"rows for routes that no longer exist: {stale}"
 
@@ -149,10 +150,6 @@ class Caller:
     name: str
     secret: str | None
     http: httpx.Client
-
-    @property
-    def console(self) -> bool:
-        return any(c.name == "u22a8_session" or c.name.startswith("u22a8") for c in self.http.cookies.jar)
 
 
 def _sign_in(http: httpx.Client, secret: str) -> None:
