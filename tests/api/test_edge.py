@@ -152,10 +152,11 @@ def test_stored_answers_are_capped(tmp_path: Path) -> None:
         assert _rows(client) == []  # too large to keep: a retry runs again (and meets a 409)
 
 
-def test_a_long_idempotency_key_is_a_clear_422(edge: TestClient) -> None:
+def test_a_long_idempotency_key_is_a_clear_400(edge: TestClient) -> None:
     auth = make_key(edge)
     r = edge.post("/v1/models", json={"handle": H, "task": "classify"}, headers={**auth, "Idempotency-Key": "k" * 300})
-    assert r.status_code == 422 and "Idempotency-Key" in r.json()["detail"]
+    assert r.status_code == 400 and r.json()["code"] == "invalid_idempotency_key"
+    assert "Idempotency-Key" in r.json()["detail"]
 
 
 # --- Limits per key ------------------------------------------------------------------------------

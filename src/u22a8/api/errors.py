@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import U22A8Error
 from ..service import StoreUnavailable
+from .problem_docs import install_problem_docs
 
 __all__ = ["install_error_handlers", "problem", "error_response"]
 
@@ -68,6 +69,9 @@ def error_response(exc: Exception) -> JSONResponse | None:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    """Render every error as a problem, and name each route's problems in the OpenAPI document."""
+    install_problem_docs(app)
+
     @app.exception_handler(U22A8Error)
     async def _domain(_: Request, exc: U22A8Error) -> JSONResponse:
         return _domain_problem(exc)

@@ -23,7 +23,7 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from ..errors import Conflict, InvalidRequest
+from ..errors import Conflict, InvalidRequest, U22A8Error
 from ..service import ApiKey, Platform
 from .errors import error_response
 
@@ -45,13 +45,17 @@ class _InFlight(Conflict):
     code, title = "idempotency_key_in_flight", "Idempotency-Key in flight"
 
 
+class _InvalidIdempotencyKey(U22A8Error):
+    status, code, title = 400, "invalid_idempotency_key", "Invalid Idempotency-Key"
+
+
 class _SecretWithheld(Conflict):
     code, title = "idempotency_secret_withheld", "Secret not replayed"
 
 
 def _record_key(key: ApiKey, request: Request, idempotency_key: str) -> str:
-    if len(idempotency_key) > _MAX_KEY_CHARS:
-        raise InvalidRequest(f"Idempotency-Key: at most {_MAX_KEY_CHARS} characters")
+    if len(idempotency_key) > _MAX_KEY_CHARS or not idempotency_key.isprintable() or not idempotency_key.isascii():
+        raise _InvalidIdempotencyKey(f"an Idempotency-Key is 1-{_MAX_KEY_CHARS} printable ASCII characters")
     where = f"{key.id}\n{request.method}\n{request.url.path}\n{idempotency_key}"
     digest = hashlib.sha256(where.encode("utf-8", "surrogatepass")).hexdigest()
     # A record about a model names it in front of the digest, so deleting the model finds its

@@ -82,7 +82,7 @@ class ModelCreate(_Strict):
     @field_validator("handle")
     @classmethod
     def _handle(cls, v: str) -> str:
-        if not HANDLE_RE.match(v):
+        if not HANDLE_RE.fullmatch(v):
             raise ValueError("handle must be owner.name: owner [a-z0-9][a-z0-9-]{0,38}, name [a-z0-9][a-z0-9_-]{0,63}")
         return v
 

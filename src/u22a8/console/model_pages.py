@@ -44,7 +44,7 @@ def models_page(
     request: Request, key: KeyDep, platform: PlatformDep, after: str | None = None, back: str | None = None,
 ) -> Response:
     found = service.list_models(platform, key, after=after, limit=MODELS_PER_PAGE)
-    pages = pager(after, parse_back(back, lambda c: bool(service.HANDLE_RE.match(c))), found.next_cursor)
+    pages = pager(after, parse_back(back, lambda c: bool(service.HANDLE_RE.fullmatch(c))), found.next_cursor)
     return render(request, "models.html", models=found.items, pages=pages,
                   can_create=service.has_scope(key, "write"), tasks=service.TASKS)
 

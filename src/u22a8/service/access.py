@@ -23,7 +23,9 @@ __all__ = [
     "HANDLE_RE",
     "require",
     "has_scope",
+    "VERSION_NUMBER_MAX",
     "checked_handle",
+    "checked_version_number",
     "check_model_access",
     "check_sample_access",
     "may_read_samples",
@@ -35,7 +37,10 @@ __all__ = [
 ]
 
 PLATFORM_OWNER = "u22a8"
+# Always used with fullmatch: ``$`` alone also matches before a trailing newline.
 HANDLE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,38}\.[a-z0-9][a-z0-9_-]{0,63}$")
+# Version numbers are 32-bit integers in every backend; a number past that names no version.
+VERSION_NUMBER_MAX = 2**31 - 1
 
 
 # Which request limit an action needing a scope counts against; reads are not counted, and
@@ -74,9 +79,16 @@ def has_scope(key: ApiKey, scope: str) -> bool:
 
 def checked_handle(handle: str) -> str:
     """A handle from a path: bad characters (or ``../``) are a 404 like any unknown model."""
-    if not HANDLE_RE.match(handle):
+    if not HANDLE_RE.fullmatch(handle):
         raise NotFound(f"no model {handle[:120]!r} (handles are owner.name in [a-z0-9_-])")
     return handle
+
+
+def checked_version_number(handle: str, number: int) -> int:
+    """A version number from a path or a body: one no backend can hold is a 404 like any unknown version."""
+    if not 1 <= number <= VERSION_NUMBER_MAX:
+        raise NotFound(f"{handle} has no version {str(number)[:40]}")
+    return number
 
 
 def check_model_access(key: ApiKey, handle: str, scope: str) -> None:

@@ -110,7 +110,7 @@ def create_model(
     auto_retrain: AutoRetrain = AutoRetrain(),
 ) -> Model:
     """A new draft model; auto-retrain is on, after the platform's quiet period, unless stated."""
-    if not HANDLE_RE.match(handle):
+    if not HANDLE_RE.fullmatch(handle):
         raise InvalidField("handle", "handle: handle must be owner.name: owner [a-z0-9][a-z0-9-]{0,38}, "
                                      "name [a-z0-9][a-z0-9_-]{0,63}")
     if task not in TASKS:

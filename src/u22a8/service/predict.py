@@ -7,7 +7,7 @@ from typing import Any
 
 from ..errors import InvalidRequest, LimitExceeded, ModelNotReady
 from ..store import ApiKey
-from .access import enter
+from .access import checked_version_number, enter
 from .platform import Platform
 
 __all__ = ["Prediction", "predict", "check_predict_inputs"]
@@ -42,7 +42,7 @@ def predict(
     enter(platform, key, "read", handle, limit_class="predict")
     check_predict_inputs(platform, inputs)
     if version is not None:
-        chosen = platform.store.versions.get(handle, version)
+        chosen = platform.store.versions.get(handle, checked_version_number(handle, version))
     else:
         found = platform.store.models.active_version(handle)
         if found is None:

@@ -47,7 +47,9 @@ async def open_run_events(platform: Platform, key: ApiKey, handle: str, run_id: 
     await run_sync(platform.store.runs.get, handle, run_id)  # an unknown run is a 404, not an empty stream
     last = last_event_id or "0"
     release = platform.streams.take(key)  # each key holds a capped number of streams open
-    return _released(_frames(platform, handle, run_id, int(last) if last.isdigit() else 0, disconnected), release)
+    # Event ids are 63-bit integers in every backend: anything else replays from the start.
+    after = int(last) if last.isdigit() and len(last) <= 18 else 0
+    return _released(_frames(platform, handle, run_id, after, disconnected), release)
 
 
 async def _released(frames: AsyncGenerator[str, None], release: Callable[[], None]) -> AsyncIterator[str]:

@@ -11,7 +11,7 @@ import io
 import json
 from typing import Any
 
-from ..errors import InvalidRequest
+from ..errors import InvalidRequest, LimitExceeded
 
 __all__ = ["parse_sample_body"]
 
@@ -23,8 +23,12 @@ def _reject_constant(name: str) -> float:
 
 
 def _loads(text: str) -> Any:
-    # Python's json accepts NaN and Infinity; JSON does not, and neither do we.
-    return json.loads(text, parse_constant=_reject_constant)
+    # Python's json accepts NaN and Infinity; JSON does not, and neither do we. Nesting deep enough
+    # to exhaust the parser's recursion is bad input like any other syntax error.
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        raise ValueError("it nests too deeply") from None
 
 
 def parse_sample_body(raw: bytes, content_type: str) -> list[Any]:
@@ -58,6 +62,18 @@ def parse_sample_body(raw: bytes, content_type: str) -> list[Any]:
 
 def _parse_csv(text: str) -> list[Any]:
     reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        return _csv_items(reader)
+    except csv.Error as exc:
+        # The reader counts a line once it is whole, so the line it stopped in is the next one.
+        line = reader.line_num + 1
+        # The csv module refuses a field longer than its limit; no text that long is a valid sample.
+        if "field limit" in str(exc):
+            raise LimitExceeded(f"CSV line {line}: a field is over {csv.field_size_limit()} characters") from None
+        raise InvalidRequest(f"CSV line {line}: {exc}") from None
+
+
+def _csv_items(reader: csv.DictReader[str]) -> list[Any]:
     fields = set(reader.fieldnames or [])
     if "text" not in fields or not fields & {"label", "labels", "score"}:
         raise InvalidRequest(

@@ -21,6 +21,7 @@ from .platform import Platform
 from .sample_formats import parse_sample_body
 
 __all__ = [
+    "METADATA_DEPTH_MAX",
     "SampleIn",
     "SampleUpload",
     "SamplePage",
@@ -29,6 +30,26 @@ __all__ = [
     "list_samples",
     "delete_sample",
 ]
+
+
+# Metadata is kept as sent and answered back as JSON: nesting is capped well below what any
+# JSON encoder on the way out refuses, so a sample that was stored can always be listed.
+METADATA_DEPTH_MAX = 32
+
+
+def _depth(value: Any) -> int:
+    """How deeply ``value`` nests lists and objects (a scalar is 0), without recursion."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, depth + 1)
+        if deepest > METADATA_DEPTH_MAX:
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 class SampleIn(BaseModel):
@@ -65,6 +86,13 @@ class SampleIn(BaseModel):
     def _weight(cls, v: float) -> float:
         if not math.isfinite(v):
             raise ValueError("weight must be a finite number")
+        return v
+
+    @field_validator("metadata")
+    @classmethod
+    def _metadata(cls, v: dict[str, Any] | None) -> dict[str, Any] | None:
+        if v is not None and _depth(v) > METADATA_DEPTH_MAX:
+            raise ValueError(f"metadata nests deeper than {METADATA_DEPTH_MAX} levels")
         return v
 
 

@@ -9,7 +9,7 @@ from ..engine.bundle import write_bundle
 from ..engine.data_report import SAMPLE_TEXT_FIELDS
 from ..runs import portable_artifact
 from ..store import ApiKey, Version
-from .access import check_model_access, checked_handle, enter, may_read_samples
+from .access import check_model_access, checked_handle, checked_version_number, enter, may_read_samples
 from .models import get_model
 from .platform import Platform
 
@@ -43,7 +43,7 @@ def list_versions(platform: Platform, key: ApiKey, handle: str) -> VersionList:
 def get_version(platform: Platform, key: ApiKey, handle: str, number: int) -> Version:
     """The version; its data report quotes no sample text to a key that may not read the samples."""
     check_model_access(key, checked_handle(handle), "read")
-    version = platform.store.versions.get(handle, number)
+    version = platform.store.versions.get(handle, checked_version_number(handle, number))
     if may_read_samples(key, handle):
         return version
     return replace(version, report=_without_sample_texts(version.report))
@@ -56,7 +56,7 @@ def _without_sample_texts(report: dict[str, Any]) -> dict[str, Any]:
 def activate_version(platform: Platform, key: ApiKey, handle: str, number: int) -> Version:
     """Serve this version from now on (a rollback, or a roll forward)."""
     enter(platform, key, "train", handle)
-    return platform.store.versions.activate(handle, number)
+    return platform.store.versions.activate(handle, checked_version_number(handle, number))
 
 
 def version_report(platform: Platform, key: ApiKey, handle: str, number: int) -> dict[str, Any]:
@@ -71,7 +71,7 @@ def export_version(platform: Platform, key: ApiKey, handle: str, number: int) ->
     check_model_access(key, checked_handle(handle), "read")
     store = platform.store
     model = store.models.get(handle)
-    v = store.versions.get(handle, number)
+    v = store.versions.get(handle, checked_version_number(handle, number))
     artifact, sha256 = portable_artifact(store, v)
     manifest = {"handle": handle, "version": v.number, "task": model.task, "labels": model.labels,
                 "params": v.params, "metrics": v.metrics, "created_at": v.created_at.isoformat()}

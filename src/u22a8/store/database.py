@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError, StatementError
+
+from ..errors import InvalidRequest
 from sqlalchemy.orm import Session, sessionmaker
 
 from ._private import private_dir, private_file
@@ -25,6 +27,13 @@ _MIGRATIONS = Path(__file__).parent / "migrations"
 
 class StoreUnavailable(RuntimeError):
     """The database could not be reached or stayed locked."""
+
+
+def _refused_value(exc: BaseException) -> bool:
+    """Whether the database (or its driver) refused a value rather than failed."""
+    if isinstance(exc, (DataError, OverflowError)):
+        return True
+    return isinstance(exc, StatementError) and isinstance(exc.orig, (OverflowError, ValueError))
 
 
 def utcnow() -> datetime:
@@ -88,6 +97,14 @@ class Database:
         except OperationalError as exc:
             session.rollback()
             raise StoreUnavailable(str(exc.orig)) from exc
+        except (DataError, StatementError, OverflowError) as exc:
+            session.rollback()
+            if not _refused_value(exc):
+                raise
+            # A value no backend column can hold (a NUL byte in text on PostgreSQL, an integer past
+            # the column's range) came from the request: it is bad input, not a server fault.
+            raise InvalidRequest("a value in the request cannot be stored or looked up: "
+                                 "it holds a NUL byte or a number out of range") from exc
         except BaseException:
             session.rollback()
             raise

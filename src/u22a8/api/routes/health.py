@@ -34,7 +34,8 @@ def readyz(platform: PlatformDep) -> dict[str, str]:
     return {"status": "ready"}
 
 
-@router.get("/metrics", operation_id="metrics", response_class=Response)
+@router.get("/metrics", operation_id="metrics", response_class=Response,
+            responses={200: {"content": {"text/plain": {}}}})
 def metrics(platform: PlatformDep) -> Response:
     refresh_gauges(platform)
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

@@ -35,7 +35,8 @@ def cancel_run(handle: str, run_id: str, key: KeyDep, platform: PlatformDep) -> 
     return run_public(service.cancel_run(platform, key, handle, run_id))
 
 
-@router.get("/{run_id}/events", operation_id="run_events", response_class=StreamingResponse)
+@router.get("/{run_id}/events", operation_id="run_events", response_class=StreamingResponse,
+            responses={200: {"content": {"text/event-stream": {}}}})
 async def run_events(handle: str, run_id: str, request: Request, key: KeyDep, platform: PlatformDep) -> StreamingResponse:
     """Server-Sent Events: every recorded event (queued, started, progress, the end), then the stream closes.
 
