@@ -21,10 +21,14 @@ from ..resources import (
     SampleStats,
     TrainingSample,
     Version,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from .runs import RunRepository, SearchAlreadyActive
 from .samples import NewSample, SampleRepository, text_hash
 from .versions import NewVersion, VersionRepository
+from .webhook_payloads import WEBHOOK_EVENT_TYPES
+from .webhooks import AttemptOutcome, ClaimedDelivery, WebhookRepository
 
 __all__ = [
     "Store",
@@ -43,6 +47,12 @@ __all__ = [
     "SampleStats",
     "TrainingSample",
     "Version",
+    "WebhookEndpoint",
+    "WebhookDelivery",
+    "WebhookRepository",
+    "ClaimedDelivery",
+    "AttemptOutcome",
+    "WEBHOOK_EVENT_TYPES",
     "NewSample",
     "NewVersion",
     "SearchAlreadyActive",
@@ -69,6 +79,7 @@ class Store:
         self.events = EventRepository(self.db)
         self.runs = RunRepository(self.db, self.events)
         self.versions = VersionRepository(self.db)
+        self.webhooks = WebhookRepository(self.db, self.events)
         self.idempotency = IdempotencyRepository(self.db, idempotency_ttl)
         self.artifacts: ArtifactStore = open_artifacts(artifacts)
 
