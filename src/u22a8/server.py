@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from . import api, console
 from ._version import __version__
-from .runs import EventDispatcher, make_executor, use_encoders_dir
+from .runs import EventDispatcher, make_executor, make_webhook_runner, use_encoders_dir
 from .service import Platform, PredictorCache, limit_inference_threads
 from .settings import Settings, get_settings
 from .store import Store
@@ -28,8 +28,9 @@ def build_platform(settings: Settings, *, with_executor: bool = True) -> Platfor
     limit_inference_threads()  # predictions must not take the cores from training beside them
     events = EventDispatcher(store, poll_seconds=settings.poll_seconds)
     executor = make_executor(store, settings, events) if with_executor else None
+    webhooks = make_webhook_runner(store, settings, events) if with_executor else None
     return Platform(settings=settings, store=store, executor=executor, events=events,
-                    predictors=PredictorCache(store, settings.predictor_cache_size))
+                    predictors=PredictorCache(store, settings.predictor_cache_size), webhooks=webhooks)
 
 
 def create_app(settings: Settings | None = None, *, with_executor: bool = True) -> FastAPI:
@@ -43,9 +44,13 @@ def create_app(settings: Settings | None = None, *, with_executor: bool = True) 
         platform.events.start()
         if platform.executor is not None:
             platform.executor.start()
+        if platform.webhooks is not None:
+            platform.webhooks.start()
         try:
             yield
         finally:
+            if platform.webhooks is not None:
+                platform.webhooks.stop()
             if platform.executor is not None:
                 platform.executor.stop()
             platform.events.stop()

@@ -8,6 +8,9 @@ from .derived_encoders import prepare_encoders, prepare_encoders_in_background, 
 from .dispatcher import EventDispatcher, EventHandler, Subscription
 from .executor import RunExecutor, worker_identity
 from .local import LocalExecutor
+from .webhook_delivery import WebhookDeliverer
+from .webhook_guard import UnsafeUrl, check_url_shape, resolve_target
+from .webhooks import WebhookRunner
 from .worker import execute_run
 
 __all__ = [
@@ -18,6 +21,12 @@ __all__ = [
     "Subscription",
     "execute_run",
     "make_executor",
+    "make_webhook_runner",
+    "WebhookRunner",
+    "WebhookDeliverer",
+    "UnsafeUrl",
+    "check_url_shape",
+    "resolve_target",
     "worker_identity",
     "prepare_encoders",
     "prepare_encoders_in_background",
@@ -36,3 +45,13 @@ def make_executor(store: Store, settings: Settings, events: EventDispatcher) -> 
 
         return CeleryExecutor(store, settings, events)
     return LocalExecutor(store, settings, events)
+
+
+def make_webhook_runner(store: Store, settings: Settings, events: EventDispatcher) -> WebhookRunner:
+    """Sender threads in this process on the embedded default; Celery workers when a broker is set."""
+    if settings.broker_url:
+        from .celery_app import send_webhooks_task
+
+        broker = settings.broker_url
+        return WebhookRunner(store, settings, events, send_remote=lambda: send_webhooks_task(broker))
+    return WebhookRunner(store, settings, events)
