@@ -159,6 +159,7 @@ def test_endpoints_belong_to_their_owner(server: LiveServer, receiver: Receiver)
         assert bad.status_code == 422
 
 
+@pytest.mark.timeout(1500)  # twenty server starts on a busy machine
 def test_sigkill_after_the_state_change_loses_no_message(tmp_path: Path, receiver: Receiver) -> None:
     """20 times: a state change commits, the server is killed at once (its message not yet
     delivered: the receiver refuses everything until then), the server restarts, and the
