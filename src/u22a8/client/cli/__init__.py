@@ -14,6 +14,7 @@ from ._models import models_app, samples_app
 from ._predict import estimate, keys_list, keys_revoke, predict
 from ._training import runs_app, train
 from ._versions import export, versions_app
+from ._webhooks import webhooks_app
 
 __all__ = ["register", "CliState", "ExitCode"]
 
@@ -27,5 +28,6 @@ def register(app: typer.Typer, keys_app: typer.Typer) -> None:
     app.command("predict")(predict)
     app.command("export")(export)
     app.command("estimate")(estimate)
+    app.add_typer(webhooks_app, name="webhooks")
     keys_app.command("list")(keys_list)
     keys_app.command("revoke")(keys_revoke)
