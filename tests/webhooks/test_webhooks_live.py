@@ -113,7 +113,9 @@ def test_a_message_that_runs_out_of_retries_fails_and_can_be_retried_by_hand(
         url = f"/v1/webhooks/{ep['id']}/deliveries"
         (d,) = wait_for(lambda: [d for d in http.get(url).json()["items"] if d["state"] == "failed"], timeout=30)
         assert d["attempt"] == 4 and d["status_code"] == 503 and "503" in d["error"]
-        receiver.default_status = 200
+        with receiver.lock:
+            receiver.default_status = 200
+            came_back = len(receiver.received)
         r = http.post(f"{url}/{d['id']}/retry")
         assert r.status_code == 202 and r.json()["state"] == "pending"
         wait_for(lambda: http.get(url).json()["items"][0]["state"] == "succeeded", timeout=15)
@@ -197,7 +199,10 @@ def test_sigkill_after_the_state_change_loses_no_message(tmp_path: Path, receive
                      and len(http.get(f"/v1/webhooks/{ep['id']}/deliveries?limit=100").json()["items"]) == tries,
                      timeout=60)
         assert delivered() == {f"acme.crash-{i}" for i in range(tries)}
-        for r in receiver.received:
+        # Each message's accepted attempt came after the receiver was back, signed and fresh.
+        accepted = receiver.received[came_back:]
+        assert {json.loads(r.body)["data"]["model"] for r in accepted} == {f"acme.crash-{i}" for i in range(tries)}
+        for r in accepted:
             Webhook(ep["secret"]).verify(r.body, r.headers)
     finally:
         server.stop()
