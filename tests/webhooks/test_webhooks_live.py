@@ -113,9 +113,7 @@ def test_a_message_that_runs_out_of_retries_fails_and_can_be_retried_by_hand(
         url = f"/v1/webhooks/{ep['id']}/deliveries"
         (d,) = wait_for(lambda: [d for d in http.get(url).json()["items"] if d["state"] == "failed"], timeout=30)
         assert d["attempt"] == 4 and d["status_code"] == 503 and "503" in d["error"]
-        with receiver.lock:
-            receiver.default_status = 200
-            came_back = len(receiver.received)
+        receiver.default_status = 200
         r = http.post(f"{url}/{d['id']}/retry")
         assert r.status_code == 202 and r.json()["state"] == "pending"
         wait_for(lambda: http.get(url).json()["items"][0]["state"] == "succeeded", timeout=15)
@@ -202,7 +200,9 @@ def test_sigkill_after_the_state_change_loses_no_message(tmp_path: Path, receive
             os.kill(server.proc.pid, signal.SIGKILL)
             server.proc.wait()
             _restart(server)
-        receiver.default_status = 200
+        with receiver.lock:
+            receiver.default_status = 200
+            came_back = len(receiver.received)
 
         def delivered() -> set[str]:
             with receiver.lock:
