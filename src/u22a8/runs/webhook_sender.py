@@ -26,9 +26,22 @@ _USER_AGENT = f"u22a8-webhooks/{__version__}"
 _ERROR_CHARS = 300
 
 
+_local = threading.local()
+
+
 @cache
 def _tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
+
+
+def _client() -> httpx.Client:
+    """This thread's client: built once, keeping no connection between attempts (each attempt
+    connects to the address its own check allowed)."""
+    client = getattr(_local, "client", None)
+    if client is None:
+        client = _local.client = httpx.Client(verify=_tls_context(), follow_redirects=False, trust_env=False,
+                                              limits=httpx.Limits(max_keepalive_connections=0))
+    return client
 
 
 def _is_ip(host: str) -> bool:
@@ -50,18 +63,18 @@ def send_attempt(target: Target, headers: dict[str, str], body: bytes, *, connec
                    "user-agent": _USER_AGENT}
     timeout = httpx.Timeout(total_timeout, connect=min(connect_timeout, total_timeout))
     try:
-        with httpx.Client(verify=_tls_context(), follow_redirects=False, trust_env=False, timeout=timeout) as client:
-            request = client.build_request("POST", target.connect_url, headers=all_headers, content=body,
-                                           extensions=extensions)
-            response = client.send(request, stream=True)
-            # The total timeout bounds the whole read, however slowly the receiver trickles bytes.
-            watchdog = threading.Timer(max(0.0, total_timeout - (time.monotonic() - started)), response.close)
-            watchdog.start()
-            try:
-                snippet = _read_capped(response, max_response_bytes)
-            finally:
-                watchdog.cancel()
-                response.close()
+        client = _client()
+        request = client.build_request("POST", target.connect_url, headers=all_headers, content=body,
+                                       extensions=extensions, timeout=timeout)
+        response = client.send(request, stream=True, follow_redirects=False)
+        # The total timeout bounds the whole read, however slowly the receiver trickles bytes.
+        watchdog = threading.Timer(max(0.0, total_timeout - (time.monotonic() - started)), response.close)
+        watchdog.start()
+        try:
+            snippet = _read_capped(response, max_response_bytes)
+        finally:
+            watchdog.cancel()
+            response.close()
     except (httpx.HTTPError, httpx.StreamError, OSError) as exc:
         return AttemptOutcome(False, None, _ms(started), f"{type(exc).__name__}: {exc}"[:_ERROR_CHARS] or type(exc).__name__)
     status = response.status_code
