@@ -14,7 +14,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from . import api, console
 from ._version import __version__
-from .runs import EventDispatcher, make_executor, use_encoders_dir
+from .runs import EventDispatcher, make_executor, make_webhook_runner, use_encoders_dir
 from .service import Platform, PredictorCache, limit_inference_threads
 from .settings import Settings, get_settings
 from .store import Store
@@ -31,7 +31,10 @@ def build_platform(settings: Settings, *, with_executor: bool = True) -> Platfor
     executor = make_executor(store, settings, events) if with_executor else None
     predictors = PredictorCache(store, settings.predictor_cache_size)
     predictors.subscribe(events)  # a model deleted through any API process leaves this cache
-    return Platform(settings=settings, store=store, executor=executor, events=events, predictors=predictors)
+    sends = with_executor and settings.webhooks_senders > 0
+    webhooks = make_webhook_runner(store, settings, events) if sends else None
+    return Platform(settings=settings, store=store, executor=executor, events=events, predictors=predictors,
+                    webhooks=webhooks)
 
 
 def create_app(settings: Settings | None = None, *, with_executor: bool = True) -> FastAPI:
@@ -45,9 +48,13 @@ def create_app(settings: Settings | None = None, *, with_executor: bool = True) 
         platform.events.start()
         if platform.executor is not None:
             platform.executor.start()
+        if platform.webhooks is not None:
+            platform.webhooks.start()
         try:
             yield
         finally:
+            if platform.webhooks is not None:
+                platform.webhooks.stop()
             if platform.executor is not None:
                 platform.executor.stop()
             platform.events.stop()

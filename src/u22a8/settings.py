@@ -95,6 +95,31 @@ class Settings(BaseSettings):
         default=3, description="Extra workers a max-effort search asks to share its trials (scale-out only)."
     )
 
+    # Webhooks (docs/webhooks.md).
+    webhooks_allow_private: bool = Field(
+        default=False,
+        description="Allow http and private, loopback or link-local webhook addresses (development and tests only).",
+    )
+    webhooks_retry_schedule: str = Field(
+        default="5,300,1800,7200,18000,36000,36000",
+        description="Seconds before each retry of a failed webhook delivery, comma-separated; "
+                    "the message fails after the last.",
+    )
+    webhooks_disable_after_seconds: float = Field(
+        default=5 * 24 * 3600.0, description="An endpoint failing this long without one success is disabled."
+    )
+    webhooks_connect_timeout_seconds: float = Field(default=5.0, description="Connect timeout of a webhook attempt.")
+    webhooks_timeout_seconds: float = Field(default=15.0, description="Total time one webhook attempt may take.")
+    webhooks_max_response_bytes: int = Field(default=64 * 1024, description="Response body read from a receiver, at most.")
+    webhooks_senders: int = Field(default=8, ge=0, description="Webhook attempts one process makes at once "
+                                  "(0: this process sends none; messages wait for a process that does).")
+    webhooks_lease_seconds: float = Field(
+        default=60.0, description="A claimed delivery is retried by another sender if not recorded within this."
+    )
+    webhooks_secret_overlap_seconds: float = Field(
+        default=24 * 3600.0, description="How long a rotated-out signing secret keeps signing beside the new one."
+    )
+
     @property
     def trusted_host_list(self) -> list[str]:
         return [h.strip() for h in self.trusted_hosts.split(",") if h.strip()] or ["*"]
@@ -116,6 +141,11 @@ class Settings(BaseSettings):
         # Machine-wide by default: the files derive from an installed package, not from any
         # home's data, so every home (and every test server) can share one copy.
         return (self.models_dir or Path.home() / ".cache" / "u22a8" / "models").resolve()
+
+    @property
+    def webhook_retry_delays(self) -> tuple[float, ...]:
+        """The retry schedule as seconds, one per retry after the first attempt."""
+        return tuple(float(part) for part in self.webhooks_retry_schedule.split(",") if part.strip())
 
     @property
     def resolved_feature_cache_dir(self) -> Path:

@@ -36,10 +36,14 @@ SDK_TYPES: dict[str, type] = {
     "TrainResponse": sdk.TrainResult,
     "PredictResponse": sdk.PredictResult,
     "EstimateResponse": sdk.Estimate,
+    "WebhookPublic": sdk.Webhook,
+    "WebhookCreated": sdk.CreatedWebhook,
+    "DeliveryPublic": sdk.WebhookDelivery,
 }
 
 # Pages of a listing: the SDK iterates their items and follows next_cursor, so it has no type.
-ENVELOPES = {"ModelList": "ModelPublic", "SampleList": "SamplePublic", "RunList": "RunPublic"}
+ENVELOPES = {"ModelList": "ModelPublic", "SampleList": "SamplePublic", "RunList": "RunPublic",
+             "DeliveryList": "DeliveryPublic"}
 
 # Deliberate differences, each with its reason: schema → {API property: SDK field}.
 RENAMED: dict[str, dict[str, str]] = {

@@ -51,7 +51,12 @@ class Row:
     form: Callable[[str], dict[str, str]] | None = None
     listing: bool = False
     read_only_status: int | None = None
+    other_status: int | None = None  # what another owner's key gets when it acts on its own (a create)
     extra: dict[str, str] = field(default_factory=dict)
+
+
+# Never sent: the server under test runs no webhook senders (tests/security/conftest.py).
+HOOK = "http://127.0.0.1:9/u22a8-hook"
 
 
 def _new_handle(_: str) -> dict[str, Any]:
@@ -122,6 +127,26 @@ ROWS: dict[tuple[str, str], Row] = {
     ("POST", "/console/keys"): Row("admin", 200, listing=True, form=lambda _: {"scopes": "read", "name": "made"}),
     ("GET", "/console/keys/{key_id}/revoke"): Row("admin", 200, target="key"),
     ("POST", "/console/keys/{key_id}/revoke"): Row("admin", 303, target="key", form=lambda _: {}),
+    # Webhooks: admin, the owner's own endpoints only; a create makes one of the caller's owner.
+    ("GET", "/v1/webhooks"): Row("admin", 200, listing=True),
+    ("POST", "/v1/webhooks"): Row("admin", 201, other_status=201, body=lambda _: {"url": HOOK, "events": ["*"]}),
+    ("GET", "/v1/webhooks/{webhook_id}"): Row("admin", 200, target="webhook"),
+    ("PATCH", "/v1/webhooks/{webhook_id}"): Row("admin", 200, target="webhook", body=lambda _: {"enabled": True}),
+    ("DELETE", "/v1/webhooks/{webhook_id}"): Row("admin", 200, target="webhook"),
+    ("POST", "/v1/webhooks/{webhook_id}/rotate"): Row("admin", 200, target="webhook"),
+    ("GET", "/v1/webhooks/{webhook_id}/deliveries"): Row("admin", 200, target="webhook"),
+    ("POST", "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/retry"): Row("admin", 202, target="webhook"),
+    ("POST", "/v1/webhooks/{webhook_id}/ping"): Row("admin", 202, target="webhook"),
+    ("GET", "/console/webhooks"): Row("admin", 200, listing=True),
+    ("POST", "/console/webhooks"): Row("admin", 200, listing=True, form=lambda _: {"url": HOOK, "events": "*"}),
+    ("GET", "/console/webhooks/{webhook_id}"): Row("admin", 200, target="webhook"),
+    ("POST", "/console/webhooks/{webhook_id}/ping"): Row("admin", 303, target="webhook", form=lambda _: {}),
+    ("POST", "/console/webhooks/{webhook_id}/enabled"): Row("admin", 303, target="webhook",
+                                                            form=lambda _: {"enabled": "true"}),
+    ("POST", "/console/webhooks/{webhook_id}/rotate"): Row("admin", 200, target="webhook", form=lambda _: {}),
+    ("POST", "/console/webhooks/{webhook_id}/deliveries/{delivery_id}/retry"): Row(
+        "admin", 303, target="webhook", form=lambda _: {}),
+    ("POST", "/console/webhooks/{webhook_id}/delete"): Row("admin", 303, target="webhook", form=lambda _: {}),
 }
 
 
@@ -203,6 +228,8 @@ def _expected(row: Row, caller: str, path: str) -> int:
     if row.scope == "signed_in":
         return row.owner_status
     if caller == "other":
+        if row.other_status is not None:
+            return row.other_status
         return 200 if row.listing else 404
     if caller == "read_only":
         if row.scope == "read":
@@ -218,6 +245,13 @@ def _path(template: str, row: Row, trained: Trained) -> tuple[str, str]:
         trained.new_model(handle)
     values = {"handle": handle, "run_id": trained.run_id, "number": str(trained.version),
               "sample_id": "x1" if row.target == "fresh" else trained.sample_id, **row.extra}
+    if "{webhook_id}" in template:
+        made = trained.http.post("/v1/webhooks", json={"url": HOOK, "events": ["*"]})
+        assert made.status_code == 201, made.text
+        values["webhook_id"] = made.json()["id"]
+        ping = trained.http.post(f"/v1/webhooks/{values['webhook_id']}/ping")
+        assert ping.status_code == 202, ping.text
+        values["delivery_id"] = str(ping.json()["id"])
     if "{key_id}" in template:
         made = trained.http.post("/v1/keys", json={"owner": "acme", "scopes": ["read"], "name": "to revoke"})
         values["key_id"] = made.json()["id"]

@@ -49,8 +49,14 @@ def _path_parameters(trained: Trained, operation_id: str, fixed: bool) -> dict[s
     return {"handle": handle, "run_id": trained.run_id, "number": trained.version, "sample_id": trained.sample_id}
 
 
+# Operations that take a webhook URL resolve its host name when called: generated names would
+# become DNS queries, and this machine has no network. tests/webhooks/ covers them.
+_NOT_FUZZED = {"create_webhook", "update_webhook"}
+
+
 def _operations(schema: Any) -> list[Any]:
-    return [result.ok() for result in schema.get_all_operations()]
+    found = [result.ok() for result in schema.get_all_operations()]
+    return [op for op in found if op.definition.raw.get("operationId") not in _NOT_FUZZED]
 
 
 @pytest.mark.timeout(900)  # training the fixture model and the requests, on a busy CI machine

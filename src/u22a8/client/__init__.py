@@ -30,6 +30,7 @@ from ._exceptions import (
 from ._export import ExportedModel, load_export
 from ._retry import Retry
 from ._run import AsyncRun, Model, Run, TrainResult
+from ._webhook_types import CreatedWebhook, Webhook, WebhookDelivery
 from ._types import (
     AutoRetrain,
     CreatedKey,
@@ -69,6 +70,9 @@ __all__ = [
     "PredictResult",
     "Key",
     "CreatedKey",
+    "Webhook",
+    "CreatedWebhook",
+    "WebhookDelivery",
     "Estimate",
     # exceptions
     "U22A8Error",

@@ -14,6 +14,7 @@ import httpx
 
 from . import _operations as operations
 from ._async_resources import AsyncKeys, AsyncModels, AsyncRuns, AsyncSamples, AsyncVersions
+from ._webhook_resources import AsyncWebhooks
 from ._base import BaseClient
 from ._calls import Call, calls
 from ._retry import Retry
@@ -44,6 +45,7 @@ class AsyncClient(BaseClient):
         self.runs = AsyncRuns(self)
         self.versions = AsyncVersions(self)
         self.keys = AsyncKeys(self)
+        self.webhooks = AsyncWebhooks(self)
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -13,6 +13,7 @@ from . import _operations as operations
 from ._base import BaseClient
 from ._calls import Call, calls
 from ._resources import Keys, Models, Runs, Samples, Versions
+from ._webhook_resources import Webhooks
 from ._retry import Retry
 from ._run import Run, TrainResult
 from ._sending import call
@@ -46,6 +47,7 @@ class Client(BaseClient):
         self.runs = Runs(self)
         self.versions = Versions(self)
         self.keys = Keys(self)
+        self.webhooks = Webhooks(self)
 
     # -- lifetime
     def close(self) -> None:

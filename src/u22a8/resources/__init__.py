@@ -13,6 +13,7 @@ from .models import AutoRetrainSetting, Model
 from .runs import ACTIVE_RUN_STATES, FINAL_RUN_STATES, Run, RunEvent
 from .samples import Sample, SampleCounts, SampleStats, TrainingSample
 from .versions import Version
+from .webhooks import DELIVERY_STATES, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiKey",
@@ -27,6 +28,9 @@ __all__ = [
     "SampleStats",
     "TrainingSample",
     "Version",
+    "WebhookEndpoint",
+    "WebhookDelivery",
+    "DELIVERY_STATES",
     "PublicField",
     "shown",
     "shown_property",

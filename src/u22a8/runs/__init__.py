@@ -10,6 +10,9 @@ from .executor import RunExecutor, worker_identity
 from .local import LocalExecutor
 from .model_files import artifact_key, clean_up_after_run, counts_key, remove_model_files
 from .stored_predictors import load_version_predictor, portable_artifact
+from .webhook_delivery import WebhookDeliverer
+from .webhook_guard import UnsafeUrl, check_url_shape, resolve_target
+from .webhooks import WebhookRunner
 from .worker import execute_run
 
 __all__ = [
@@ -22,6 +25,12 @@ __all__ = [
     "portable_artifact",
     "execute_run",
     "make_executor",
+    "make_webhook_runner",
+    "WebhookRunner",
+    "WebhookDeliverer",
+    "UnsafeUrl",
+    "check_url_shape",
+    "resolve_target",
     "worker_identity",
     "prepare_encoders",
     "prepare_encoders_in_background",
@@ -44,3 +53,13 @@ def make_executor(store: Store, settings: Settings, events: EventDispatcher) -> 
 
         return CeleryExecutor(store, settings, events)
     return LocalExecutor(store, settings, events)
+
+
+def make_webhook_runner(store: Store, settings: Settings, events: EventDispatcher) -> WebhookRunner:
+    """Sender threads in this process on the embedded default; Celery workers when a broker is set."""
+    if settings.broker_url:
+        from .celery_app import send_webhooks_task
+
+        broker = settings.broker_url
+        return WebhookRunner(store, settings, events, send_remote=lambda: send_webhooks_task(broker))
+    return WebhookRunner(store, settings, events)

@@ -19,14 +19,20 @@ from ..settings import Settings, get_settings
 from ..store import Run, Store
 from .executor import worker_identity
 from .shared_search import help_search
+from .webhook_delivery import WebhookDeliverer
 from .worker import execute_run
 
-__all__ = ["celery_app", "EXECUTE_TASK", "JOIN_TASK"]
+__all__ = ["celery_app", "EXECUTE_TASK", "JOIN_TASK", "WEBHOOKS_TASK", "WEBHOOKS_QUEUE", "send_webhooks_task"]
 
 log = logging.getLogger("u22a8.runs")
 
 EXECUTE_TASK = "u22a8.execute_run"
 JOIN_TASK = "u22a8.join_search"
+WEBHOOKS_TASK = "u22a8.deliver_webhooks"
+# Webhook attempts wait on receivers, not on cores: their own queue keeps them from queueing
+# behind training runs.
+WEBHOOKS_QUEUE = "u22a8.webhooks"
+_WEBHOOKS_PER_TASK = 50
 
 
 @lru_cache(maxsize=4)
@@ -45,7 +51,15 @@ def celery_app(broker_url: str) -> Celery:
     )
     app.task(name=EXECUTE_TASK, bind=True, max_retries=None)(_execute_task)
     app.task(name=JOIN_TASK, acks_late=False)(_join_task)
+    # Not acks_late: a lost task loses nothing, the messages' leases bring them back.
+    app.task(name=WEBHOOKS_TASK, acks_late=False)(_webhooks_task)
+    app.conf.task_routes = {WEBHOOKS_TASK: {"queue": WEBHOOKS_QUEUE}}
     return app
+
+
+def send_webhooks_task(broker_url: str) -> None:
+    """Ask a worker to send the webhook messages that are due."""
+    celery_app(broker_url).send_task(WEBHOOKS_TASK, queue=WEBHOOKS_QUEUE)
 
 
 @lru_cache(maxsize=1)
@@ -72,6 +86,19 @@ def _execute_task(task: Any, run_id: str) -> None:
     # parent_pid: a prefork child whose worker was killed stops too, so its lease lapses.
     execute_run(store, settings, run, owner, parent_pid=os.getppid(),
                 invite_helpers=partial(_invite_helpers, task.app, settings))
+
+
+def _webhooks_task() -> None:
+    settings = _worker_store()[1]
+    sent = _worker_deliverer().deliver_due(limit=_WEBHOOKS_PER_TASK)
+    if sent == _WEBHOOKS_PER_TASK and settings.broker_url:
+        send_webhooks_task(settings.broker_url)  # more are due: keep the queue moving
+
+
+@lru_cache(maxsize=1)
+def _worker_deliverer() -> WebhookDeliverer:
+    store, settings, _ = _worker_store()
+    return WebhookDeliverer(store, settings)
 
 
 def _join_task(run_id: str, study_name: str) -> None:

@@ -16,10 +16,11 @@ import time
 
 from ..settings import Settings
 from ..store import Store
-from .celery_app import EXECUTE_TASK, celery_app
+from .celery_app import EXECUTE_TASK, WEBHOOKS_QUEUE, celery_app, send_webhooks_task
 from .derived_encoders import prepare_encoders
 from .dispatcher import EventDispatcher
 from .executor import RunExecutor
+from .webhooks import WebhookRunner
 
 __all__ = ["CeleryExecutor", "run_worker"]
 
@@ -56,19 +57,26 @@ def run_worker(settings: Settings, *, concurrency: int = 1, scheduler: bool = Tr
     prepare_encoders(settings)  # once per machine; the prefork children inherit the setting
     events: EventDispatcher | None = None
     sched: CeleryExecutor | None = None
+    webhooks: WebhookRunner | None = None
     if scheduler:
         # Workers also keep retrains and reaping going, so a deployment works with API processes down.
         events = EventDispatcher(store, poll_seconds=settings.poll_seconds)
         sched = CeleryExecutor(store, settings, events)
+        broker = settings.broker_url
+        webhooks = WebhookRunner(store, settings, events, send_remote=lambda: send_webhooks_task(broker))
         events.start()
         sched.start()
+        webhooks.start()
     app = celery_app(settings.broker_url)
     try:
         app.worker_main([
             "worker", f"--concurrency={concurrency}", "--pool=prefork", "--loglevel=INFO",
             f"--hostname=u22a8-{os.getpid()}@%h", "--without-gossip", "--without-mingle",
+            f"--queues=celery,{WEBHOOKS_QUEUE}",
         ])
     finally:
+        if webhooks is not None:
+            webhooks.stop()
         if sched is not None and events is not None:
             sched.stop()
             events.stop()

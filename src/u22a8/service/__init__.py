@@ -19,6 +19,7 @@ client with the same key could not, and neither front door repeats a rule.
     versions.py        list, activate, report, export
     predict.py         predictions within the limits (serving.py: loaded predictors)
     keys.py            create, list, revoke
+    webhooks.py        webhook endpoints (create, list, update, delete, rotate), deliveries, ping
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from ..store import (
     Sample,
     StoreUnavailable,
     Version,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from .access import (
     HANDLE_RE,
@@ -80,6 +83,22 @@ from .training import (
     lacking,
     request_train,
     train,
+)
+from .webhooks import (
+    MAX_WEBHOOKS_PER_OWNER,
+    WEBHOOK_EVENTS,
+    WEBHOOK_SCOPE,
+    CreatedWebhook,
+    DeliveryPage,
+    create_webhook,
+    delete_webhook,
+    get_webhook,
+    list_deliveries,
+    list_webhooks,
+    ping_webhook,
+    retry_delivery,
+    rotate_webhook_secret,
+    update_webhook,
 )
 from .versions import (
     ExportFile,
@@ -169,6 +188,23 @@ __all__ = [
     "list_keys",
     "key_to_revoke",
     "revoke_key",
+    # webhooks
+    "WEBHOOK_EVENTS",
+    "WEBHOOK_SCOPE",
+    "MAX_WEBHOOKS_PER_OWNER",
+    "CreatedWebhook",
+    "DeliveryPage",
+    "create_webhook",
+    "list_webhooks",
+    "get_webhook",
+    "update_webhook",
+    "delete_webhook",
+    "rotate_webhook_secret",
+    "list_deliveries",
+    "retry_delivery",
+    "ping_webhook",
+    "WebhookEndpoint",
+    "WebhookDelivery",
     # records and store facts the front doors show
     "ApiKey",
     "Model",

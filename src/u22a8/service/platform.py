@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..runs import EventDispatcher, RunExecutor
+from ..runs import EventDispatcher, RunExecutor, WebhookRunner
 from ..settings import Settings
 from ..store import IdempotencyRepository, Store
 from .authentication import Authenticator
@@ -30,6 +30,8 @@ class Platform:
     authenticator: Authenticator = field(default=None)  # type: ignore[assignment]
     limits: RateLimits = field(default=None)  # type: ignore[assignment]
     streams: StreamSlots = field(default=None)  # type: ignore[assignment]
+    # Sends webhook messages from this process (None: this process sends none, others do).
+    webhooks: WebhookRunner | None = None
 
     def __post_init__(self) -> None:
         if self.authenticator is None:
@@ -47,6 +49,11 @@ class Platform:
     def active_run_count(self) -> int:
         """Runs queued or running, on every worker."""
         return self.store.runs.active_count()
+
+    def wake_webhooks(self) -> None:
+        """A message was written outside the outbox (a ping, a retry by hand): look for it now."""
+        if self.webhooks is not None:
+            self.webhooks.nudge()
 
     @property
     def idempotency(self) -> IdempotencyRepository:

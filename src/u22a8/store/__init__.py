@@ -22,11 +22,15 @@ from ..resources import (
     SampleStats,
     TrainingSample,
     Version,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from .runs import RunRepository, SearchAlreadyActive
 from .sessions import SessionRepository
 from .samples import NewSample, SampleRepository, text_hash
 from .versions import NewVersion, VersionRepository
+from .webhook_payloads import WEBHOOK_EVENT_TYPES
+from .webhooks import AttemptOutcome, ClaimedDelivery, WebhookRepository
 
 __all__ = [
     "Store",
@@ -49,6 +53,12 @@ __all__ = [
     "SampleStats",
     "TrainingSample",
     "Version",
+    "WebhookEndpoint",
+    "WebhookDelivery",
+    "WebhookRepository",
+    "ClaimedDelivery",
+    "AttemptOutcome",
+    "WEBHOOK_EVENT_TYPES",
     "NewSample",
     "NewVersion",
     "SearchAlreadyActive",
@@ -76,6 +86,7 @@ class Store:
         self.events = EventRepository(self.db)
         self.runs = RunRepository(self.db, self.events)
         self.versions = VersionRepository(self.db)
+        self.webhooks = WebhookRepository(self.db, self.events)
         self.idempotency = IdempotencyRepository(self.db, idempotency_ttl)
         self.artifacts: ArtifactStore = open_artifacts(artifacts)
 

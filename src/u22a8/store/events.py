@@ -12,8 +12,9 @@ so no reader's cursor can pass an id whose transaction has not committed yet.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, event, func, select, text
@@ -23,7 +24,10 @@ from ..events import EVENT_TYPES, Event, ModelDeleted, RunEvent, SamplesChanged,
 from .database import Database
 from .tables import EventRow, ModelRow
 
-__all__ = ["EventRepository", "record"]
+__all__ = ["EventRepository", "OutboxHook", "record"]
+
+# Called in the writing transaction with its events (ids assigned), before it commits.
+OutboxHook = Callable[[Session, Sequence[Event]], None]
 
 _PENDING = "u22a8_pending_events"
 _WROTE = "u22a8_wrote_events"
@@ -58,6 +62,7 @@ class EventRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._listeners: list[Callable[[], None]] = []
+        self._hooks: list[OutboxHook] = []
         self._lock = threading.Lock()
         event.listen(db.session_factory, "before_commit", self._insert_pending)
         event.listen(db.session_factory, "after_commit", self._tell_listeners)
@@ -66,6 +71,12 @@ class EventRepository:
         """Call ``listener`` (quickly, without arguments) after each commit that wrote events here."""
         with self._lock:
             self._listeners.append(listener)
+
+    def on_insert(self, hook: OutboxHook) -> None:
+        """Call ``hook`` with each transaction's events as they are inserted, inside that
+        transaction: what it writes commits or rolls back with them (webhook deliveries do this)."""
+        with self._lock:
+            self._hooks.append(hook)
 
     def last_id(self) -> int:
         with self._db.session(write=False) as s:
@@ -96,13 +107,21 @@ class EventRepository:
 
     def _insert_pending(self, s: Session) -> None:
         pending: Iterable[Event] = s.info.pop(_PENDING, ())
-        rows = [_to_row(e) for e in pending]
+        pending_list = list(pending)
+        rows = [_to_row(e) for e in pending_list]
         if not rows:
             return
         if s.get_bind().dialect.name == "postgresql":
             s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _OUTBOX_LOCK})
         s.add_all(rows)
         s.info[_WROTE] = True
+        with self._lock:
+            hooks = list(self._hooks)
+        if hooks:
+            s.flush()  # the hooks see each event with its outbox id
+            recorded = [dataclasses.replace(e, id=row.id) for e, row in zip(pending_list, rows)]
+            for hook in hooks:
+                hook(s, recorded)
 
     def _tell_listeners(self, s: Session) -> None:
         if not s.info.pop(_WROTE, False):

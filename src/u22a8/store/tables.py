@@ -21,8 +21,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["Base", "ApiKeyRow", "ConsoleSessionRow", "ModelRow", "SampleRow", "RunRow", "EventRow", "VersionRow", "IdempotencyRow",
-           "RateCounterRow"]
+__all__ = [
+    "Base", "ApiKeyRow", "ConsoleSessionRow", "ModelRow", "SampleRow", "RunRow", "EventRow", "VersionRow",
+    "IdempotencyRow", "RateCounterRow", "WebhookEndpointRow", "WebhookDeliveryRow",
+]
 
 # Runs in these states hold their model's single search slot.
 _ACTIVE_RUN = "state IN ('queued', 'running')"
@@ -240,3 +242,56 @@ class RateCounterRow(Base):
     count: Mapped[int] = mapped_column(Integer)
     # Seconds since the epoch: the window's end, compared with the clock of the process asking.
     expires_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class WebhookEndpointRow(Base):
+    """Where one owner's events are sent. The signing secrets are kept as they are: signing
+    needs them (as with every HMAC scheme), so they are shown once and never again."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(40), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    description: Mapped[str] = mapped_column(Text, default="")
+    events: Mapped[list[Any]] = mapped_column(JSON)
+    models: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    disabled_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    secret: Mapped[str] = mapped_column(String(100))
+    previous_secret: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class WebhookDeliveryRow(Base):
+    """One message to one endpoint: written in the transaction of the event it carries (or by a
+    ping), claimed by a sender until ``next_attempt_at``, and updated after every attempt."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        # One message per (event, endpoint), however often the writing transaction's hook runs.
+        UniqueConstraint("event_id", "endpoint_id", name="uq_webhook_deliveries_event_endpoint"),
+        Index("ix_webhook_deliveries_due", "state", "next_attempt_at"),
+        Index("ix_webhook_deliveries_endpoint", "endpoint_id", "id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    endpoint_id: Mapped[str] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"))
+    message_id: Mapped[str] = mapped_column(String(40), unique=True)
+    event_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    event_type: Mapped[str] = mapped_column(String(40))
+    # The body's JSON, fixed when the message is written: every retry sends the same bytes.
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    duration_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Due when in the past; a sender that claims the message moves it a lease ahead.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

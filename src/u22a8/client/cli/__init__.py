@@ -14,6 +14,7 @@ from ._models import models_app, samples_app
 from ._predict import estimate, keys_list, keys_revoke, predict, predict_offline
 from ._training import runs_app, train
 from ._versions import export, versions_app
+from ._webhooks import webhooks_app
 
 __all__ = ["register", "CliState", "ExitCode"]
 
@@ -28,5 +29,6 @@ def register(app: typer.Typer, keys_app: typer.Typer) -> None:
     app.command("predict-offline")(predict_offline)
     app.command("export")(export)
     app.command("estimate")(estimate)
+    app.add_typer(webhooks_app, name="webhooks")
     keys_app.command("list")(keys_list)
     keys_app.command("revoke")(keys_revoke)
