@@ -61,6 +61,14 @@ class AutoRetrainIn(_Strict):
     enabled: bool = True
     quiet_seconds: float | None = Field(default=None, ge=0, le=86400)
 
+    @field_validator("quiet_seconds", mode="before")
+    @classmethod
+    def _seconds_are_a_number(cls, v: object) -> object:
+        # JSON true/false are not seconds, though Python counts bools as numbers.
+        if isinstance(v, bool):
+            raise ValueError("quiet_seconds must be a number of seconds")
+        return v
+
 
 def auto_retrain_of(value: AutoRetrainIn | bool | None) -> AutoRetrain:
     """The body's ``auto_retrain`` in the domain's terms: a bare bool only switches it on or off,
