@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.types import Receive, Scope
 
-from ..errors import PayloadTooLarge
+from .. import service
 from ..settings import Settings
 from .deps import bearer_key
 from .replays import REPLAYED_OPERATIONS, answer_once
@@ -54,17 +54,7 @@ class _ReadRequest(Request):
 
 
 async def _read_body(request: Request, max_bytes: int) -> bytes:
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > max_bytes:
-        raise PayloadTooLarge(f"the body is over {max_bytes} bytes")
-    chunks: list[bytes] = []
-    seen = 0
-    async for chunk in request.stream():
-        seen += len(chunk)
-        if seen > max_bytes:
-            raise PayloadTooLarge(f"the body is over {max_bytes} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    return await service.read_capped(request.stream(), request.headers.get("content-length"), max_bytes, "the body")
 
 
 class V1Route(APIRoute):

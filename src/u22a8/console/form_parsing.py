@@ -20,7 +20,8 @@ from urllib.parse import parse_qs
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from ..errors import InvalidRequest, PayloadTooLarge
+from .. import service
+from ..errors import InvalidRequest
 
 __all__ = ["Upload", "FormData", "read_form", "MAX_FORM_PARTS"]
 
@@ -52,23 +53,9 @@ class FormData:
         return name in self.fields
 
 
-async def _capped_body(request: Request, max_bytes: int) -> bytes:
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > max_bytes:
-        raise PayloadTooLarge(f"the form is over {max_bytes} bytes")
-    chunks: list[bytes] = []
-    seen = 0
-    async for chunk in request.stream():
-        seen += len(chunk)
-        if seen > max_bytes:
-            raise PayloadTooLarge(f"the form is over {max_bytes} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 async def read_form(request: Request, *, max_bytes: int, max_parts: int = MAX_FORM_PARTS) -> FormData:
     """The form in ``request``'s body: at most ``max_bytes`` and ``max_parts`` fields, parsed off the loop."""
-    body = await _capped_body(request, max_bytes)
+    body = await service.read_capped(request.stream(), request.headers.get("content-length"), max_bytes, "the form")
     content_type = request.headers.get("content-type", "")
     return await run_in_threadpool(_parse, body, content_type, max_parts)
 

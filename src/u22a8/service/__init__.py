@@ -51,6 +51,7 @@ from .access import (
     require,
 )
 from .authentication import Authenticator, KeyCache
+from .bodies import read_capped
 from .fields import LABEL_MAX, InvalidField, check_labels
 from .health import check_ready
 from .keys import OWNER_RE, create_key, key_to_revoke, list_keys, revoke_key
@@ -111,6 +112,7 @@ from .versions import (
 )
 
 __all__ = [
+    "read_capped",
     # the platform and who is asking
     "Platform",
     "Authenticator",
