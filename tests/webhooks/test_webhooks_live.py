@@ -81,7 +81,7 @@ def test_training_sends_the_four_events_signed(server: LiveServer, receiver: Rec
         # The delivery log says the same.
         log = http.get(f"/v1/webhooks/{ep['id']}/deliveries").json()["items"]
         assert {d["event"] for d in log} >= set(wanted)
-        assert all(d["state"] == "succeeded" and d["status_code"] == 200 and d["attempt"] == 1 for d in log)
+        assert all(d["state"] == "succeeded" and d["status_code"] == 200 and d["attempt"] == 1 for d in log), log
 
 
 def test_retries_keep_one_webhook_id_with_growing_delays(server: LiveServer, receiver: Receiver) -> None:
