@@ -228,8 +228,14 @@ class WebhookRepository:
         now = utcnow()
         out: list[WebhookDelivery | None] = []
         with self._db.session() as s:
+            # Two queries for the whole batch, not two lookups per attempt.
+            ids = [claimed.delivery.id for claimed, _, _ in results]
+            rows = {r.id: r for r in s.scalars(select(WebhookDeliveryRow).where(WebhookDeliveryRow.id.in_(ids)))}
+            endpoint_ids = {r.endpoint_id for r in rows.values()}
+            endpoints = {e.id: e for e in s.scalars(select(WebhookEndpointRow)
+                                                    .where(WebhookEndpointRow.id.in_(endpoint_ids)))}
             for claimed, outcome, retry_in in results:
-                row = s.get(WebhookDeliveryRow, claimed.delivery.id)
+                row = rows.get(claimed.delivery.id)
                 if row is None or row.attempts != claimed.delivery.attempts:
                     out.append(None)
                     continue
@@ -242,7 +248,7 @@ class WebhookRepository:
                     row.state, row.next_attempt_at = "failed", None
                 else:
                     row.state, row.next_attempt_at = "pending", now + timedelta(seconds=retry_in)
-                ep = s.get(WebhookEndpointRow, row.endpoint_id)
+                ep = endpoints.get(row.endpoint_id)
                 if ep is not None:
                     _track_health(ep, outcome, now, disable_after)
                 out.append(_delivery(row))
