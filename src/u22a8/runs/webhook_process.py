@@ -3,7 +3,7 @@
 Measured (bench/webhooks.py): attempts made by threads of the serving process slowed predict
 p50 by 17% while 1,000 messages drained, through the GIL (httpx, signing, ORM writes, one timer
 thread per attempt) rather than through any one call. The attempts now run here, in a spawned
-process at a lower priority: the server keeps only the dispatcher's subscription, and an event
+process: the server keeps only the dispatcher's subscription, and an event
 costs it one byte written to a pipe.
 
 Child side: one asyncio loop makes up to ``U22A8_WEBHOOKS_SENDERS`` attempts at once, claims due
@@ -117,8 +117,8 @@ class SenderProcess:
 
 
 def _child_main(settings_data: dict[str, Any], wake: Connection) -> None:
-    # Attempts wait on receivers, not on cores: under load the server's own work goes first.
-    os.nice(10)
+    # Not niced like the training processes: measured on a busy machine, a sender at nice 10 got
+    # so little CPU that events waited seconds for their first attempt (the target is 1 s).
     if not logging.getLogger().handlers:  # a spawned child starts with no logging set up
         logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings(**settings_data)
