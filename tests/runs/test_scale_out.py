@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 from standardwebhooks import Webhook
 
-from ..conftest import tone_samples, wait_for, wait_state
+from ..conftest import LiveServer, free_port, tone_samples, wait_for, wait_state
 from ..webhooks.receiver import running_receiver
 from .conftest import Cluster
 
@@ -138,7 +138,7 @@ def test_sigkill_worker_mid_delivery_loses_no_webhook(redis_cluster: Cluster) ->
     tries = 20
     redis_cluster.env.update(U22A8_WEBHOOKS_ALLOW_PRIVATE="true", U22A8_WEBHOOKS_LEASE_SECONDS="3",
                              U22A8_WEBHOOKS_RETRY_SCHEDULE=",".join(["1"] * 30))
-    api = redis_cluster.add_api()
+    api = _patient_api(redis_cluster)
     with running_receiver() as receiver, api.client(redis_cluster.key()) as http:
         r = http.post("/v1/webhooks", json={"url": receiver.url, "events": ["model.deleted"]})
         assert r.status_code == 201, r.text
@@ -172,3 +172,16 @@ def test_sigkill_worker_mid_delivery_loses_no_webhook(redis_cluster: Cluster) ->
     assert all(len(ids) == 1 for ids in ids_by_handle.values())  # a retry keeps its message's id
     accepted = {json.loads(g.body)["data"]["model"] for g in receiver.received[held:]}
     assert accepted == handles  # every message was answered after the restart
+
+
+def _patient_api(cluster: Cluster) -> LiveServer:
+    """An API process, waited for as long as a busy machine needs (the fixture waits 60 s)."""
+    server = LiveServer(home=cluster.home / f"api{len(cluster.apis)}", port=free_port(), env={**cluster.env})
+    cluster.apis.append(server)  # stopped at teardown even if it was slow to start
+    try:
+        server.start()
+    except RuntimeError as exc:
+        if "did not start" not in str(exc):
+            raise
+        wait_for(lambda: _ok(httpx.Client(base_url=server.url, timeout=2), "/healthz"), 240, 0.5)
+    return server
