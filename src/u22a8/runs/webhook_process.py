@@ -119,10 +119,9 @@ class SenderProcess:
 
 
 def _child_main(settings_data: dict[str, Any], wake: Connection) -> None:
-    # Below the server (predictions go first when cores are short), above training (nice 10):
-    # measured on a busy machine, at nice 10 events waited seconds for their first attempt, at
-    # nice 0 the drain of a backlog took CPU from predictions.
-    os.nice(5)
+    # Not niced like training (nice 10): on a busy machine (bench/RESULTS.md) a sender at nice 10
+    # left events 8 s from their first attempt and one at nice 5 still 1 s (the target is 1 s);
+    # the attempts cost the server's cores about 3 ms of CPU each, in this process.
     if not logging.getLogger().handlers:  # a spawned child starts with no logging set up
         logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings(**settings_data)
