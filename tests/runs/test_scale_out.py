@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -10,8 +11,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+from standardwebhooks import Webhook
 
-from ..conftest import tone_samples, wait_for, wait_state
+from ..conftest import LiveServer, free_port, tone_samples, wait_for, wait_state
+from ..webhooks.receiver import running_receiver
 from .conftest import Cluster
 
 H = "acme.support-tone"
@@ -124,3 +127,61 @@ def _ok(http: httpx.Client, path: str) -> bool:
         return http.get(path).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+# --- Webhooks delivered by Celery workers ----------------------------------------------------------
+
+def test_sigkill_worker_mid_delivery_loses_no_webhook(redis_cluster: Cluster) -> None:
+    """20 state changes commit while no worker runs; a worker takes their messages and is killed
+    (SIGKILL, its whole process group) while the receiver still holds the attempts open; a new
+    worker delivers every one once the leases lapse, each verified as a receiver would."""
+    tries = 20
+    redis_cluster.env.update(U22A8_WEBHOOKS_ALLOW_PRIVATE="true", U22A8_WEBHOOKS_LEASE_SECONDS="3",
+                             U22A8_WEBHOOKS_RETRY_SCHEDULE=",".join(["1"] * 30))
+    api = _patient_api(redis_cluster)
+    with running_receiver() as receiver, api.client(redis_cluster.key()) as http:
+        r = http.post("/v1/webhooks", json={"url": receiver.url, "events": ["model.deleted"]})
+        assert r.status_code == 201, r.text
+        ep = r.json()
+        for i in range(tries):  # each delete commits its message in the same transaction
+            assert http.post("/v1/models", json={"handle": f"acme.hook-{i}", "task": "classify"}).status_code == 201
+            assert http.delete(f"/v1/models/acme.hook-{i}").status_code in (200, 204)
+        log_url = f"/v1/webhooks/{ep['id']}/deliveries?limit=100"
+        assert [d["state"] for d in http.get(log_url).json()["items"]] == ["pending"] * tries
+
+        receiver.delay = 30.0  # holds every attempt open: none is answered before the kill
+        first = redis_cluster.add_worker()
+        wait_for(lambda: receiver.received, 120, 0.1)  # the worker's attempts are in flight
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait()
+        with receiver.lock:
+            held = len(receiver.received)
+            receiver.delay = 0.0
+        assert all(d["state"] == "pending" and d["attempt"] == 0 for d in http.get(log_url).json()["items"])
+
+        redis_cluster.add_worker()
+        wait_for(lambda: [d["state"] for d in http.get(log_url).json()["items"]] == ["succeeded"] * tries, 120, 0.3)
+
+    handles = {f"acme.hook-{i}" for i in range(tries)}
+    ids_by_handle: dict[str, set[str]] = {}
+    for got in receiver.received:
+        event = Webhook(ep["secret"]).verify(got.body, got.headers)  # raises unless signed by this secret
+        assert event["type"] == "model.deleted"
+        ids_by_handle.setdefault(event["data"]["model"], set()).add(got.headers["webhook-id"])
+    assert set(ids_by_handle) == handles  # none lost
+    assert all(len(ids) == 1 for ids in ids_by_handle.values())  # a retry keeps its message's id
+    accepted = {json.loads(g.body)["data"]["model"] for g in receiver.received[held:]}
+    assert accepted == handles  # every message was answered after the restart
+
+
+def _patient_api(cluster: Cluster) -> LiveServer:
+    """An API process, waited for as long as a busy machine needs (the fixture waits 60 s)."""
+    server = LiveServer(home=cluster.home / f"api{len(cluster.apis)}", port=free_port(), env={**cluster.env})
+    cluster.apis.append(server)  # stopped at teardown even if it was slow to start
+    try:
+        server.start()
+    except RuntimeError as exc:
+        if "did not start" not in str(exc):
+            raise
+        wait_for(lambda: _ok(httpx.Client(base_url=server.url, timeout=2), "/healthz"), 240, 0.5)
+    return server

@@ -4,13 +4,17 @@ The attempt connects to the address the SSRF guard checked (``Target.connect_url
 host in ``Host:`` and in TLS (SNI and certificate check), follows no redirect, uses no proxy from
 the environment, gives up after the connect timeout or the total timeout, and reads at most
 ``max_response_bytes`` of the answer. Any 2xx is success.
+
+Attempts are coroutines on one event loop (``httpx.AsyncClient``): many attempts waiting on slow
+receivers cost one thread and no timer thread each, the total timeout being a deadline on the
+coroutine (``asyncio.timeout``) that covers connect, send and the whole capped read.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import ssl
-import threading
 import time
 from functools import cache
 
@@ -20,13 +24,13 @@ from .._version import __version__
 from ..store import AttemptOutcome
 from .webhook_guard import Target
 
-__all__ = ["send_attempt"]
+__all__ = ["Client", "new_client", "send_attempt"]
+
+# What an attempt is sent with, named here so that no other module of runs/ imports httpx.
+Client = httpx.AsyncClient
 
 _USER_AGENT = f"u22a8-webhooks/{__version__}"
 _ERROR_CHARS = 300
-
-
-_local = threading.local()
 
 
 @cache
@@ -34,14 +38,11 @@ def _tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-def _client() -> httpx.Client:
-    """This thread's client: built once, keeping no connection between attempts (each attempt
+def new_client() -> httpx.AsyncClient:
+    """A client for one event loop, keeping no connection between attempts (each attempt
     connects to the address its own check allowed)."""
-    client = getattr(_local, "client", None)
-    if client is None:
-        client = _local.client = httpx.Client(verify=_tls_context(), follow_redirects=False, trust_env=False,
-                                              limits=httpx.Limits(max_keepalive_connections=0))
-    return client
+    return httpx.AsyncClient(verify=_tls_context(), follow_redirects=False, trust_env=False,
+                             limits=httpx.Limits(max_connections=None, max_keepalive_connections=0))
 
 
 def _is_ip(host: str) -> bool:
@@ -52,9 +53,10 @@ def _is_ip(host: str) -> bool:
     return True
 
 
-def send_attempt(target: Target, headers: dict[str, str], body: bytes, *, connect_timeout: float,
-                 total_timeout: float, max_response_bytes: int) -> AttemptOutcome:
-    """POST ``body`` with ``headers`` to ``target`` once and say how it went (never raises)."""
+async def send_attempt(client: httpx.AsyncClient, target: Target, headers: dict[str, str], body: bytes, *,
+                       connect_timeout: float, total_timeout: float, max_response_bytes: int) -> AttemptOutcome:
+    """POST ``body`` with ``headers`` to ``target`` once and say how it went (never raises but
+    for cancellation)."""
     started = time.monotonic()
     extensions = {}
     if target.scheme == "https" and not _is_ip(target.host):
@@ -63,18 +65,17 @@ def send_attempt(target: Target, headers: dict[str, str], body: bytes, *, connec
                    "user-agent": _USER_AGENT}
     timeout = httpx.Timeout(total_timeout, connect=min(connect_timeout, total_timeout))
     try:
-        client = _client()
-        request = client.build_request("POST", target.connect_url, headers=all_headers, content=body,
-                                       extensions=extensions, timeout=timeout)
-        response = client.send(request, stream=True, follow_redirects=False)
-        # The total timeout bounds the whole read, however slowly the receiver trickles bytes.
-        watchdog = threading.Timer(max(0.0, total_timeout - (time.monotonic() - started)), response.close)
-        watchdog.start()
-        try:
-            snippet = _read_capped(response, max_response_bytes)
-        finally:
-            watchdog.cancel()
-            response.close()
+        # The deadline bounds the whole attempt, however slowly the receiver trickles bytes.
+        async with asyncio.timeout(total_timeout):
+            request = client.build_request("POST", target.connect_url, headers=all_headers, content=body,
+                                           extensions=extensions, timeout=timeout)
+            response = await client.send(request, stream=True, follow_redirects=False)
+            try:
+                snippet = await _read_capped(response, max_response_bytes)
+            finally:
+                await response.aclose()
+    except TimeoutError:  # before OSError: TimeoutError is one
+        return AttemptOutcome(False, None, _ms(started), f"TimeoutError: no answer within {total_timeout:g} s")
     except (httpx.HTTPError, httpx.StreamError, OSError) as exc:
         return AttemptOutcome(False, None, _ms(started), f"{type(exc).__name__}: {exc}"[:_ERROR_CHARS] or type(exc).__name__)
     status = response.status_code
@@ -83,9 +84,9 @@ def send_attempt(target: Target, headers: dict[str, str], body: bytes, *, connec
     return AttemptOutcome(False, status, _ms(started), _status_error(response, snippet))
 
 
-def _read_capped(response: httpx.Response, limit: int) -> bytes:
+async def _read_capped(response: httpx.Response, limit: int) -> bytes:
     out = bytearray()
-    for chunk in response.iter_raw():
+    async for chunk in response.aiter_raw():
         out += chunk[: limit - len(out)]
         if len(out) >= limit:
             break

@@ -3,6 +3,11 @@ get, update, delete, rotate the secret, list deliveries, retry one, ping.
 
 Access: the ``admin`` scope, and an endpoint belongs to its owner alone; another owner's
 endpoint (even for the platform owner's admin keys) answers 404 like one that does not exist.
+Every action that changes something (create, update, delete, rotate, retry, ping) passes
+:func:`access.enter` and counts against the key's ``writes`` limit, like the other admin writes
+(keys): a ping or a retry makes the platform send a request, so a key must not be able to make
+it send them faster than its limit. Reads (list, get, deliveries) are not counted, like every
+other read.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from ..errors import Conflict, LimitExceeded
 from ..runs import UnsafeUrl, resolve_target
 from ..store import WEBHOOK_EVENT_TYPES, ApiKey, WebhookDelivery, WebhookEndpoint
 from ..webhooks import new_secret
-from .access import HANDLE_RE, require
+from .access import HANDLE_RE, enter, require
 from .fields import InvalidField, check_max_length
 from .platform import Platform
 
@@ -88,7 +93,7 @@ def _check_models(key: ApiKey, models: list[str] | None) -> list[str] | None:
 
 def create_webhook(platform: Platform, key: ApiKey, url: str, events: list[str], *,
                    models: list[str] | None = None, description: str = "") -> CreatedWebhook:
-    require(key, WEBHOOK_SCOPE)
+    enter(platform, key, WEBHOOK_SCOPE)
     check_max_length("description", description, DESCRIPTION_MAX)
     checked = _check_url(platform, url)
     wanted, only = _check_events(events), _check_models(key, models)
@@ -114,7 +119,7 @@ def update_webhook(platform: Platform, key: ApiKey, webhook_id: str, *, url: str
                    description: str | None = None, models: list[str] | None = None,
                    clear_models: bool = False) -> WebhookEndpoint:
     """Change what is given; ``clear_models`` sends every model's events again."""
-    require(key, WEBHOOK_SCOPE)
+    enter(platform, key, WEBHOOK_SCOPE)
     platform.store.webhooks.get(webhook_id, key.owner)  # 404 before any field error
     if description is not None:
         check_max_length("description", description, DESCRIPTION_MAX)
@@ -132,13 +137,13 @@ def update_webhook(platform: Platform, key: ApiKey, webhook_id: str, *, url: str
 
 
 def delete_webhook(platform: Platform, key: ApiKey, webhook_id: str) -> WebhookEndpoint:
-    require(key, WEBHOOK_SCOPE)
+    enter(platform, key, WEBHOOK_SCOPE)
     return platform.store.webhooks.delete(webhook_id, key.owner)
 
 
 def rotate_webhook_secret(platform: Platform, key: ApiKey, webhook_id: str) -> CreatedWebhook:
     """A new signing secret, shown once; the old one keeps signing beside it during the overlap."""
-    require(key, WEBHOOK_SCOPE)
+    enter(platform, key, WEBHOOK_SCOPE)
     secret = new_secret()
     overlap = timedelta(seconds=platform.settings.webhooks_secret_overlap_seconds)
     return CreatedWebhook(platform.store.webhooks.rotate(webhook_id, key.owner, secret, overlap), secret)
@@ -161,7 +166,7 @@ def list_deliveries(platform: Platform, key: ApiKey, webhook_id: str, *, cursor:
 
 def retry_delivery(platform: Platform, key: ApiKey, webhook_id: str, delivery_id: int) -> WebhookDelivery:
     """Send the message again now, with the same ``webhook-id``."""
-    require(key, WEBHOOK_SCOPE)
+    enter(platform, key, WEBHOOK_SCOPE)
     endpoint = platform.store.webhooks.get(webhook_id, key.owner)
     if not endpoint.enabled:
         raise Conflict("the webhook is disabled: enable it first (PATCH enabled=true)")
@@ -172,7 +177,7 @@ def retry_delivery(platform: Platform, key: ApiKey, webhook_id: str, delivery_id
 
 def ping_webhook(platform: Platform, key: ApiKey, webhook_id: str) -> WebhookDelivery:
     """Queue a ``ping`` message to the endpoint now."""
-    require(key, WEBHOOK_SCOPE)
+    enter(platform, key, WEBHOOK_SCOPE)
     endpoint = platform.store.webhooks.get(webhook_id, key.owner)
     if not endpoint.enabled:
         raise Conflict("the webhook is disabled: enable it first (PATCH enabled=true)")

@@ -219,24 +219,40 @@ class WebhookRepository:
         (failed when None). The endpoint's failure clock starts at its first failure and is
         cleared by any success; past ``disable_after`` the endpoint is disabled with the reason.
         None when the message changed meanwhile (deleted, or retried by hand)."""
+        return self.record_attempts([(claimed, outcome, retry_in)], disable_after=disable_after)[0]
+
+    def record_attempts(self, results: Sequence[tuple[ClaimedDelivery, AttemptOutcome, float | None]], *,
+                        disable_after: timedelta) -> list[WebhookDelivery | None]:
+        """:meth:`record_attempt` for several attempts in one transaction (a sender records
+        what finished together at once: one write lock, one commit)."""
         now = utcnow()
+        out: list[WebhookDelivery | None] = []
         with self._db.session() as s:
-            row = s.get(WebhookDeliveryRow, claimed.delivery.id)
-            if row is None or row.attempts != claimed.delivery.attempts:
-                return None
-            row.attempts += 1
-            row.status_code, row.duration_ms, row.error = outcome.status_code, outcome.duration_ms, outcome.error
-            row.last_attempt_at = now
-            if outcome.ok:
-                row.state, row.next_attempt_at = "succeeded", None
-            elif retry_in is None:
-                row.state, row.next_attempt_at = "failed", None
-            else:
-                row.state, row.next_attempt_at = "pending", now + timedelta(seconds=retry_in)
-            ep = s.get(WebhookEndpointRow, row.endpoint_id)
-            if ep is not None:
-                _track_health(ep, outcome, now, disable_after)
-            return _delivery(row)
+            # Two queries for the whole batch, not two lookups per attempt.
+            ids = [claimed.delivery.id for claimed, _, _ in results]
+            rows = {r.id: r for r in s.scalars(select(WebhookDeliveryRow).where(WebhookDeliveryRow.id.in_(ids)))}
+            endpoint_ids = {r.endpoint_id for r in rows.values()}
+            endpoints = {e.id: e for e in s.scalars(select(WebhookEndpointRow)
+                                                    .where(WebhookEndpointRow.id.in_(endpoint_ids)))}
+            for claimed, outcome, retry_in in results:
+                row = rows.get(claimed.delivery.id)
+                if row is None or row.attempts != claimed.delivery.attempts:
+                    out.append(None)
+                    continue
+                row.attempts += 1
+                row.status_code, row.duration_ms, row.error = outcome.status_code, outcome.duration_ms, outcome.error
+                row.last_attempt_at = now
+                if outcome.ok:
+                    row.state, row.next_attempt_at = "succeeded", None
+                elif retry_in is None:
+                    row.state, row.next_attempt_at = "failed", None
+                else:
+                    row.state, row.next_attempt_at = "pending", now + timedelta(seconds=retry_in)
+                ep = endpoints.get(row.endpoint_id)
+                if ep is not None:
+                    _track_health(ep, outcome, now, disable_after)
+                out.append(_delivery(row))
+        return out
 
     # access ----------------------------------------------------------------------------------
 
