@@ -238,6 +238,30 @@ class _Answer:
         return self.values
 
 
+class _Tuned:
+    """The fine-tuned MiniLM's own softmax member: the network's margins are the output.
+
+    Nothing of scikit-learn runs here; the point is to share the per-call embedding memo with
+    the ``tuned-linear`` member, so the network runs once per call.
+    """
+
+    def __init__(self, member: Any, task: Task, n_labels: int) -> None:
+        self.weight, self.temperature = member.weight, member.temperature
+        self.features, self.task, self.n_labels = member.features, task, n_labels
+        self.classes = member.head.classes_
+
+    def raw(self, texts: Sequence[str], memo: dict[str, np.ndarray]) -> np.ndarray:
+        margins = np.asarray(self.features.transform(list(texts), embeddings=memo), dtype=np.float64)
+        return self.task.raw_output(_Answer(margins, self.classes), None, self.n_labels)
+
+
+def _is_tuned(member: Any) -> bool:
+    from .families.finetuned import PassThroughHead
+    from .finetune import TunedLogits
+
+    return isinstance(member.features, TunedLogits) and isinstance(member.head, PassThroughHead)
+
+
 class _NotCompiled(Exception):
     pass
 
@@ -254,6 +278,9 @@ class Plan:
         self.fallbacks: list[str] = []
         for m in predictor.members:
             try:
+                if _is_tuned(m):
+                    self.members.append(_Tuned(m, self.task, n_labels))
+                    continue
                 if not isinstance(m.features, TextFeatures) or not hasattr(m.features, "vectorizers_"):
                     raise _NotCompiled(f"features {type(m.features).__name__}")
                 self.members.append(_Member(m, self.task, n_labels))
@@ -266,7 +293,7 @@ class Plan:
         total: np.ndarray | None = None
         memo: dict[str, np.ndarray] = {}  # members sharing an embedder run it once
         for m in self.members:
-            if isinstance(m, _Member):
+            if isinstance(m, (_Member, _Tuned)):
                 raw = m.raw(texts, memo)
             else:  # not compiled: the reference path, for this member only
                 raw = task.raw_output(m.head, m.features.transform(list(texts), embeddings=memo), self.n_labels)
