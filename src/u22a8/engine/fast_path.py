@@ -120,6 +120,29 @@ class _Features:
             return None
         return parts[0] if len(parts) == 1 else np.hstack(parts)
 
+    def row_entries(self, texts: Sequence[str], memo: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """CSR parts of the whole feature row: the n-gram entries, then every dense column."""
+        dense = self.dense(texts, memo)
+        if not self.blocks:
+            if dense is None:
+                return np.zeros(len(texts) + 1, dtype=np.intp), np.empty(0, dtype=np.intp), np.empty(0, dtype=_F32)
+            n, d = dense.shape
+            return (np.arange(n + 1, dtype=np.intp) * d, np.tile(np.arange(self.n_sparse, self.n_sparse + d), n),
+                    dense.reshape(-1))
+        indptr, cols, vals = self.sparse(texts)
+        if dense is None:
+            return indptr, cols, vals
+        n, d = dense.shape
+        dense_cols = np.arange(self.n_sparse, self.n_sparse + d, dtype=np.intp)
+        lengths = np.diff(indptr)
+        starts = indptr[:-1]
+        all_cols, all_vals = [], []
+        for i in range(n):
+            all_cols += [cols[starts[i]:starts[i] + lengths[i]], dense_cols]
+            all_vals += [vals[starts[i]:starts[i] + lengths[i]], dense[i].astype(_F32)]
+        return (indptr + np.arange(n + 1, dtype=np.intp) * d, np.concatenate(all_cols),
+                np.concatenate(all_vals))
+
     def full(self, texts: Sequence[str], memo: dict[str, np.ndarray]) -> np.ndarray:
         """The whole feature row as a dense float32 matrix (what a kNN head compares)."""
         dense = self.dense(texts, memo)
@@ -192,18 +215,13 @@ class _Member:
         n = len(texts)
         out = np.empty((n, coef.shape[1]))
         out[:] = intercept
-        f = self.features
-        if f.blocks:
-            indptr, cols, vals = f.sparse(texts)
-            if n == 1:
-                out[0] += vals.astype(np.float64) @ coef[cols]
-            elif len(cols):
-                contrib = coef[cols] * vals.astype(np.float64)[:, None]
-                filled = np.flatnonzero(np.diff(indptr))
-                out[filled] += np.add.reduceat(contrib, indptr[filled], axis=0)
-        dense = f.dense(texts, memo)
-        if dense is not None:
-            out += dense.astype(np.float64) @ coef[f.n_sparse:]
+        indptr, cols, vals = self.features.row_entries(texts, memo)
+        if len(cols):
+            # Each row's entries are summed in order by one reduceat, whatever the batch size, so a
+            # text answers the same bits alone or in a batch (a BLAS product would not promise it).
+            contrib = coef[cols] * vals.astype(np.float64)[:, None]
+            filled = np.flatnonzero(np.diff(indptr))
+            out[filled] += np.add.reduceat(contrib, indptr[filled], axis=0)
         if self.regressor:
             return out[:, 0]
         if binary:  # as LinearHead: one margin m → two symmetric columns
