@@ -306,6 +306,24 @@ class Plan:
                 self.members.append(m)
                 self.fallbacks.append(f"{type(why).__name__}: {why}")
 
+    @property
+    def seconds_per_text(self) -> float:
+        """A rough cost of one text here (what a server weighs against a thread hop): n-grams
+        and heads are tenths of a millisecond, a kNN reads its whole training matrix, and an
+        embedder costs what it says (a network: milliseconds)."""
+        total, embedders = 0.0, set()
+        for m in self.members:
+            total += 1e-4
+            head = getattr(m, "knn", None)
+            if head is not None:
+                total += head.X_.size * 2e-10
+            features = m.features.source if isinstance(m, _Member) else m.features
+            name = getattr(features, "embed", None)
+            if name and name not in embedders:
+                embedders.add(name)
+                total += float(getattr(getattr(features, "embedder", None), "seconds_per_text", 1e-3))
+        return total
+
     def outputs(self, texts: Sequence[str]) -> np.ndarray:
         task = self.task
         total: np.ndarray | None = None
