@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import httpx
+import pytest
 
 from .conftest import LiveServer, free_port, server_env, tone_samples, wait_state
 
@@ -25,6 +26,7 @@ def _answering(server: LiveServer, tries: int = 200) -> dict[str, str]:
     return seen
 
 
+@pytest.mark.timeout(900)  # three processes start and one trains: minutes on a busy machine
 def test_two_api_processes_answer_and_one_executor_trains(tmp_path: Path) -> None:
     home = tmp_path / "home"
     server = LiveServer(home=home, port=free_port(), env=server_env(home), workers=2)
