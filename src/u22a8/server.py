@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None, *, with_executor: bool = True) 
     api.install_error_handlers(app)
     app.include_router(api.router)
     app.include_router(console.router)
+    app.add_middleware(api.PredictLane)  # innermost: the ordinary predict call skips FastAPI's routing
     app.add_middleware(api.RequestMetrics)
     app.add_middleware(api.BodyLimit, max_bytes=settings.max_body_bytes)
     # Outermost: a request naming a host this deployment does not serve is refused before anything.
