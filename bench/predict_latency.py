@@ -208,6 +208,57 @@ def _ping(port: int, n: int) -> float:
     return percentile(_latencies(lambda: h.get("/healthz"), n), 50)
 
 
+def asgi_overhead(home: Path, n: int) -> dict[str, float]:
+    """The app called in this process, without a socket: what u22a8's own HTTP layers add to a
+    predict (middleware, lane or route, auth, encoding), unaffected by how the scheduler treats
+    two processes ping-ponging over loopback on a busy machine."""
+    import asyncio
+
+    from u22a8.server import create_app
+    from u22a8.settings import Settings
+
+    app = create_app(Settings(home=home), with_executor=False)
+    platform = app.state.platform
+    _, secret = platform.store.keys.create("bench-asgi", ["read"], rate_limits="predict=none")
+    body = orjson.dumps({"inputs": [ONE]})
+    path = f"/v1/models/{HANDLE}/predict"
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+             "server": ("127.0.0.1", 8000), "client": ("127.0.0.1", 5555),
+             "headers": [(b"host", b"127.0.0.1:8000"), (b"authorization", f"Bearer {secret}".encode()),
+                         (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]}
+
+    async def call() -> None:
+        sent: list[Any] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: Any) -> None:
+            sent.append(message)
+
+        await app(dict(scope), receive, send)
+        assert sent[0]["status"] == 200, sent
+        orjson.loads(sent[1]["body"])
+
+    async def run() -> dict[str, float]:
+        for _ in range(50):
+            await call()
+        lat = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            await call()
+            lat.append((time.perf_counter() - t0) * 1000)
+        predictor = platform.predictors.loaded(platform.active_versions.cached(HANDLE))
+        direct = _latencies(lambda: predictor.predict([ONE]), n)
+        return {"asgi": percentile(lat, 50), "direct": percentile(direct, 50)}
+
+    try:
+        return asyncio.run(run())
+    finally:
+        platform.store.close()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--skip-mlflow", action="store_true")
@@ -248,6 +299,8 @@ def main() -> None:
         pids = _serving_pids(server2.url, 2)
         rows["u22a8 HTTP, 2 processes"] = m(U22a8Http("u22a8 HTTP, 2 processes", server2.port, server2.key))
         rows["u22a8 HTTP, 2 processes"]["ping"] = _ping(server2.port, args.n)
+    overhead = asgi_overhead(home, args.n)
+    print("asgi", overhead, flush=True)
     if not args.skip_mlflow:
         venv = mlflow_venv(args.mlflow_venv)
         proc, port, start = start_mlflow(venv)
@@ -284,6 +337,8 @@ def main() -> None:
               f"target ≤ 0.5 ms",
               f"- u22a8 HTTP p50 − in-process p50: {u['p50'] - ip['p50']:+.2f} ms (target ≤ +0.7 ms); "
               f"batches of 100 over HTTP: {u['tps'] / ip['tps']:.2f}x of in-process throughput (target ≥ 0.9x)",
+              f"- u22a8's own HTTP layers, the app called in-process without a socket: {overhead['asgi']:.2f} ms p50 "
+              f"for a predict the predictor answers in {overhead['direct']:.2f} ms (+{overhead['asgi'] - overhead['direct']:.2f} ms)",
               f"- two API processes (`serve --workers 2`, {len(pids)} seen answering): 2 clients "
               f"{u2['c2']:,.0f} req/s vs {u['c2']:,.0f} with one process ({u2['c2'] / u['c2']:.2f}x); "
               f"1 client {u2['c1']:,.0f} vs {u['c1']:,.0f}"]
