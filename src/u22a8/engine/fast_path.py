@@ -25,6 +25,7 @@ The outputs equal the reference path's (:meth:`Predictor.reference_outputs`) to 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -58,17 +59,13 @@ class _NgramBlock:
         if self.word and self.edges:
             text = _block_texts("word", [text], True)[0]
         vocab = self.vocabulary
-        counts: dict[int, int] = {}
-        for term in self.analyze(text):
-            j = vocab.get(term)
-            if j is not None:
-                counts[j] = counts.get(j, 0) + 1
-        if not counts:
+        # Counter counts in C; only the distinct terms are looked up in the vocabulary.
+        found = [(vocab[term], n) for term, n in Counter(self.analyze(text)).items() if term in vocab]
+        if not found:
             return np.empty(0, dtype=np.intp), np.empty(0, dtype=_F32)
-        cols = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
-        order = np.argsort(cols)  # the column order of a CSR row: sums then add up alike
-        cols = cols[order]
-        tf = np.fromiter(counts.values(), dtype=_F32, count=len(counts))[order]
+        found.sort()  # the column order of a CSR row: sums then add up alike
+        cols = np.fromiter((j for j, _ in found), dtype=np.intp, count=len(found))
+        tf = np.fromiter((n for _, n in found), dtype=_F32, count=len(found))
         vals = (np.log(tf) + _ONE) * self.idf[cols]
         norm = np.sqrt(np.dot(vals, vals))
         scale = _F32(self.weight / (norm if norm != 0 else _ONE))
