@@ -92,7 +92,7 @@ class LiveServer:
             env=self.env, stdout=logf, stderr=subprocess.STDOUT, cwd=ROOT,
         )
         # Several API processes each import the app: on a busy machine that takes minutes.
-        deadline = time.time() + (180 if self.workers == 1 else 300)
+        deadline = time.time() + (180 if self.workers == 1 else 600)
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log.read_text()[-3000:]}")

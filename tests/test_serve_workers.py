@@ -26,7 +26,7 @@ def _answering(server: LiveServer, tries: int = 200) -> dict[str, str]:
     return seen
 
 
-@pytest.mark.timeout(900)  # three processes start and one trains: minutes on a busy machine
+@pytest.mark.timeout(1500)  # three processes start and one trains: minutes on a busy machine
 def test_two_api_processes_answer_and_one_executor_trains(tmp_path: Path) -> None:
     home = tmp_path / "home"
     server = LiveServer(home=home, port=free_port(), env=server_env(home), workers=2)
