@@ -43,8 +43,16 @@ class Http:
         self.headers = {"Content-Type": "application/json", **(headers or {})}
 
     def post(self, path: str, body: Any) -> Any:
-        self.conn.request("POST", path, orjson.dumps(body), self.headers)
-        r = self.conn.getresponse()
+        data = orjson.dumps(body)
+        try:
+            self.conn.request("POST", path, data, self.headers)
+            r = self.conn.getresponse()
+        except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+            # The server closed a connection left idle past its keep-alive (a client waiting for
+            # the others to start): open a new one, as any client would.
+            self.conn.close()
+            self.conn.request("POST", path, data, self.headers)
+            r = self.conn.getresponse()
         data = r.read()
         if r.status != 200:
             raise RuntimeError(f"{r.status}: {data[:300]!r}")
