@@ -34,8 +34,10 @@ def free_port() -> int:
 class Server:
     """A real ``u22a8 serve`` in a temporary home."""
 
-    def __init__(self, **env: str) -> None:
-        self.home = Path(tempfile.mkdtemp(prefix="u22a8-bench-"))
+    def __init__(self, *, workers: int = 1, home: Path | None = None, key_limits: str | None = None,
+                 **env: str) -> None:
+        self.workers, self.key_limits = workers, key_limits
+        self.home = home or Path(tempfile.mkdtemp(prefix="u22a8-bench-"))
         self.port = free_port()
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("U22A8_")}
         self.env.update({"U22A8_HOME": str(self.home), **env})
@@ -48,10 +50,11 @@ class Server:
     def __enter__(self) -> "Server":
         log = open(self.home / "server.log", "wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "u22a8.cli", "serve", "--port", str(self.port), "--log-level", "warning"],
+            [sys.executable, "-m", "u22a8.cli", "serve", "--workers", str(self.workers), "--port", str(self.port),
+             "--log-level", "warning"],
             env=self.env, stdout=log, stderr=subprocess.STDOUT,
         )
-        for _ in range(600):
+        for _ in range(3000):  # several API processes on a busy machine take minutes to import
             try:
                 if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
                     break
@@ -64,7 +67,7 @@ class Server:
                      artifacts_dir=self.env.get("U22A8_ARTIFACTS_DIR"))
         store = Store(s.resolved_database_url, s.resolved_artifacts)
         store.upgrade()
-        _, self.key = store.keys.create("bench", ["read", "write", "train", "admin"])
+        _, self.key = store.keys.create("bench", ["read", "write", "train", "admin"], rate_limits=self.key_limits)
         store.close()
         return self
 

@@ -74,6 +74,7 @@ class LiveServer:
     port: int
     env: dict[str, str]
     proc: subprocess.Popen[bytes] | None = None
+    workers: int = 1  # API processes (`serve --workers`); one keeps a test's caches in one process
     log: Path = field(init=False)
 
     def __post_init__(self) -> None:
@@ -87,10 +88,11 @@ class LiveServer:
         self.home.mkdir(parents=True, exist_ok=True)
         logf = open(self.log, "ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "u22a8.cli", "serve", "--port", str(self.port), "--log-level", "warning"],
+            [sys.executable, "-m", "u22a8.cli", "serve", "--workers", str(self.workers), "--port", str(self.port), "--log-level", "warning"],
             env=self.env, stdout=logf, stderr=subprocess.STDOUT, cwd=ROOT,
         )
-        deadline = time.time() + 60
+        # Several API processes each import the app: on a busy machine that takes minutes.
+        deadline = time.time() + (180 if self.workers == 1 else 600)
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log.read_text()[-3000:]}")

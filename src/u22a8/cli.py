@@ -41,17 +41,42 @@ def _connection(
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[Optional[int], typer.Option(
+        help="API processes answering on the port (default: the number of cores).", min=1)] = None,
     no_executor: Annotated[bool, typer.Option("--no-executor", help="API only; runs execute in `u22a8 worker`.")] = False,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
 ) -> None:
-    """Start the platform: API, embedded run executor, database migrations."""
+    """Start the platform: API processes, the embedded run executor (once), database migrations."""
+    import os
+
     import uvicorn
 
-    from .server import create_app
+    from .server import Runner, create_app
     from .settings import get_settings
 
-    application = create_app(get_settings(), with_executor=not no_executor)
-    uvicorn.run(application, host=host, port=port, log_level=log_level, access_log=False)
+    settings = get_settings()
+    n = workers or os.cpu_count() or 1
+    if n == 1:
+        application = create_app(settings, with_executor=not no_executor)
+        uvicorn.run(application, host=host, port=port, log_level=log_level, access_log=False)
+        return
+    # Several API processes share the port; this process supervises them and runs the executor
+    # and the webhook sender once, so a run is never dispatched by two schedulers at once.
+    # Per-key rate limits must be counted where every process sees them: the database, unless
+    # a Redis broker or an explicit storage is configured (docs/deployment.md).
+    if settings.rate_limit_storage is None and not (settings.broker_url or "").startswith(("redis://", "rediss://")):
+        os.environ["U22A8_RATE_LIMIT_STORAGE"] = "database"
+    runner = None if no_executor else Runner(settings)
+    if runner is not None:
+        runner.start()
+    try:
+        # A process starting on a busy machine takes a while to import the app: give it time
+        # before the supervisor counts it dead and starts another.
+        uvicorn.run("u22a8.server:api_only_app", factory=True, workers=n, host=host, port=port,
+                    log_level=log_level, access_log=False, timeout_worker_healthcheck=120)
+    finally:
+        if runner is not None:
+            runner.stop()
 
 
 @app.command()

@@ -19,7 +19,7 @@ from .service import Platform, PredictorCache, limit_inference_threads
 from .settings import Settings, get_settings
 from .store import Store
 
-__all__ = ["create_app", "build_platform"]
+__all__ = ["create_app", "build_platform", "api_only_app", "Runner"]
 
 
 def build_platform(settings: Settings, *, with_executor: bool = True) -> Platform:
@@ -70,8 +70,42 @@ def create_app(settings: Settings | None = None, *, with_executor: bool = True) 
     api.install_error_handlers(app)
     app.include_router(api.router)
     app.include_router(console.router)
+    app.add_middleware(api.PredictLane)  # innermost: the ordinary predict call skips FastAPI's routing
     app.add_middleware(api.RequestMetrics)
     app.add_middleware(api.BodyLimit, max_bytes=settings.max_body_bytes)
     # Outermost: a request naming a host this deployment does not serve is refused before anything.
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_host_list, www_redirect=False)
     return app
+
+
+def api_only_app() -> FastAPI:
+    """The app of one of several API processes (``u22a8 serve --workers N``): settings from the
+    environment, no executor and no webhook sender (the supervising process runs them)."""
+    return create_app(get_settings(), with_executor=False)
+
+
+class Runner:
+    """The embedded executor and webhook sender without an API: what the supervising process
+    of ``u22a8 serve --workers N`` runs, once, beside the N API processes it starts."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.store = Store(settings.resolved_database_url, settings.resolved_artifacts,
+                           idempotency_ttl=settings.idempotency_ttl_seconds)
+        use_encoders_dir(settings)
+        self.events = EventDispatcher(self.store, poll_seconds=settings.poll_seconds)
+        self.executor = make_executor(self.store, settings, self.events)
+        self.webhooks = make_webhook_runner(self.store, settings, self.events) if settings.webhooks_senders > 0 else None
+
+    def start(self) -> None:
+        self.store.upgrade()  # before any API process starts: they then find the schema current
+        self.events.start()
+        self.executor.start()
+        if self.webhooks is not None:
+            self.webhooks.start()
+
+    def stop(self) -> None:
+        if self.webhooks is not None:
+            self.webhooks.stop()
+        self.executor.stop()
+        self.events.stop()
+        self.store.close()

@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     max_event_streams_per_key: int = Field(default=10, description="Run event streams one key holds open at once.")
     auth_cache_seconds: float = Field(default=5.0, description="How long an authenticated key is remembered.")
     predictor_cache_size: int = Field(default=32, description="Loaded predictors kept in memory.")
+    active_version_cache_seconds: float = Field(
+        default=5.0, ge=0, description="Longest an API process answers from a model's remembered serving version "
+                                       "when it cannot read the events outbox (0: read it on every predict).")
     seed: int = Field(default=0, description="Seed of every parameter search.")
     search_time_limit_seconds: float | None = Field(
         default=None, description="Caps the wall clock of every search below its effort's own ceiling."

@@ -69,7 +69,7 @@ def two_servers(tmp_path: Path) -> Iterator[tuple[LiveServer, LiveServer]]:
 def _start_api_only(server: LiveServer) -> None:
     server.home.mkdir(parents=True, exist_ok=True)
     server.proc = subprocess.Popen(
-        [sys.executable, "-m", "u22a8.cli", "serve", "--no-executor", "--port", str(server.port),
+        [sys.executable, "-m", "u22a8.cli", "serve", "--no-executor", "--workers", "1", "--port", str(server.port),
          "--log-level", "warning"],
         env=server.env, stdout=open(server.log, "ab"), stderr=subprocess.STDOUT, cwd=ROOT,
     )

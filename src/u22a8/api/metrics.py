@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -20,7 +22,12 @@ LATENCY = Histogram(
 )
 PREDICTIONS = Counter("u22a8_predictions_total", "Texts predicted", registry=REGISTRY)
 ACTIVE_RUNS = Gauge("u22a8_runs_active", "Runs queued or running", registry=REGISTRY)
+# Which API process answered (several serve behind one port with `serve --workers N`), and
+# whether it runs the embedded executor (only the supervising process does then).
+API_PROCESS = Gauge("u22a8_api_process", "This API process: its pid, and 1 in executor if it runs the executor",
+                    ["pid", "executor"], registry=REGISTRY)
 
 
 def refresh_gauges(platform: Platform) -> None:
     ACTIVE_RUNS.set(platform.active_run_count())
+    API_PROCESS.labels(str(os.getpid()), "1" if platform.executor is not None else "0").set(1)

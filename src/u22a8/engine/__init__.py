@@ -40,6 +40,7 @@ Modules, one job each::
     refit              same params, new data
     estimate           cost model per effort
     predictor          serving object
+    fast_path          the predictor compiled into arrays for serving (same outputs, no sklearn per call)
     artifact_format    its stored form: data only (skops, trusted types), checksummed
     legacy_pickle      pickled artifacts of old versions, from the platform's own store only
     data_report        duplicates, conflicts, balance

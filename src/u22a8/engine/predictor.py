@@ -39,8 +39,22 @@ class Predictor:
     thresholds: list[float] | None = None  # multilabel, on the mixed probabilities
     info: dict[str, Any] = field(default_factory=dict)
 
+    def compile(self) -> Any:
+        """The serving plan (:mod:`.fast_path`), built once; done when the predictor is loaded."""
+        plan = self.__dict__.get("_plan")
+        if plan is None:
+            from .fast_path import compile_plan
+
+            plan = self.__dict__["_plan"] = compile_plan(self)
+        return plan
+
     def outputs(self, texts: list[str]) -> np.ndarray:
         """Mixed probabilities (classify, multilabel) or values (score), one row per text."""
+        return self.compile().outputs(texts)  # type: ignore[no-any-return]
+
+    def reference_outputs(self, texts: list[str]) -> np.ndarray:
+        """:meth:`outputs` through scikit-learn and scipy.sparse, member by member: the
+        definition the compiled plan must match (tests compare the two)."""
         task = get_task(self.task)
         total: np.ndarray | None = None
         embeddings: dict[str, np.ndarray] = {}  # members sharing an embedder run it once
@@ -60,6 +74,7 @@ class Predictor:
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
+        state.pop("_plan", None)  # derived from the members: rebuilt on load, never stored
         encoders = {}
         for m in self.members:
             emb = getattr(m.features, "embedder", None)
@@ -79,3 +94,4 @@ class Predictor:
                 m.features.embedder = encoders[name]
             else:
                 attach_embedder(m.features)
+        self.compile()  # the serving plan, at load time rather than on the first request

@@ -69,7 +69,7 @@ from .models import (
     update_model,
 )
 from .platform import Platform
-from .predict import Prediction, predict
+from .predict import Prediction, predict, predict_is_quick
 from .run_events import open_run_events
 from .runs import RunPage, cancel_run, elapsed_seconds, get_run, list_runs
 from .sample_formats import parse_sample_body
@@ -184,6 +184,7 @@ __all__ = [
     # predict
     "Prediction",
     "predict",
+    "predict_is_quick",
     # keys
     "OWNER_RE",
     "create_key",

@@ -95,6 +95,8 @@ class RateLimits:
         self._defaults = {name: _item(getattr(settings, f"rate_limit_{name}"), f"U22A8_RATE_LIMIT_{name.upper()}")
                           for name in LIMIT_CLASSES}
         self._own: dict[str, Mapping[str, RateLimitItem | None]] = {}
+        # Counters in this process's memory: counting does no I/O, so it may run on the event loop.
+        self.in_process = isinstance(storage, ProcessCounterStorage)
 
     def _policy(self, key: ApiKey, limit_class: str) -> _Policy | None:
         item = self._defaults[limit_class]

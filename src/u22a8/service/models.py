@@ -168,6 +168,7 @@ def delete_model(platform: Platform, key: ApiKey, handle: str) -> None:
     enter(platform, key, "write", handle)
     deleted = platform.store.models.delete(handle)
     platform.predictors.forget_model(deleted.model_id)
+    platform.active_versions.forget(handle)
     remove_model_files(platform.store, platform.settings, deleted)
 
 

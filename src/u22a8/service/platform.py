@@ -9,7 +9,7 @@ from ..settings import Settings
 from ..store import IdempotencyRepository, Store
 from .authentication import Authenticator
 from .limits import RateLimits, StreamSlots, counter_storage
-from .serving import PredictorCache
+from .serving import ActiveVersions, PredictorCache
 
 __all__ = ["Platform"]
 
@@ -32,6 +32,8 @@ class Platform:
     streams: StreamSlots = field(default=None)  # type: ignore[assignment]
     # Sends webhook messages from this process (None: this process sends none, others do).
     webhooks: WebhookRunner | None = None
+    # Which version serves each model, without a database read per predict (see serving.py).
+    active_versions: ActiveVersions = field(default=None)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         if self.authenticator is None:
@@ -41,6 +43,9 @@ class Platform:
             self.limits = RateLimits(self.settings, counter_storage(self.settings, self.store))
         if self.streams is None:
             self.streams = StreamSlots(self.settings.max_event_streams_per_key)
+        if self.active_versions is None:
+            self.active_versions = ActiveVersions(self.store, self.settings.active_version_cache_seconds)
+            self.active_versions.subscribe(self.events)
 
     def is_ready(self) -> bool:
         """Whether this process can serve: the database answers."""

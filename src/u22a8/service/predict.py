@@ -10,7 +10,11 @@ from ..store import ApiKey
 from .access import checked_version_number, enter
 from .platform import Platform
 
-__all__ = ["Prediction", "predict", "check_predict_inputs"]
+__all__ = ["Prediction", "predict", "check_predict_inputs", "predict_is_quick"]
+
+# Work a request may do on the event loop itself: below this, a hop to a worker thread (and back)
+# costs more than it spares. Estimated from the predictor's own cost per text (see fast_path).
+QUICK_SECONDS = 0.002
 
 
 @dataclass(frozen=True)
@@ -44,9 +48,24 @@ def predict(
     if version is not None:
         chosen = platform.store.versions.get(handle, checked_version_number(handle, version))
     else:
-        found = platform.store.models.active_version(handle)
+        found = platform.active_versions.get(handle)
         if found is None:
             raise ModelNotReady(f"{handle} has no trained version yet; train it and wait for state 'ready'")
         chosen = found
     predictor = platform.predictors.get(chosen)
     return Prediction(chosen.number, predictor.predict(inputs, top_k=top_k))
+
+
+def predict_is_quick(platform: Platform, handle: str, n_inputs: int, version: int | None) -> bool:
+    """Whether :func:`predict` would answer from memory alone, in less than :data:`QUICK_SECONDS`:
+    the serving version remembered, its predictor loaded, the rate-limit counters in this
+    process, and the inputs cheap for this predictor. A front door may then call it on its event
+    loop rather than through a worker thread; anything else (a database read, a first load, a
+    large batch, a network embedder) goes through the thread pool."""
+    if version is not None or not platform.limits.in_process:
+        return False
+    active = platform.active_versions.cached(handle)
+    if active is None:
+        return False
+    predictor = platform.predictors.loaded(active)
+    return predictor is not None and n_inputs * predictor.compile().seconds_per_text <= QUICK_SECONDS

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 
 from threadpoolctl import threadpool_limits
 
 from .. import engine
-from ..events import Event, ModelDeleted
+from ..events import Event, ModelDeleted, VersionActivated, VersionPromoted
 from ..runs import EventDispatcher, Subscription, load_version_predictor
 from ..store import Store, Version
 
-__all__ = ["PredictorCache", "limit_inference_threads"]
+__all__ = ["PredictorCache", "ActiveVersions", "limit_inference_threads"]
 
 # What names a loaded predictor: the run that made the version and the artifact's checksum.
 # Neither is ever given to another version (row ids of deleted versions could be, on SQLite).
@@ -34,6 +35,12 @@ class PredictorCache:
         self._items: OrderedDict[_Key, tuple[int, engine.Predictor]] = OrderedDict()
         self._deleted: set[int] = set()  # model ids: a load in flight during the delete is not kept
         self._lock = threading.Lock()
+
+    def loaded(self, version: Version) -> engine.Predictor | None:
+        """The version's predictor if it is in memory (no I/O), else None."""
+        with self._lock:
+            hit = self._items.get((version.run_id, version.artifact_sha256))
+            return None if hit is None else hit[1]
 
     def get(self, version: Version) -> engine.Predictor:
         key = (version.run_id, version.artifact_sha256)
@@ -71,6 +78,60 @@ class PredictorCache:
 
     def _on_model_deleted(self, event: Event) -> None:
         self.forget_model(event.model_id)
+
+
+class ActiveVersions:
+    """Which version serves each model, remembered per process: predict reads no database.
+
+    An entry is dropped when this process learns that the model's serving version changed: the
+    dispatcher delivers ``version.promoted``, ``version.activated`` and ``model.deleted`` from the
+    outbox every API process follows (written by any process, read here within
+    ``U22A8_POLL_SECONDS``), and this process's own activations and deletes forget at once
+    (:meth:`forget`). Should the outbox not be read (the database briefly away), an entry still
+    lives at most ``max_age`` seconds (``U22A8_ACTIVE_VERSION_CACHE_SECONDS``): that is the bound
+    on how long another process's change can go unseen. A model without a serving version is
+    never remembered, so its first version serves as soon as the database says so.
+    """
+
+    def __init__(self, store: Store, max_age: float) -> None:
+        self._store = store
+        self._max_age = max_age
+        self._items: dict[str, tuple[Version, float]] = {}
+        # Bumped by every invalidation: a read that raced with one is not kept (it may be older).
+        self._generation = 0
+        self._lock = threading.Lock()
+
+    def cached(self, handle: str) -> Version | None:
+        """The remembered serving version (no I/O), or None when it must be read."""
+        hit = self._items.get(handle)
+        if hit is None or hit[1] < time.monotonic():
+            return None
+        return hit[0]
+
+    def get(self, handle: str) -> Version | None:
+        """The serving version of ``handle`` (None: none yet); NotFound for an unknown model."""
+        hit = self.cached(handle)
+        if hit is not None:
+            return hit
+        generation = self._generation
+        found = self._store.models.active_version(handle)
+        if found is not None and self._max_age > 0:
+            with self._lock:
+                if generation == self._generation:
+                    if len(self._items) > 100_000:  # many models must not grow it without end
+                        self._items.clear()
+                    self._items[handle] = (found, time.monotonic() + self._max_age)
+        return found
+
+    def forget(self, handle: str) -> None:
+        with self._lock:
+            self._generation += 1
+            self._items.pop(handle, None)
+
+    def subscribe(self, events: EventDispatcher) -> Subscription:
+        """Forget a model's entry when any process promotes, activates or deletes."""
+        return events.subscribe(lambda event: self.forget(event.handle),
+                                types=(VersionPromoted, VersionActivated, ModelDeleted))
 
 
 def limit_inference_threads() -> None:

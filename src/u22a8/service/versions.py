@@ -56,7 +56,9 @@ def _without_sample_texts(report: dict[str, Any]) -> dict[str, Any]:
 def activate_version(platform: Platform, key: ApiKey, handle: str, number: int) -> Version:
     """Serve this version from now on (a rollback, or a roll forward)."""
     enter(platform, key, "train", handle)
-    return platform.store.versions.activate(handle, checked_version_number(handle, number))
+    activated = platform.store.versions.activate(handle, checked_version_number(handle, number))
+    platform.active_versions.forget(handle)  # this process answers from it at once; others by the event
+    return activated
 
 
 def version_report(platform: Platform, key: ApiKey, handle: str, number: int) -> dict[str, Any]:

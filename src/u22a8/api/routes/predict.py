@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import orjson
 from fastapi import APIRouter, Response
+from starlette.concurrency import run_in_threadpool
 
 from ... import service
 from ..deps import KeyDep, PlatformDep
@@ -14,11 +15,19 @@ router = APIRouter(prefix="/v1/models/{handle}", tags=["predict"], route_class=V
 
 
 @router.post("/predict", operation_id="predict", response_model=PredictResponse)
-def predict(handle: str, body: PredictBody, key: KeyDep, platform: PlatformDep) -> Response:
+async def predict(handle: str, body: PredictBody, key: KeyDep, platform: PlatformDep) -> Response:
     """Predictions in input order, from the active version (or ``version``, to compare)."""
-    found = service.predict(platform, key, handle, body.inputs, top_k=body.top_k, version=body.version)
+    args = (platform, key, handle, body.inputs)
+    # A short prediction from memory runs right here: the hop to a worker thread and back would
+    # cost more than the work. A database read, a first load or a large batch goes to a thread,
+    # so the event loop keeps answering other requests meanwhile.
+    if service.predict_is_quick(platform, handle, len(body.inputs), body.version):
+        found = service.predict(*args, top_k=body.top_k, version=body.version)
+    else:
+        found = await run_in_threadpool(service.predict, *args, top_k=body.top_k, version=body.version)
     # Plain floats and strings already: skip FastAPI's recursive encoder and the json module, the hot
-    # path's biggest costs for batches (a 77-label model returns 7,700 scores per 100 texts).
+    # path's biggest costs for batches (a 77-label model returns 7,700 scores per 100 texts). The
+    # body is encoded once, here, and sent as it is.
     payload = orjson.dumps({"model": handle, "version": found.version, "predictions": found.predictions},
                            option=orjson.OPT_SERIALIZE_NUMPY)
     return Response(payload, media_type="application/json")

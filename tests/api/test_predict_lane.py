@@ -1,0 +1,132 @@
+"""The predict fast lane (api/predict_lane.py) answers what the FastAPI route answers, and hands
+every unusual or unauthorised call to the route unchanged; the serving version it remembers
+follows activations and deletes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from u22a8 import service
+from u22a8.runs import execute_run
+from u22a8.server import create_app
+from u22a8.settings import Settings
+
+from ..conftest import tone_samples
+from .conftest import make_key
+
+H = "acme.tone"
+URL = f"/v1/models/{H}/predict"
+
+
+def _train(client: TestClient) -> None:
+    platform = client.app.state.platform  # type: ignore[attr-defined]
+    run = platform.store.runs.enqueue_search(H, "low")
+    claimed = platform.store.runs.claim(run.id, "test-worker", 60)
+    assert claimed is not None
+    execute_run(platform.store, platform.settings, claimed, "test-worker")
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    home: Path = tmp_path_factory.mktemp("lane") / "home"
+    with TestClient(create_app(Settings(home=home, poll_seconds=0.05), with_executor=False)) as c:
+        auth = make_key(c)
+        assert c.post("/v1/models", json={"handle": H, "task": "classify"}, headers=auth).status_code == 201
+        c.post(f"/v1/models/{H}/samples", content=json.dumps({"samples": tone_samples(12)}),
+               headers={**auth, "Content-Type": "application/json"}).raise_for_status()
+        _train(c)
+        _train(c)  # a second version, to switch between
+        yield c
+
+
+def _lane_answers(client: TestClient, handle: str = H) -> bool:
+    """Whether the next ordinary call would be answered by the lane (all it needs is in memory)."""
+    platform = client.app.state.platform  # type: ignore[attr-defined]
+    return service.predict_is_quick(platform, handle, 1, None)
+
+
+def test_the_lane_answers_exactly_what_the_route_answers(client: TestClient) -> None:
+    auth = make_key(client)
+    body = {"inputs": ["thanks, wonderful", "sorry, our mistake"], "top_k": 2}
+    first = client.post(URL, json=body, headers=auth)  # loads the predictor: through the route
+    assert first.status_code == 200
+    assert _lane_answers(client)
+    second = client.post(URL, json=body, headers=auth)
+    assert second.status_code == 200
+    assert second.content == first.content
+    assert second.headers["content-type"] == first.headers["content-type"] == "application/json"
+    by_route = client.post(URL, json={**body, "version": second.json()["version"]}, headers=auth)  # never the lane
+    assert by_route.json()["predictions"] == second.json()["predictions"]
+
+
+@pytest.mark.parametrize("body,status", [
+    ({"inputs": []}, 422), ({"inputs": ["a\x00b"]}, 422), ({"inputs": "one text"}, 422),
+    ({"inputs": ["x"], "top_k": 0}, 422), ({"inputs": ["x"], "top_k": True}, 200), ({"inputs": ["x"], "extra": 1}, 422),
+    ({"inputs": [1]}, 422),
+])
+def test_unusual_bodies_get_the_routes_answer(client: TestClient, body: object, status: int) -> None:
+    auth = make_key(client)
+    client.post(URL, json={"inputs": ["warm"]}, headers=auth)
+    assert _lane_answers(client)
+    got = client.post(URL, json=body, headers=auth)
+    assert got.status_code == status  # the route's own answer (pydantic takes true for 1)
+    if status != 200:
+        assert got.headers["content-type"] == "application/problem+json"
+
+
+def test_no_key_another_owner_and_a_revoked_key_are_refused(client: TestClient) -> None:
+    auth = make_key(client)
+    client.post(URL, json={"inputs": ["warm"]}, headers=auth)
+    assert client.post(URL, json={"inputs": ["x"]}).status_code == 401
+    other = make_key(client, owner="other")
+    client.post(URL, json={"inputs": ["x"]}, headers=other)  # its key is now in the cache
+    got = client.post(URL, json={"inputs": ["x"]}, headers=other)
+    assert got.status_code == 404 and got.json()["code"] == "not_found"
+    reader = make_key(client, scopes=("write",))
+    assert client.post(URL, json={"inputs": ["x"]}, headers=reader).status_code == 403
+    store = client.app.state.platform.store  # type: ignore[attr-defined]
+    made, secret = store.keys.create("acme", ["read"])
+    victim = {"Authorization": f"Bearer {secret}"}
+    assert client.post(URL, json={"inputs": ["x"]}, headers=victim).status_code == 200  # cached now
+    assert client.delete(f"/v1/keys/{made.id}", headers=auth).status_code == 200
+    assert client.post(URL, json={"inputs": ["x"]}, headers=victim).status_code == 401
+
+
+def test_an_activation_is_served_at_once(client: TestClient) -> None:
+    auth = make_key(client)
+    client.post(URL, json={"inputs": ["warm"]}, headers=auth)
+    serving = client.post(URL, json={"inputs": ["x"]}, headers=auth).json()["version"]
+    other = 1 if serving == 2 else 2
+    assert client.post(f"/v1/models/{H}/versions/{other}/activate", headers=auth).status_code == 200
+    assert client.post(URL, json={"inputs": ["x"]}, headers=auth).json()["version"] == other
+
+
+def test_a_promotion_by_another_process_reaches_this_one_through_the_outbox(tmp_path: Path) -> None:
+    """Two API processes on one database: the version one activates, the other serves as soon as
+    its dispatcher reads the event (U22A8_POLL_SECONDS), not after the cache's bound."""
+    import time
+
+    from u22a8.server import build_platform
+
+    settings = Settings(home=tmp_path / "home", poll_seconds=0.05, active_version_cache_seconds=600)
+    with TestClient(create_app(settings, with_executor=False)) as c:
+        auth = make_key(c)
+        c.post("/v1/models", json={"handle": H, "task": "classify"}, headers=auth).raise_for_status()
+        c.post(f"/v1/models/{H}/samples", content=json.dumps({"samples": tone_samples(12)}),
+               headers={**auth, "Content-Type": "application/json"}).raise_for_status()
+        _train(c)
+        _train(c)
+        assert c.post(URL, json={"inputs": ["x"]}, headers=auth).json()["version"] == 2
+        other = build_platform(settings, with_executor=False)
+        key = c.app.state.platform.store.keys.authenticate(auth["Authorization"].split()[1])  # type: ignore[attr-defined]
+        service.activate_version(other, key, H, 1)
+        deadline = time.time() + 10
+        while c.post(URL, json={"inputs": ["x"]}, headers=auth).json()["version"] != 1:
+            assert time.time() < deadline, "the other process's activation never reached this one"
+            time.sleep(0.05)
+        other.store.close()

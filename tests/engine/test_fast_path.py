@@ -1,0 +1,194 @@
+"""The compiled serving path (engine/fast_path.py) gives the outputs of the scikit-learn path.
+
+Every registered family, on every task it serves, with every feature block of TextFeatures,
+alone and together, is compiled (no member falls back) and answers within 1e-6 of
+``Predictor.reference_outputs``. The registries are enumerated: a family, task or feature
+parameter added later fails here until the plan compiles it and this file covers it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pytest
+
+from u22a8 import engine
+from u22a8.engine import Dataset, family_names, get_family, get_task, task_names
+from u22a8.engine.embeddings import get_embedder, register_embedder
+from u22a8.engine.families.finetuned import PassThroughHead
+from u22a8.engine.features import TextFeatures
+from u22a8.engine.finetune import TunedLogits
+from u22a8.engine.predictor import Member, Predictor
+
+from .conftest import classify_data, multilabel_data, score_data
+
+DATA = {"classify": classify_data, "multilabel": multilabel_data, "score": score_data}
+# Texts the models never saw: unknown words, an empty text, punctuation only, long and non-ASCII.
+PROBES = ["thanks, that is wonderful", "", "?!", "refund refund refund my card please",
+          "Ünïcödé résumé naïve café 你好", "zzzz qqqq " * 40, "sorry no denied, the policy is closed"]
+
+FAKE = "fake-embedder"
+
+
+class HashEmbedder:
+    """Unit vectors from a hash of each word: cheap, deterministic, no network."""
+
+    name = FAKE
+    version = "hash:24"
+    dim = 24
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in str(text).lower().split():
+                seed = int.from_bytes(hashlib.sha256(word.encode()).digest()[:4], "little")
+                out[i] += np.random.default_rng(seed).standard_normal(self.dim).astype(np.float32)
+            norm = np.linalg.norm(out[i])
+            out[i] = out[i] / norm if norm else out[i]
+        return out
+
+
+class FakeTunedEncoder(HashEmbedder):
+    """What a fine-tuned encoder offers a predictor: a name, ``encode`` and ``logits``."""
+
+    name = "minilm-ft-fake"
+    portable = False
+
+    def __init__(self, n_labels: int) -> None:
+        self.w = np.random.default_rng(1).standard_normal((n_labels, self.dim))
+
+    def logits(self, embeddings: np.ndarray) -> np.ndarray:
+        return np.asarray(embeddings, dtype=np.float64) @ self.w.T
+
+
+register_embedder(FAKE, HashEmbedder)
+
+# Every TextFeatures parameter, and the variants below that exercise it.
+FEATURES: dict[str, dict[str, Any]] = {
+    "word": {"word_ngrams": (1, 2), "char_ngrams": None, "word_weight": 0.7, "edges": True},
+    "word_no_edges": {"word_ngrams": (1, 3), "char_ngrams": None, "edges": False, "lowercase": False},
+    "char": {"word_ngrams": None, "char_ngrams": (2, 4), "char_weight": 1.3},
+    "embed": {"word_ngrams": None, "char_ngrams": None, "embed": FAKE, "embed_weight": 1.5},
+    "cues": {"word_ngrams": None, "char_ngrams": None, "cues_weight": 0.8},
+    "all": {"word_ngrams": (1, 2), "char_ngrams": (2, 5), "embed": FAKE, "embed_weight": 2.0, "cues_weight": 0.5},
+}
+COVERED_PARAMS = {"word_ngrams", "char_ngrams", "word_weight", "char_weight", "lowercase", "edges", "embed",
+                  "embed_weight", "embedder", "cues_weight"}
+
+
+def _member(task: str, family: str, features: dict[str, Any], data: Dataset, weight: float = 1.0,
+            temperature: float = 0.7) -> tuple[Member, list[str] | None]:
+    t = get_task(task)
+    labels, y = t.encode(data.targets)
+    tf = TextFeatures(**features)
+    if tf.embed:
+        tf.embedder = get_embedder(tf.embed)
+    X = tf.fit(data.texts).transform(data.texts)
+    fam = get_family(family)
+    head = fam.make_head(t, fam.default_model(), seed=0)
+    head.fit(X, y)
+    return Member(tf, head, weight, temperature), labels
+
+
+def _assert_same(predictor: Predictor, texts: list[str]) -> None:
+    plan = predictor.compile()
+    assert plan.fallbacks == [], plan.fallbacks
+    fast, ref = predictor.outputs(texts), predictor.reference_outputs(texts)
+    assert fast.shape == ref.shape
+    np.testing.assert_allclose(fast, ref, rtol=0, atol=1e-6)
+    for text in texts:  # one text at a time takes its own branch
+        np.testing.assert_allclose(predictor.outputs([text]), predictor.reference_outputs([text]), rtol=0, atol=1e-6)
+
+
+def test_every_feature_parameter_is_covered() -> None:
+    assert set(TextFeatures().get_params()) == COVERED_PARAMS, "a new TextFeatures block: cover it in FEATURES"
+
+
+def test_every_task_has_data_here() -> None:
+    assert set(task_names()) <= set(DATA), "a new task: add its small dataset to DATA"
+
+
+def _cases() -> list[tuple[str, str]]:
+    return [(family, task) for family in family_names() for task in task_names()
+            if get_family(family).serves(get_task(task)) and family != "finetuned"]
+
+
+@pytest.mark.parametrize("family,task", _cases())
+@pytest.mark.parametrize("variant", sorted(FEATURES))
+def test_compiled_member_answers_like_scikit_learn(family: str, task: str, variant: str) -> None:
+    data = DATA[task]()
+    member, labels = _member(task, family, FEATURES[variant], data)
+    predictor = Predictor(task, labels, [member])
+    _assert_same(predictor, PROBES + list(data.texts[:20]))
+
+
+def test_every_registered_family_is_compiled_here() -> None:
+    """finetuned has its own test below; every other family is in _cases()."""
+    covered = {family for family, _ in _cases()} | {"finetuned"}
+    assert set(family_names()) == covered
+
+
+@pytest.mark.parametrize("task", ["classify", "multilabel", "score"])
+def test_ensembles_mix_like_scikit_learn(task: str) -> None:
+    data = DATA[task]()
+    linear = get_task(task).default_family
+    a, labels = _member(task, linear, FEATURES["all"], data, weight=0.5, temperature=0.4)
+    b, _ = _member(task, "knn", FEATURES["embed"], data, weight=0.3, temperature=1.7)
+    c, _ = _member(task, linear, FEATURES["char"], data, weight=0.2, temperature=1.0)
+    thresholds = [0.4] * len(labels) if task == "multilabel" else None
+    predictor = Predictor(task, labels, [a, b, c], thresholds=thresholds)
+    _assert_same(predictor, PROBES + list(data.texts))
+    texts = PROBES + list(data.texts[:10])
+    assert predictor.predict(texts, top_k=2) == Predictor(task, labels, [a, b, c], thresholds=thresholds).predict(texts, top_k=2)
+
+
+def test_a_class_missing_from_the_fit_and_binary_heads_are_padded_like_the_task_does() -> None:
+    data = classify_data()
+    two = Dataset("classify", [t for t, y in zip(data.texts, data.targets) if y != "sorry"],
+                  [y for y in data.targets if y != "sorry"])
+    member, _ = _member("classify", "svm", FEATURES["word"], two)  # binary: one margin
+    _assert_same(Predictor("classify", ["curt", "friendly", "sorry"], [member]), PROBES)
+    for family in ("sgd", "logreg", "knn"):
+        member, labels = _member("classify", family, FEATURES["all"], two)
+        _assert_same(Predictor("classify", labels, [member]), PROBES)
+
+
+def test_a_multilabel_label_constant_in_training_keeps_its_constant_margin() -> None:
+    data = multilabel_data()
+    targets = [sorted(set(t) | {"always"}) for t in data.targets]
+    member, labels = _member("multilabel", "svm", FEATURES["word"], Dataset("multilabel", data.texts, targets))
+    assert labels is not None and "always" in labels
+    _assert_same(Predictor("multilabel", labels, [member]), PROBES)
+
+
+def test_fine_tuned_members_share_one_encoding_per_call() -> None:
+    data = classify_data()
+    labels = sorted(set(data.targets))
+    encoder = FakeTunedEncoder(len(labels))
+    calls: list[int] = []
+    encode = encoder.encode
+    encoder.encode = lambda texts: calls.append(len(texts)) or encode(texts)  # type: ignore[method-assign]
+    softmax = Member(TunedLogits(encoder), PassThroughHead(len(labels)), 0.6, 0.5)  # type: ignore[arg-type]
+    tf = TextFeatures(word_ngrams=(1, 2), char_ngrams=None, embed=encoder.name, embed_weight=1.0, embedder=encoder)
+    X = tf.fit(data.texts).transform(data.texts)
+    head = get_family("svm").make_head(get_task("classify"), get_family("svm").default_model())
+    head.fit(X, np.array([labels.index(y) for y in data.targets]))
+    predictor = Predictor("classify", labels, [softmax, Member(tf, head, 0.4, 0.8)])
+    _assert_same(predictor, PROBES)
+    calls.clear()
+    predictor.outputs(PROBES)
+    assert calls == [len(PROBES)]
+
+
+def test_the_plan_is_not_stored_and_is_rebuilt_on_load() -> None:
+    data = classify_data()
+    member, labels = _member("classify", "svm", FEATURES["word"], data)
+    predictor = Predictor("classify", labels, [member])
+    predictor.compile()
+    artifact = engine.dump_predictor(predictor)
+    loaded = engine.load_predictor(artifact, engine.artifact_checksum(artifact))
+    assert "_plan" in loaded.__dict__  # compiled at load, not on the first request
+    np.testing.assert_allclose(loaded.outputs(PROBES), predictor.reference_outputs(PROBES), rtol=0, atol=1e-6)

@@ -1,0 +1,54 @@
+"""`u22a8 serve --workers 2`: two API processes answer on one port, and the supervising process
+alone runs the embedded executor (so a run is never dispatched twice)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+
+from .conftest import LiveServer, free_port, server_env, tone_samples, wait_state
+
+_PROCESS = re.compile(r'^u22a8_api_process\{executor="(\d)",pid="(\d+)"\} 1\.0$', re.M)
+
+
+def _answering(server: LiveServer, tries: int = 200) -> dict[str, str]:
+    """pid → executor flag of the API processes that answered; a new connection per request, so
+    the kernel hands them to whichever process accepts first."""
+    seen: dict[str, str] = {}
+    for _ in range(tries):
+        text = httpx.get(f"{server.url}/metrics", timeout=10).text
+        seen.update({pid: flag for flag, pid in _PROCESS.findall(text)})
+        if len(seen) >= 2:
+            break
+    return seen
+
+
+@pytest.mark.timeout(1500)  # three processes start and one trains: minutes on a busy machine
+def test_two_api_processes_answer_and_one_executor_trains(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    server = LiveServer(home=home, port=free_port(), env=server_env(home), workers=2)
+    server.start()
+    try:
+        seen = _answering(server)
+        assert len(seen) == 2, seen
+        assert set(seen.values()) == {"0"}  # neither API process runs an executor
+        assert server.proc is not None and str(server.proc.pid) not in seen
+        key = server.key()
+        with server.client(key) as http:
+            assert http.post("/v1/models", json={"handle": "acme.tone", "task": "classify"}).status_code == 201
+            assert http.post("/v1/models/acme.tone/samples", json={"samples": tone_samples()}).status_code < 300
+            run_id = http.post("/v1/models/acme.tone/train", json={"effort": "low"}).json()["run_id"]
+            model = wait_state(http, "acme.tone", "ready", timeout=240)
+            assert model["active_version"]["number"] == 1
+            run = http.get(f"/v1/models/acme.tone/runs/{run_id}").json()
+            assert run["state"] == "succeeded"
+            # Every API process answers predictions from the version the one executor made.
+            for _ in range(10):
+                with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {key}"}) as fresh:
+                    got = fresh.post("/v1/models/acme.tone/predict", json={"inputs": ["thanks, wonderful"]})
+                    assert got.status_code == 200 and got.json()["version"] == 1
+    finally:
+        server.stop()
