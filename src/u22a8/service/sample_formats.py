@@ -11,6 +11,8 @@ import io
 import json
 from typing import Any
 
+import orjson
+
 from ..errors import InvalidRequest, LimitExceeded
 
 __all__ = ["parse_sample_body"]
@@ -23,6 +25,13 @@ def _reject_constant(name: str) -> float:
 
 
 def _loads(text: str) -> Any:
+    # orjson reads strict JSON several times faster; whatever it refuses (bad syntax, but also
+    # lone surrogates or integers past 64 bits, which json takes) goes to json, whose answer or
+    # message then stands, so both parsers accept exactly what json alone did.
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        pass
     # Python's json accepts NaN and Infinity; JSON does not, and neither do we. Nesting deep enough
     # to exhaust the parser's recursion is bad input like any other syntax error.
     try:
