@@ -36,6 +36,7 @@ def refit(data: Dataset, params: dict[str, Any], *, cache_dir: Path | None = Non
     if params.get("task", data.task) != data.task:
         raise ValueError(f"params were made for task {params['task']!r}, the data is {data.task!r}")
     ws = Workspace(data, cache_dir=cache_dir, counts_key=counts_key)
+    ws.start_warm = True  # SVM fits start from the last run's solution (see .warm_start)
     members = [{**m, "features": ws.usable(m["features"])} for m in params["members"]]
     report = data_report(data)
     if any(is_tuned(m) for m in members):  # a max version: its encoder is re-fine-tuned (see .finetuned_members)
@@ -43,11 +44,13 @@ def refit(data: Dataset, params: dict[str, Any], *, cache_dir: Path | None = Non
     if ws.n_protocol == 1:
         outputs, fitted = _holdout_and_final_in_parallel(ws, members)
         result = assemble(ws, members, outputs, trials_done=0, cpu0=cpu0, report=report,
-                          extra_metrics={"refit": True}, fitted=fitted)
+                          extra_metrics={"refit": True, "warm_fits": ws.warm_fits}, fitted=fitted)
     else:
         outputs = [protocol_outputs(ws, m) for m in members]
-        result = assemble(ws, members, outputs, trials_done=0, cpu0=cpu0, report=report, extra_metrics={"refit": True})
+        result = assemble(ws, members, outputs, trials_done=0, cpu0=cpu0, report=report,
+                          extra_metrics={"refit": True, "warm_fits": ws.warm_fits})
     ws.remember_counts(members)
+    ws.remember_warm(members)
     return result
 
 
@@ -64,11 +67,11 @@ def _holdout_and_final_in_parallel(ws: Workspace, members: list[dict[str, Any]])
         fulls, heads = [], []
         for m in members:  # each final fit starts as soon as its matrix is ready
             fulls.append(ws.full(m["features"]))
-            heads.append(pool.submit(ws.fit_head, m, fulls[-1][1], everything))
+            heads.append(pool.submit(ws.fit_head, m, fulls[-1][1], everything, "full"))
         # The final fits are under way: slice the holdout fold's matrices meanwhile.
         holdouts = [ws.counted(m["features"]).fold(ws.text_features(m["features"]), train, test,
                                                    ws.weighted_dense(m["features"])) for m in members]
-        fold_heads = [pool.submit(ws.fit_head, m, x_train, train) for m, (x_train, _) in zip(members, holdouts)]
+        fold_heads = [pool.submit(ws.fit_head, m, x_train, train, "holdout") for m, (x_train, _) in zip(members, holdouts)]
         outputs = [{0: ws.head_output(f.result(), x_test)} for f, (_, x_test) in zip(fold_heads, holdouts)]
         fitted = [(tf, h.result()) for (tf, _), h in zip(fulls, heads)]
     return outputs, fitted

@@ -185,6 +185,7 @@ def search(
     result = assemble(ws, members, outputs, trials_done=done, cpu0=cpu0, report=report, extra_metrics=extra,
                       fitted=fitted)
     ws.remember_counts([m for m in members if not is_tuned(m)])  # the first retrain then counts only its new texts
+    ws.remember_warm(members)  # and starts its SVM fits from these
     return result
 
 
