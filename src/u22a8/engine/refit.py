@@ -44,11 +44,12 @@ def refit(data: Dataset, params: dict[str, Any], *, cache_dir: Path | None = Non
     if ws.n_protocol == 1:
         outputs, fitted = _holdout_and_final_in_parallel(ws, members)
         result = assemble(ws, members, outputs, trials_done=0, cpu0=cpu0, report=report,
-                          extra_metrics={"refit": True, "warm_fits": ws.warm_fits}, fitted=fitted)
+                          extra_metrics={"refit": True}, fitted=fitted)
     else:
         outputs = [protocol_outputs(ws, m) for m in members]
         result = assemble(ws, members, outputs, trials_done=0, cpu0=cpu0, report=report,
-                          extra_metrics={"refit": True, "warm_fits": ws.warm_fits})
+                          extra_metrics={"refit": True})
+    result.metrics["warm_fits"] = ws.warm_fits  # SVM fits started from the last run's solution
     ws.remember_counts(members)
     ws.remember_warm(members)
     return result

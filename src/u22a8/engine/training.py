@@ -30,6 +30,7 @@ from .features import CountedTexts, TextFeatures, weighted_cues
 from .tasks import get_task
 from .tasks.classify import MISSING_CLASS_MARGIN
 from .types import Dataset, SearchCanceled
+from .dual_cd import dual_from_margins
 from .warm_start import WARM_MAX_ROWS, WarmStarts, svm_problem, warm_svc
 
 __all__ = ["Workspace", "MISSING_CLASS_MARGIN"]
@@ -37,7 +38,7 @@ __all__ = ["Workspace", "MISSING_CLASS_MARGIN"]
 log = logging.getLogger("u22a8.engine")
 
 _MATRIX_MEMO = 6  # fold matrices kept in memory: each holds a sparse matrix of every row
-_FITS_MEMO = 4  # SVM fits whose dual variables a run may keep for the next one (see .warm_start)
+_FITS_MEMO = 16  # SVM fits whose dual variables a run may keep for the next one (see .warm_start)
 
 
 def _key(obj: Any) -> str:
@@ -81,7 +82,7 @@ class Workspace:
         self._matrices: OrderedDict[str, tuple[sp.csr_matrix, sp.csr_matrix]] = OrderedDict()
         self._warm = WarmStarts(Path(cache_dir)) if cache_dir is not None and counts_key else None
         # (member, part) → what its last SVM fit needs to keep its dual variables (see remember_warm)
-        self._fits: OrderedDict[str, tuple[np.ndarray, Any, Any, np.ndarray | None]] = OrderedDict()
+        self._fits: OrderedDict[str, tuple[np.ndarray, list[str], np.ndarray]] = OrderedDict()
         self.start_warm = False  # a refit sets it: fits then start from the last run's solution
         self.warm_fits = 0  # how many did
 
@@ -207,14 +208,15 @@ class Workspace:
             parts = (part, "full") if part != "full" else (part,)
             start = self._warm.start(self.counts_key or "", _warm_key(member), parts,  # type: ignore[union-attr]
                                      [self.texts[i] for i in rows], names)
-        alpha = None
         if start is not None and start.shape[1] == problem.signs.shape[1]:
             head.model_, alpha = warm_svc(problem, classes, start)
             head.classes_ = classes
             self.warm_fits += 1
         else:
             head.fit(x, y, sample_weight=self._sample_weight(rows))
-        self._fits[_key([_warm_key(member), part])] = (rows, problem, head.model_, alpha)
+            alpha = dual_from_margins(problem, np.asarray(x @ head.model_.coef_.T) + head.model_.intercept_)
+        # Kept as float32 rows × labels (a fraction of the fit's matrix), for remember_warm.
+        self._fits[_key([_warm_key(member), part])] = (rows, names, alpha.astype(np.float32))
         while len(self._fits) > _FITS_MEMO:
             self._fits.popitem(last=False)
         return head
@@ -233,10 +235,9 @@ class Workspace:
                 fit = self._fits.get(_key([_warm_key(m), part]))
                 if fit is None:
                     continue
-                rows, problem, model, alpha = fit
-                names = [self.labels[c] for c in model.classes_] if self.labels else []
+                rows, names, alpha = fit
                 self._warm.save_in_background(self.counts_key or "", _warm_key(m), part,
-                                              [self.texts[i] for i in rows], names, problem, model, alpha)
+                                              [self.texts[i] for i in rows], names, alpha)
 
     def head_output(self, head: Any, x: sp.csr_matrix) -> np.ndarray:
         return self.task_rules.raw_output(head, x, len(self.labels or []))
