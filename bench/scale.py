@@ -94,14 +94,14 @@ def _tree_rss(pid: int) -> int:
 class PeakRss(threading.Thread):
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
-        self.pid, self.peak, self._stop = pid, 0, threading.Event()
+        self.pid, self.peak, self._halt = pid, 0, threading.Event()
 
     def run(self) -> None:
-        while not self._stop.wait(0.2):
+        while not self._halt.wait(0.2):
             self.peak = max(self.peak, _tree_rss(self.pid))
 
     def stop(self) -> int:
-        self._stop.set()
+        self._halt.set()
         self.join(2)
         return self.peak
 

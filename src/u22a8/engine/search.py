@@ -33,6 +33,7 @@ from .ensemble import select_ensemble
 from .finetune_phase import blend_tuned_members, fine_tune_up_front
 from .finetuned_members import is_tuned
 from .rules import check_trainable
+from .estimate import COSTS
 from .sizing import fit_rows, sized
 from .shared import finished_or_running, open_study, publish_plan, wait_for_others
 from .families import get_family
@@ -99,8 +100,11 @@ def search(
     stop = should_stop or (lambda: False)
     report = data_report(data)
     n_stored = len(data.texts)
-    rows = fit_rows(data, effort, clock.limit - clock.elapsed())
-    data, size_notes = sized(data, rows, f"what effort {effort}'s {clock.limit:.0f} s ceiling affords")
+    # The rows follow from the data and the effort alone (the reference machine's speed, not
+    # this one's load), so the same data and effort train on the same rows: a seeded search
+    # stays reproducible.
+    rows = fit_rows(data, effort, ceiling - COSTS["per_row"] * n_stored)
+    data, size_notes = sized(data, rows, f"what effort {effort}'s {ceiling:.0f} s ceiling affords")
     ws = Workspace(data, cache_dir=cache_dir, should_stop=stop, counts_key=counts_key)
     ws.notes.extend(size_notes)
     embedder = MINILM if budget.embed else STATIC

@@ -70,7 +70,7 @@ def parse_sample_body(raw: bytes, content_type: str) -> list[Any]:
 
 
 def _parse_csv(text: str) -> list[Any]:
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
         return _csv_items(reader)
     except csv.Error as exc:
@@ -82,8 +82,11 @@ def _parse_csv(text: str) -> list[Any]:
         raise InvalidRequest(f"CSV line {line}: {exc}") from None
 
 
-def _csv_items(reader: csv.DictReader[str]) -> list[Any]:
-    fields = set(reader.fieldnames or [])
+def _csv_items(reader: Any) -> list[Any]:
+    """Rows as sample objects, as ``csv.DictReader`` reads them (blank lines skipped, missing
+    fields empty, extra fields an error), without building its dict per row first."""
+    header: list[str] = next(reader, [])  # the first line, blank or not, as DictReader takes it
+    fields = set(header)
     if "text" not in fields or not fields & {"label", "labels", "score"}:
         raise InvalidRequest(
             "the CSV header must name a text column and one of label, labels or score "
@@ -92,14 +95,26 @@ def _csv_items(reader: csv.DictReader[str]) -> list[Any]:
     unknown = fields - _CSV_FIELDS
     if unknown:
         raise InvalidRequest(f"unknown CSV columns: {', '.join(sorted(unknown))}")
+    width = len(header)
+    plain = header in (["text", "label"], ["label", "text"])
     items: list[Any] = []
     for row in reader:
-        if None in row:
+        if not row:
+            continue
+        if len(row) > width:
             items.append({"__error__": "the row has more fields than the header"})
             continue
-        item: dict[str, Any] = {k: v for k, v in row.items() if v not in (None, "")}
+        if plain and len(row) == 2:  # the common file: two columns, nothing to convert
+            item: dict[str, Any] = {k: v for k, v in zip(header, row) if v}
+            if "text" not in item:
+                item["text"] = ""
+            items.append(item)
+            continue
+        named: dict[str, Any] = dict(zip(header, row))  # a later duplicate column wins, as in DictReader
+        named.update((k, None) for k in header[len(row):])
+        item = {k: v for k, v in named.items() if v not in (None, "")}
         if "text" not in item:
-            item["text"] = row.get("text") or ""
+            item["text"] = named.get("text") or ""
         if "labels" in item:
             item["labels"] = [x for x in item["labels"].split("|") if x]
         for number in ("score", "weight"):
