@@ -25,7 +25,7 @@ from .cache import CachedEmbedder, FeatureCache
 from .counts_cache import CountsCache
 from .embeddings import get_embedder, unavailable_reason
 from .evaluation import make_folds, protocol_folds, protocol_name
-from .families import make_head
+from .families import get_family, make_head
 from .features import CountedTexts, TextFeatures, weighted_cues
 from .tasks import get_task
 from .tasks.classify import MISSING_CLASS_MARGIN
@@ -209,7 +209,7 @@ class Workspace:
             start = self._warm.start(self.counts_key or "", _warm_key(member), parts,  # type: ignore[union-attr]
                                      [self.texts[i] for i in rows], names)
         if start is not None and start.shape[1] == problem.signs.shape[1]:
-            head.model_, alpha = warm_svc(problem, classes, start)
+            head.model_, alpha = warm_svc(get_family("svm").estimator(head), problem, classes, start)
             head.classes_ = classes
             self.warm_fits += 1
         else:

@@ -60,12 +60,12 @@ def svm_problem(x: sp.csr_matrix, y: np.ndarray, classes: np.ndarray, c: float, 
     return DualProblem(x=x, signs=signs, c=cost)
 
 
-def warm_svc(problem: DualProblem, classes: np.ndarray, alpha: np.ndarray,
+def warm_svc(model: LinearSVC, problem: DualProblem, classes: np.ndarray, alpha: np.ndarray,
              seed: int = 0) -> tuple[LinearSVC, np.ndarray]:
-    """A LinearSVC (the class every SVM head holds) fitted by :func:`.dual_cd.solve` from
-    ``alpha``, and its dual variables (kept for the next run, never in the model)."""
+    """``model`` (an unfitted LinearSVC, the class every SVM head holds, with the head's settings)
+    fitted by :func:`.dual_cd.solve` from ``alpha``, and its dual variables (kept for the next
+    run, never in the model)."""
     coef, intercept, alpha, passes = solve(problem, alpha, max_passes=_PASSES, seed=seed)
-    model = LinearSVC()
     model.coef_, model.intercept_ = coef, intercept
     model.classes_ = classes
     model.n_features_in_ = problem.x.shape[1]
