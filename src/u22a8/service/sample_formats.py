@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -71,11 +72,18 @@ def parse_sample_body(raw: bytes, content_type: str) -> list[Any]:
 
 def _parse_csv(text: str) -> list[Any]:
     reader = csv.reader(io.StringIO(text, newline=""))
+    done = [0]  # lines read up to the last whole row
+
+    def rows() -> Iterator[list[str]]:
+        for row in reader:
+            done[0] = reader.line_num
+            yield row
+
     try:
-        return _csv_items(reader)
+        return _csv_items(rows())
     except csv.Error as exc:
-        # The reader counts a line once it is whole, so the line it stopped in is the next one.
-        line = reader.line_num + 1
+        # The line it stopped in is the one after the last whole row.
+        line = done[0] + 1
         # The csv module refuses a field longer than its limit; no text that long is a valid sample.
         if "field limit" in str(exc):
             raise LimitExceeded(f"CSV line {line}: a field is over {csv.field_size_limit()} characters") from None
