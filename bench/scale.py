@@ -168,7 +168,14 @@ def train(http, server: Server, handle: str, effort: str, test: list[dict[str, s
         out = http.post(f"/v1/models/{handle}/predict", json={"inputs": [x["text"] for x in batch]}).json()
         hits += sum(p["label"] == x["label"] for p, x in zip(out["predictions"], batch))
     return {"wall": wall, "rss": rss, "accuracy": hits / len(test), "cpu": run.get("cpu_seconds"),
-            "trials": run.get("trials_done"), "notes": notes, "n_fit": (version.get("metrics") or {}).get("n_samples")}
+            "trials": run.get("trials_done"), "notes": notes, "n_fit": _trained_on(version, notes)}
+
+
+def _trained_on(version: dict, notes: list[str]) -> str:
+    """How many rows the version was fitted on: its params' cap when it was sub-sampled."""
+    cap = (version.get("params") or {}).get("max_rows")
+    said = next((n.split(" of ")[0].rsplit(" ", 1)[-1] for n in notes if n.startswith("searched and fitted on")), None)
+    return said or (f"{cap:,}" if cap else "all")
 
 
 def main() -> None:
@@ -211,7 +218,7 @@ def main() -> None:
             lines.append(f"| {n:,} | {ingest_cell} | – | – | – | – | – | – | – | – |")
             continue
         lines.append(f"| {n:,} | {ingest_cell} | {effort} | {_CEILING[effort]:.0f} s | {est:.0f} s | {got['wall']:.1f} s "
-                     f"({got['wall'] / _CEILING[effort]:.0%}) | {got['cpu']} | {got['n_fit']:,} | "
+                     f"({got['wall'] / _CEILING[effort]:.0%}) | {got['cpu']} | {got['n_fit']} | "
                      f"{got['rss'] / 2**30:.2f} GB | {got['accuracy']:.2%} |")
     notes = sorted({note for *_, got in rows if got for note in got["notes"]})
     if notes:
