@@ -83,7 +83,7 @@ def _fit_all(ws: Workspace, members: list[dict[str, Any]], temps: list[float], t
             features, head = done
         else:
             features, x = ws.full(member["features"])
-            head = ws.fit_head(member, x, everything)
+            head = ws.fit_head(member, x, everything, "full")
         return Member(features=features, head=head, weight=float(member.get("weight", 1.0)) / total,
                       temperature=temps[i])
 

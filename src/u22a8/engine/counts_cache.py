@@ -116,21 +116,8 @@ class CountsCache:
             tmp.unlink(missing_ok=True)
 
     def save_in_background(self, name: str, texts: Sequence[str], counted: CountedTexts) -> threading.Thread:
-        """:meth:`save` off the caller's path (a retrain is waiting to be served); not a daemon, so a
-        worker that exits still finishes the file."""
-        thread = threading.Thread(target=self._save_tracked, args=(name, list(texts), counted),
-                                  name="counts-snapshot")
-        with _saving_lock:
-            _saving.add(thread)
-        thread.start()
-        return thread
-
-    def _save_tracked(self, name: str, texts: list[str], counted: CountedTexts) -> None:
-        try:
-            self.save(name, texts, counted)
-        finally:
-            with _saving_lock:
-                _saving.discard(threading.current_thread())
+        """:meth:`save` off the caller's path (a retrain is waiting to be served)."""
+        return track_save(self.save, name, list(texts), counted, name="counts-snapshot")
 
     def _load(self, path: Path, n_blocks: int) -> tuple[np.ndarray, list[tuple[sp.csr_matrix, np.ndarray]]] | None:
         if not path.exists():
@@ -149,6 +136,26 @@ class CountsCache:
         if any(c.shape[0] != len(keys) or c.shape[1] != len(t) for c, t in blocks):
             return None
         return keys, blocks
+
+
+def track_save(save: Any, *args: Any, name: str) -> threading.Thread:
+    """Run ``save(*args)`` in a thread that :func:`wait_for_counts_saves` waits for; not a daemon,
+    so a worker that exits still finishes the file."""
+
+    def tracked() -> None:
+        try:
+            save(*args)
+        except Exception:  # a cache file is never worth a failed run
+            log.warning("%s not written", name, exc_info=True)
+        finally:
+            with _saving_lock:
+                _saving.discard(threading.current_thread())
+
+    thread = threading.Thread(target=tracked, name=name)
+    with _saving_lock:
+        _saving.add(thread)
+    thread.start()
+    return thread
 
 
 def forget_counts(cache_dir: Path, name: str) -> int:

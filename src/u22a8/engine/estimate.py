@@ -23,7 +23,7 @@ from .finetuned_members import plan_recipe, tuned_seconds
 from .tasks import get_task
 from .trials import FINAL_FIT_PER_FOLD, trial_fits
 
-__all__ = ["estimate", "COSTS"]
+__all__ = ["estimate", "affordable_rows", "COSTS", "ROW_SHARE", "MIN_ROWS"]
 COSTS = {
     "overhead": 0.5,  # data report, folds, calibration, storing the artifact
     "per_char": 1.0e-6,  # n-gram counting (once) and per-fold TF-IDF matrices, per character
@@ -33,49 +33,94 @@ COSTS = {
     "embed_load": 6.0,  # importing torch + sentence-transformers and reading MiniLM, once
     "embed_per_text": 2.7e-3,  # MiniLM on CPU
     "dense_share": 0.6,  # share of trials with the embedding block once it is in the space
+    # Per stored row, whatever the rows trained on: reading it from the database into the worker,
+    # the data report, the sub-sample's selection.
+    "per_row": 1.5e-5,
 }
+
+# The share of the ceiling the rows of a sub-sampled search are chosen to fill with trial 0 and
+# the final fit; the rest is slack for more trials and a slower machine.
+ROW_SHARE = 0.5
+MIN_ROWS = 5_000  # never sub-sample below this many rows
 
 
 # Judging by trials so far, the search's fold cost is the slowest recent fold: above the mean.
 _SLOWEST_OVER_MEAN = 1.2
 
 
-def estimate(n_samples: int, n_labels: int, task: str, mean_chars: float) -> dict[str, dict[str, float]]:
-    """Per effort, ``{"seconds": expected wall seconds, "trials": expected trials}``."""
+def _effort(effort: str, n: int, outputs: int, task: str, mean_chars: float) -> tuple[float, int]:
+    """Expected wall seconds and trials of one effort's search on ``n`` rows."""
     rules = get_task(task)
-    n = max(int(n_samples), 0)
-    outputs = rules.output_columns(n_labels)
+    budget = BUDGETS[effort]
     chars = COSTS["per_char"] * n * max(mean_chars, 1.0)
     protocol = N_FOLDS if n <= SMALL_DATA else 1
     train_rows = n * (N_FOLDS - 1) / N_FOLDS
+    embed_cost = COSTS["embed_load"] + COSTS["embed_per_text"] * n
+    dense = budget.embed and embed_cost <= budget.seconds / 4  # the search's own skip rule
+    sparse_rate, dense_rate = get_family(rules.default_family).fit_rates
+    fit_rate = sparse_rate
+    if dense:
+        share = COSTS["dense_share"]
+        fit_rate = share * dense_rate + (1 - share) * fit_rate
+    overhead = COSTS["fold_overhead"] + (COSTS["fold_overhead_rich"] if budget.embed else 0.0)
+    fold = fit_rate * train_rows * outputs + 0.8 * chars + overhead
+    folds = max(protocol, min(budget.folds, N_FOLDS))
+    members = min(max(1, budget.ensemble), 3)  # kNN members cost next to nothing to refit
+    final = fit_rate * n * outputs * members + chars
+    elapsed = COSTS["overhead"] + chars + (embed_cost if dense else 0.0)
+    if budget.finetune and dense and rules.fine_tunable:
+        recipe = plan_recipe(n, protocol, N_FOLDS, (TUNE_SHARE * budget.seconds - elapsed) / TUNE_MARGIN)
+        if recipe is not None:
+            elapsed += tuned_seconds(n, protocol, N_FOLDS, recipe)
+    trials = 0
+    while trials < budget.trials:
+        # Pruning stops about half the later trials after their first (protocol) folds.
+        cost = fold * (folds if trials == 0 else protocol + 0.5 * (folds - protocol))
+        # The search's time rule; its fixed final overhead is in COSTS["overhead"] here.
+        reserve = FINAL_FIT_PER_FOLD * fold * members
+        if trials > 0 and not trial_fits(elapsed, folds, _SLOWEST_OVER_MEAN * fold, reserve, budget.seconds):
+            break
+        elapsed += cost
+        trials += 1
+    return elapsed + final, trials
+
+
+def affordable_rows(effort: str, n_samples: int, n_labels: int, task: str, mean_chars: float,
+                    seconds: float | None = None) -> int:
+    """How many of ``n_samples`` rows one effort's search can train on within its ceiling (or
+    ``seconds``): all of them, or the most whose first trial and final fit still end within
+    ``ROW_SHARE`` of it (the search's time rule spends the rest on more trials)."""
+    limit = ROW_SHARE * (seconds if seconds is not None else BUDGETS[effort].seconds)
+    outputs = get_task(task).output_columns(n_labels)
+    budget = BUDGETS[effort]
+
+    def first_trial(n: int) -> float:  # the search always completes trial 0 and the final fit
+        chars = COSTS["per_char"] * n * max(mean_chars, 1.0)
+        rate = get_family(get_task(task).default_family).fit_rates[0]
+        members = 1 if budget.static else min(max(1, budget.ensemble), 3)  # low's partner is kNN: no fit
+        fold = rate * n * 0.8 * outputs + 0.8 * chars
+        return COSTS["overhead"] + chars + fold + rate * n * outputs * members + chars
+
+    if n_samples <= MIN_ROWS or first_trial(n_samples) <= limit:
+        return n_samples
+    lo, hi = MIN_ROWS, n_samples
+    while hi - lo > max(1000, lo // 100):
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if first_trial(mid) <= limit else (lo, mid)
+    return lo
+
+
+def estimate(n_samples: int, n_labels: int, task: str, mean_chars: float) -> dict[str, dict[str, float]]:
+    """Per effort, ``{"seconds": expected wall seconds, "trials": expected trials}``.
+
+    Above the rows an effort can afford (:func:`affordable_rows`) the search trains on that many;
+    reading and sub-sampling every row still costs ``COSTS["per_row"]`` each."""
+    n = max(int(n_samples), 0)
+    outputs = get_task(task).output_columns(n_labels)
     out: dict[str, dict[str, float]] = {}
-    for effort, budget in BUDGETS.items():
-        embed_cost = COSTS["embed_load"] + COSTS["embed_per_text"] * n
-        dense = budget.embed and embed_cost <= budget.seconds / 4  # the search's own skip rule
-        sparse_rate, dense_rate = get_family(rules.default_family).fit_rates
-        fit_rate = sparse_rate
-        if dense:
-            share = COSTS["dense_share"]
-            fit_rate = share * dense_rate + (1 - share) * fit_rate
-        overhead = COSTS["fold_overhead"] + (COSTS["fold_overhead_rich"] if budget.embed else 0.0)
-        fold = fit_rate * train_rows * outputs + 0.8 * chars + overhead
-        folds = max(protocol, min(budget.folds, N_FOLDS))
-        members = min(max(1, budget.ensemble), 3)  # kNN members cost next to nothing to refit
-        final = fit_rate * n * outputs * members + chars
-        elapsed = COSTS["overhead"] + chars + (embed_cost if dense else 0.0)
-        if budget.finetune and dense and rules.fine_tunable:
-            recipe = plan_recipe(n, protocol, N_FOLDS, (TUNE_SHARE * budget.seconds - elapsed) / TUNE_MARGIN)
-            if recipe is not None:
-                elapsed += tuned_seconds(n, protocol, N_FOLDS, recipe)
-        trials = 0
-        while trials < budget.trials:
-            # Pruning stops about half the later trials after their first (protocol) folds.
-            cost = fold * (folds if trials == 0 else protocol + 0.5 * (folds - protocol))
-            # The search's time rule; its fixed final overhead is in COSTS["overhead"] here.
-            reserve = FINAL_FIT_PER_FOLD * fold * members
-            if trials > 0 and not trial_fits(elapsed, folds, _SLOWEST_OVER_MEAN * fold, reserve, budget.seconds):
-                break
-            elapsed += cost
-            trials += 1
-        out[effort] = {"seconds": round(elapsed + final, 1), "trials": trials}
+    for effort in BUDGETS:
+        rows = affordable_rows(effort, n, n_labels, task, mean_chars)
+        seconds, trials = _effort(effort, rows, outputs, task, mean_chars)
+        seconds += COSTS["per_row"] * n
+        out[effort] = {"seconds": round(seconds, 1), "trials": trials}
     return out

@@ -13,6 +13,7 @@ from .assemble import Outputs, assemble, protocol_outputs
 from .data_report import data_report
 from .finetuned_members import is_tuned, refit_with_tuned
 from .rules import check_trainable
+from .sizing import sized
 from .space import normalize_params
 from .training import Workspace
 from .types import Dataset, TrainingResult
@@ -35,7 +36,11 @@ def refit(data: Dataset, params: dict[str, Any], *, cache_dir: Path | None = Non
     params = normalize_params(data.task, params)
     if params.get("task", data.task) != data.task:
         raise ValueError(f"params were made for task {params['task']!r}, the data is {data.task!r}")
+    # A version searched on a sub-sample is refitted on the same share (see .sizing).
+    data, size_notes = sized(data, params.get("max_rows"), "the share its version was searched on")
     ws = Workspace(data, cache_dir=cache_dir, counts_key=counts_key)
+    ws.notes.extend(size_notes)
+    ws.start_warm = True  # SVM fits start from the last run's solution (see .warm_start)
     members = [{**m, "features": ws.usable(m["features"])} for m in params["members"]]
     report = data_report(data)
     if any(is_tuned(m) for m in members):  # a max version: its encoder is re-fine-tuned (see .finetuned_members)
@@ -46,8 +51,13 @@ def refit(data: Dataset, params: dict[str, Any], *, cache_dir: Path | None = Non
                           extra_metrics={"refit": True}, fitted=fitted)
     else:
         outputs = [protocol_outputs(ws, m) for m in members]
-        result = assemble(ws, members, outputs, trials_done=0, cpu0=cpu0, report=report, extra_metrics={"refit": True})
+        result = assemble(ws, members, outputs, trials_done=0, cpu0=cpu0, report=report,
+                          extra_metrics={"refit": True})
+    if params.get("max_rows"):
+        result.params["max_rows"] = params["max_rows"]
+    result.metrics["warm_fits"] = ws.warm_fits  # SVM fits started from the last run's solution
     ws.remember_counts(members)
+    ws.remember_warm(members)
     return result
 
 
@@ -64,11 +74,11 @@ def _holdout_and_final_in_parallel(ws: Workspace, members: list[dict[str, Any]])
         fulls, heads = [], []
         for m in members:  # each final fit starts as soon as its matrix is ready
             fulls.append(ws.full(m["features"]))
-            heads.append(pool.submit(ws.fit_head, m, fulls[-1][1], everything))
+            heads.append(pool.submit(ws.fit_head, m, fulls[-1][1], everything, "full"))
         # The final fits are under way: slice the holdout fold's matrices meanwhile.
         holdouts = [ws.counted(m["features"]).fold(ws.text_features(m["features"]), train, test,
                                                    ws.weighted_dense(m["features"])) for m in members]
-        fold_heads = [pool.submit(ws.fit_head, m, x_train, train) for m, (x_train, _) in zip(members, holdouts)]
+        fold_heads = [pool.submit(ws.fit_head, m, x_train, train, "holdout") for m, (x_train, _) in zip(members, holdouts)]
         outputs = [{0: ws.head_output(f.result(), x_test)} for f, (_, x_test) in zip(fold_heads, holdouts)]
         fitted = [(tf, h.result()) for (tf, _), h in zip(fulls, heads)]
     return outputs, fitted

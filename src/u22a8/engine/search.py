@@ -33,6 +33,8 @@ from .ensemble import select_ensemble
 from .finetune_phase import blend_tuned_members, fine_tune_up_front
 from .finetuned_members import is_tuned
 from .rules import check_trainable
+from .estimate import COSTS
+from .sizing import fit_rows, sized
 from .shared import finished_or_running, open_study, publish_plan, wait_for_others
 from .families import get_family
 from .space import member_summary, suggest_member
@@ -79,10 +81,12 @@ def search(
     shared_study: SharedStudy | None = None,
     worker: str = "",
     counts_key: str | None = None,
+    spent_seconds: float = 0.0,
 ) -> TrainingResult:
     """Search configurations for ``data`` at ``effort``; the best (or an ensemble) fitted on all rows.
 
-    ``time_limit_seconds`` can only lower the effort's ceiling. ``counts_key`` names the data set
+    ``time_limit_seconds`` can only lower the effort's ceiling; ``spent_seconds`` of it went before
+    the call (reading the samples: a million take seconds). ``counts_key`` names the data set
     for the n-gram counts cache (see :mod:`.counts_cache`). With ``shared_study`` the trials
     live in an RDB storage where other processes (:func:`.shared.join_search`) add trials too.
     """
@@ -91,10 +95,18 @@ def search(
     check_trainable(data)
     cpu0 = time.process_time()
     budget = BUDGETS[effort]
-    clock = Clock(min(time_limit_seconds, budget.seconds) if time_limit_seconds is not None else budget.seconds)
+    ceiling = min(time_limit_seconds, budget.seconds) if time_limit_seconds is not None else budget.seconds
+    clock = Clock(max(ceiling - spent_seconds, 0.25 * ceiling))
     stop = should_stop or (lambda: False)
     report = data_report(data)
+    n_stored = len(data.texts)
+    # The rows follow from the data and the effort alone (the reference machine's speed, not
+    # this one's load), so the same data and effort train on the same rows: a seeded search
+    # stays reproducible.
+    rows = fit_rows(data, effort, ceiling - COSTS["per_row"] * n_stored)
+    data, size_notes = sized(data, rows, f"what effort {effort}'s {ceiling:.0f} s ceiling affords")
     ws = Workspace(data, cache_dir=cache_dir, should_stop=stop, counts_key=counts_key)
+    ws.notes.extend(size_notes)
     embedder = MINILM if budget.embed else STATIC
     embed = (budget.embed or budget.static) and ws.usable({"embed": embedder}).get("embed") is not None
     if embed:
@@ -184,7 +196,10 @@ def search(
         raise SearchCanceled()
     result = assemble(ws, members, outputs, trials_done=done, cpu0=cpu0, report=report, extra_metrics=extra,
                       fitted=fitted)
+    if rows < n_stored:  # a refit trains on the same share of the data (see .sizing)
+        result.params["max_rows"] = rows
     ws.remember_counts([m for m in members if not is_tuned(m)])  # the first retrain then counts only its new texts
+    ws.remember_warm(members)  # and starts its SVM fits from these
     return result
 
 

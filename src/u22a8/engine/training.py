@@ -25,21 +25,30 @@ from .cache import CachedEmbedder, FeatureCache
 from .counts_cache import CountsCache
 from .embeddings import get_embedder, unavailable_reason
 from .evaluation import make_folds, protocol_folds, protocol_name
-from .families import make_head
+from .families import get_family, make_head
 from .features import CountedTexts, TextFeatures, weighted_cues
 from .tasks import get_task
 from .tasks.classify import MISSING_CLASS_MARGIN
 from .types import Dataset, SearchCanceled
+from .dual_cd import dual_from_margins
+from .warm_start import WARM_MAX_ROWS, WarmStarts, svm_problem, warm_svc
 
 __all__ = ["Workspace", "MISSING_CLASS_MARGIN"]
 
 log = logging.getLogger("u22a8.engine")
 
 _MATRIX_MEMO = 6  # fold matrices kept in memory: each holds a sparse matrix of every row
+_FITS_MEMO = 16  # SVM fits whose dual variables a run may keep for the next one (see .warm_start)
 
 
 def _key(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True)
+
+
+def _warm_key(member: dict[str, Any]) -> dict[str, Any]:
+    """What a member's fit depends on (not its ensemble weight): the name of its warm starts."""
+    return {"features": {k: v for k, v in member["features"].items() if v is not None},
+            "model": {k: v for k, v in member["model"].items() if v is not None}}
 
 
 def _counting_key(tf: TextFeatures) -> str:
@@ -71,6 +80,11 @@ class Workspace:
         self._cues: dict[str, np.ndarray] = {}
         self._embedders: dict[str, CachedEmbedder] = {}
         self._matrices: OrderedDict[str, tuple[sp.csr_matrix, sp.csr_matrix]] = OrderedDict()
+        self._warm = WarmStarts(Path(cache_dir)) if cache_dir is not None and counts_key else None
+        # (member, part) → what its last SVM fit needs to keep its dual variables (see remember_warm)
+        self._fits: OrderedDict[str, tuple[np.ndarray, list[str], np.ndarray]] = OrderedDict()
+        self.start_warm = False  # a refit sets it: fits then start from the last run's solution
+        self.warm_fits = 0  # how many did
 
     # -- features -------------------------------------------------------------------------
     def usable(self, features: dict[str, Any]) -> dict[str, Any]:
@@ -176,11 +190,54 @@ class Workspace:
     def _sample_weight(self, rows: np.ndarray) -> np.ndarray | None:
         return None if self.weights is None else self.weights[rows]
 
-    def fit_head(self, member: dict[str, Any], x: sp.csr_matrix, rows: np.ndarray) -> Any:
+    def fit_head(self, member: dict[str, Any], x: sp.csr_matrix, rows: np.ndarray, part: str | None = None) -> Any:
+        """``part`` (``full`` or ``holdout``) names a fit the next run on this data set may start
+        from (see :mod:`.warm_start`); an SVM fit of that part starts from the last run's."""
         # Solver seeds are fixed (0), not the search seed: a refit, which knows no seed, must fit
         # exactly what the search fitted. The search seed drives the sampler only.
         head = make_head(self.task, member["model"], seed=0)
-        return head.fit(x, self.y[rows], sample_weight=self._sample_weight(rows))
+        warm = part is not None and self._warm is not None and self._warmable(member, rows)
+        if not warm:
+            return head.fit(x, self.y[rows], sample_weight=self._sample_weight(rows))
+        y = self.y[rows]
+        classes = np.unique(y)
+        problem = svm_problem(x, y, classes, head.C, head.class_weight, self._sample_weight(rows))
+        names = [self.labels[c] for c in classes] if self.labels else []
+        start = None
+        if self.start_warm:
+            parts = (part, "full") if part != "full" else (part,)
+            start = self._warm.start(self.counts_key or "", _warm_key(member), parts,  # type: ignore[union-attr]
+                                     [self.texts[i] for i in rows], names)
+        if start is not None and start.shape[1] == problem.signs.shape[1]:
+            head.model_, alpha = warm_svc(get_family("svm").estimator(head), problem, classes, start)
+            head.classes_ = classes
+            self.warm_fits += 1
+        else:
+            head.fit(x, y, sample_weight=self._sample_weight(rows))
+            alpha = dual_from_margins(problem, np.asarray(x @ head.model_.coef_.T) + head.model_.intercept_)
+        # Kept as float32 rows × labels (a fraction of the fit's matrix), for remember_warm.
+        self._fits[_key([_warm_key(member), part])] = (rows, names, alpha.astype(np.float32))
+        while len(self._fits) > _FITS_MEMO:
+            self._fits.popitem(last=False)
+        return head
+
+    def _warmable(self, member: dict[str, Any], rows: np.ndarray) -> bool:
+        """Single-label SVM fits of a data set small enough to keep its dual variables."""
+        return (member["model"].get("family") == "svm" and not self.task_rules.per_label_heads
+                and self.task_rules.has_labels and len(rows) <= WARM_MAX_ROWS)
+
+    def remember_warm(self, members: list[dict[str, Any]]) -> None:
+        """Keep the dual variables of ``members``' fits for the next run on this data set."""
+        if self._warm is None:
+            return
+        for m in members:
+            for part in ("full", "holdout"):
+                fit = self._fits.get(_key([_warm_key(m), part]))
+                if fit is None:
+                    continue
+                rows, names, alpha = fit
+                self._warm.save_in_background(self.counts_key or "", _warm_key(m), part,
+                                              [self.texts[i] for i in rows], names, alpha)
 
     def head_output(self, head: Any, x: sp.csr_matrix) -> np.ndarray:
         return self.task_rules.raw_output(head, x, len(self.labels or []))
@@ -193,7 +250,7 @@ class Workspace:
         train, test = self.folds[fold]
         out = self.task_rules.lone_label_output(self.y[train], len(test), len(self.labels or []))
         if out is None:
-            out = self.head_output(self.fit_head(member, x_train, train), x_test)
+            out = self.head_output(self.fit_head(member, x_train, train, "holdout" if fold == 0 else None), x_test)
         return out, self.task_rules.fold_score(self.y[test], out)
 
     def protocol_rows(self) -> np.ndarray:

@@ -145,6 +145,7 @@ def _train(store: Store, settings: Settings, run: Run, owner: str, should_stop: 
             cache_dir=cache_dir,
             time_limit_seconds=settings.search_time_limit_seconds,
             counts_key=counts_key(model.id),
+            spent_seconds=phases.seconds["load"],  # the ceiling counts from the claim
             **sharing,
         )
         promote, decision = True, "first version" if model.active_version is None else "fresh parameter search"

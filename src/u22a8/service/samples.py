@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -146,17 +146,57 @@ def _check_batch_labels(samples: list[NewSample], max_labels: int) -> None:
         raise LimitExceeded(f"the samples carry {len(found)} different labels; a model may hold {max_labels}")
 
 
+_PLAIN_KEYS = frozenset(("id", "text", "label", "labels", "score", "weight", "metadata"))
+
+
+class _Plain(NamedTuple):
+    """A sample :func:`_plain` accepted: the fields of :class:`SampleIn`, without the model."""
+
+    id: str | None
+    text: str
+    label: str | None
+    labels: list[str] | None
+    score: float | None
+    weight: float
+    metadata: None
+
+
+def _plain(item: dict[str, Any]) -> _Plain | None:
+    """The common sample (plain strings, a finite number, no metadata) checked without the
+    model's validation machinery, which cost more than storing the sample; None for anything
+    else, which :class:`SampleIn` then judges. Accepts exactly what the model accepts."""
+    if not _PLAIN_KEYS.issuperset(item) or item.get("metadata") is not None:
+        return None
+    text, label, labels, sid = item.get("text"), item.get("label"), item.get("labels"), item.get("id")
+    if type(text) is not str or not text.strip() or "\x00" in text:
+        return None
+    if label is not None and type(label) is not str:
+        return None
+    if labels is not None and (type(labels) is not list or any(type(x) is not str for x in labels)):
+        return None
+    if sid is not None and (type(sid) is not str or not 1 <= len(sid) <= 200):
+        return None
+    score, weight = item.get("score"), item.get("weight", 1.0)
+    if score is not None and (type(score) not in (int, float) or not math.isfinite(score)):
+        return None
+    if type(weight) not in (int, float) or not (0 < weight <= 1e6):
+        return None
+    return _Plain(sid, text, label, labels, None if score is None else float(score), float(weight), None)
+
+
 def _one(item: Any, task: str, allowed: set[str] | None, settings: Settings) -> NewSample | str:
     if not isinstance(item, dict):
         return "a sample must be an object"
     if "__error__" in item:
         return str(item["__error__"])
-    try:
-        s = SampleIn.model_validate(item)
-    except ValidationError as exc:
-        e = exc.errors()[0]
-        where = ".".join(str(p) for p in e["loc"])
-        return f"{where}: {e['msg']}" if where else e["msg"]
+    s: SampleIn | _Plain | None = _plain(item)
+    if s is None:  # anything unusual goes through the model, which names the problem
+        try:
+            s = SampleIn.model_validate(item)
+        except ValidationError as exc:
+            e = exc.errors()[0]
+            where = ".".join(str(p) for p in e["loc"])
+            return f"{where}: {e['msg']}" if where else e["msg"]
     if len(s.text) > settings.max_text_chars:
         return f"text has {len(s.text)} characters; the limit is {settings.max_text_chars}"
     given = [name for name in ("label", "labels", "score") if getattr(s, name) is not None]

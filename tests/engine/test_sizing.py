@@ -1,0 +1,53 @@
+"""Large data within an effort's ceiling: a stable sub-sample, said in the report, kept by refits."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from u22a8 import engine
+from u22a8.engine import Dataset
+from u22a8.engine.estimate import MIN_ROWS, affordable_rows, estimate
+from u22a8.engine.sizing import PER_LABEL_MIN, subsample
+
+from .conftest import classify_data
+
+
+def _big(n_per_label: int, seed: int = 0) -> Dataset:
+    data = classify_data(n_per_label, seed=seed)
+    texts = [f"{t} r{i}" for i, t in enumerate(data.texts)]  # all distinct
+    return Dataset("classify", texts, list(data.targets))
+
+
+def test_the_sub_sample_is_stable_and_keeps_rare_labels() -> None:
+    data = _big(3000)
+    rare = Dataset("classify", list(data.texts) + [f"a rare one {i}" for i in range(5)],
+                   list(data.targets) + ["rare"] * 5)
+    sub = subsample(rare, 1000)
+    assert 1000 <= len(sub.texts) <= 1000 + PER_LABEL_MIN * 4
+    assert Counter(sub.targets)["rare"] == 5  # a label with few rows keeps them all
+    # A few more samples leave the choice among the old ones as it was.
+    grown = Dataset("classify", list(rare.texts) + ["new text one", "new text two"],
+                    list(rare.targets) + ["friendly", "curt"])
+    again = set(subsample(grown, 1000).texts)
+    assert len(set(sub.texts) - again) <= 2
+    assert subsample(rare, len(rare.texts)) is rare
+
+
+def test_rows_an_effort_affords_shrink_with_its_ceiling_but_not_below_the_minimum() -> None:
+    assert affordable_rows("low", 8000, 3, "classify", 40) == 8000
+    assert affordable_rows("low", 1_000_000, 77, "classify", 60) < affordable_rows("medium", 1_000_000, 77, "classify", 60)
+    assert affordable_rows("low", 1_000_000, 77, "classify", 60, seconds=0.01) == MIN_ROWS
+    # The estimate of a million samples stays near the ceiling: its search trains on fewer.
+    assert estimate(1_000_000, 77, "classify", 60)["low"]["seconds"] < 3 * 20
+
+
+def test_a_search_too_large_for_its_ceiling_trains_on_a_sub_sample_and_says_so() -> None:
+    data = _big(2500)  # 7,500 rows
+    result = engine.search(data, "low", time_limit_seconds=0.5)
+    rows = result.params["max_rows"]
+    assert rows == MIN_ROWS and result.metrics["n_samples"] < len(data.texts)
+    notes = " ".join(result.report["notes"])
+    assert f"of {len(data.texts):,} samples" in notes and "searched and fitted on" in notes
+    # A retrain keeps the share its version was searched on.
+    again = engine.refit(data, result.params)
+    assert again.params["max_rows"] == rows and again.metrics["n_samples"] == result.metrics["n_samples"]
