@@ -55,7 +55,7 @@ def test_gibberish_gets_the_fallback_with_the_real_scores(intent_model) -> None:
 def test_version_metrics_and_report_describe_the_fallback(intent_model) -> None:  # type: ignore[no-untyped-def]
     result, _ = intent_model
     fb = result.metrics["fallback"]
-    assert fb["label"] == "out_of_scope" and fb["rule"] in ("max_probability", "margin")
+    assert fb["label"] == "out_of_scope" and fb["rule"] in ("max_probability", "margin", "entropy")
     for name in ("in_scope_accuracy", "fallback_recall", "fallback_precision", "threshold"):
         assert 0.0 <= fb[name] <= 1.0
     assert fb["fallback_examples"] == len(OFF_TOPIC)

@@ -7,8 +7,9 @@ like them is answered by that class, and the probabilities of the real labels dr
 On top, a threshold: a text whose real labels all look unlikely falls back too. The rule and the
 threshold are chosen on the protocol's held-out outputs (the same rows the metrics come from):
 
-- the candidate rules are a threshold on the largest real-label probability (``max_probability``)
-  and on the gap between the two largest (``margin``);
+- the candidate rules are a threshold on the largest real-label probability (``max_probability``),
+  on the gap between the two largest (``margin``) and on the negated entropy of the real labels'
+  probabilities renormalised (``entropy``: a text spread over many labels is unlike any);
 - each candidate threshold is scored by in-scope accuracy (a fallen-back in-scope text counts as
   wrong) + fallback recall, among those whose fallback precision reaches ``min_precision``;
 - the out-of-scope rows are the held-out fallback examples; with fewer than
@@ -28,7 +29,7 @@ import numpy as np
 
 __all__ = ["RULES", "MIN_EXAMPLES", "choose_fallback", "fallback_mask", "fallback_predictions", "real_columns"]
 
-RULES = ("max_probability", "margin")
+RULES = ("max_probability", "margin", "entropy")
 # Fewer held-out fallback examples than this are topped up with simulated ones (see above).
 MIN_EXAMPLES = 10
 _CANDIDATES = 200  # thresholds tried per rule: quantiles of the held-out scores
@@ -43,6 +44,10 @@ def _score(real: np.ndarray, rule: str) -> np.ndarray:
     """How sure the model is of its best real label (higher: surer)."""
     if real.shape[1] == 0:
         return np.zeros(real.shape[0])
+    if rule == "entropy":  # scaled into [0, 1]: 1 = all mass on one label
+        p = real / np.clip(real.sum(axis=1, keepdims=True), 1e-12, None)
+        h = -(p * np.log(np.clip(p, 1e-12, None))).sum(axis=1)
+        return 1.0 - h / np.log(max(real.shape[1], 2))  # type: ignore[no-any-return]
     top = np.sort(real, axis=1)[:, ::-1]
     if rule == "margin":
         return top[:, 0] - (top[:, 1] if real.shape[1] > 1 else 0.0)  # type: ignore[no-any-return]
