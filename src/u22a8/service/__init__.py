@@ -56,7 +56,7 @@ from .authentication import Authenticator, KeyCache
 from .bodies import read_capped
 from .fields import LABEL_MAX, InvalidField, check_labels
 from .health import check_ready
-from .label_issues import LABEL_ISSUES_LIMIT_MAX, dismiss_label_issue, list_label_issues
+from .label_issues import LABEL_ISSUES_LIMIT_MAX, dismiss_label_issue, list_label_issues, relabel_sample
 from .keys import OWNER_RE, create_key, key_to_revoke, list_keys, revoke_key
 from .models import (
     TASKS,
@@ -153,6 +153,7 @@ __all__ = [
     "delete_model",
     "labels_in_use",
     "list_label_issues",
+    "relabel_sample",
     "LABEL_ISSUES_LIMIT_MAX",
     "dismiss_label_issue",
     "LabelIssue",

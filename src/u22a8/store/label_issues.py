@@ -12,7 +12,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ..errors import NotFound
-from ..resources import LabelIssue
+from ..resources import LabelIssue, Sample
+from ._convert import sample_record
 from .database import Database, utcnow
 from .models import model_row
 from .tables import LabelIssueDismissalRow, SampleRow, VersionRow
@@ -53,6 +54,15 @@ class LabelIssueRepository:
                 if len(found) >= limit:
                     break
             return found
+
+    def sample(self, handle: str, sample_id: str) -> Sample:
+        """One sample by id (what a relabel keeps: its text, weight and metadata)."""
+        with self._db.session(write=False) as s:
+            model = model_row(s, handle)
+            row = s.scalar(select(SampleRow).where(SampleRow.model_id == model.id, SampleRow.sample_id == sample_id))
+            if row is None:
+                raise NotFound(f"no sample {sample_id!r} in {handle!r}")
+            return sample_record(row)
 
     def dismiss(self, handle: str, sample_id: str) -> None:
         """Keep the sample off the list while it carries its current label."""
