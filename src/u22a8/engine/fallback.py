@@ -15,7 +15,10 @@ threshold are chosen on the protocol's held-out outputs (the same rows the metri
 - the out-of-scope rows are the held-out fallback examples; with fewer than
   :data:`MIN_EXAMPLES` of them (a model may have none) held-out in-scope texts stand in, with
   their own label hidden (their row without that column, renormalised): what the model says about
-  a text whose class it does not know. The metrics say which rows were used.
+  a text whose class it does not know. The metrics say which rows were used. Simulated rows are
+  easier to tell apart than texts of a really unseen class (bench/RESULTS.md: the entropy rule won
+  on them and lost on Banking77's unseen intents), so on them only ``max_probability`` is tuned;
+  the rule is chosen only when there are enough real fallback examples.
 
 The decision is plain data (``{"label", "column", "rule", "threshold"}``) stored on the predictor
 and applied after :meth:`Predictor.outputs`, so serving pays one comparison per row.
@@ -89,7 +92,7 @@ def choose_fallback(y: np.ndarray, probs: np.ndarray, labels: list[str], label: 
     need = float(min_precision or 0.0)
 
     best: tuple[float, float, str, float] | None = None  # (objective, -threshold, rule, threshold)
-    for rule in RULES:
+    for rule in (RULES if len(oos_rows) >= MIN_EXAMPLES else RULES[:1]):
         s_in = _score(in_probs[:, real_cols], rule)
         s_oos = _score(oos_probs[:, real_cols], rule)
         cls_in = _by_class(in_probs, real_cols, column)

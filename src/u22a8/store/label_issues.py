@@ -38,8 +38,9 @@ class LabelIssueRepository:
             samples = {sid: (text, target) for sid, text, target in s.execute(
                 select(SampleRow.sample_id, SampleRow.text, SampleRow.target)
                 .where(SampleRow.model_id == model.id, SampleRow.sample_id.in_(ids)))}
-            dismissed = dict(s.execute(select(LabelIssueDismissalRow.sample_id, LabelIssueDismissalRow.label)
-                                       .where(LabelIssueDismissalRow.model_id == model.id)).tuples())
+            dismissed = {sid: label for sid, label in s.execute(
+                select(LabelIssueDismissalRow.sample_id, LabelIssueDismissalRow.label)
+                .where(LabelIssueDismissalRow.model_id == model.id))}
             found: list[LabelIssue] = []
             for item in stored:
                 sid = str(item["sample_id"])
