@@ -17,6 +17,7 @@ INTENTS = {
     "balance": ["balance", "how much money", "funds left", "account total", "what is in my account"],
     "transfer": ["send money", "transfer", "wire", "pay my friend", "move funds"],
     "card_lost": ["lost my card", "card stolen", "block my card", "missing card", "card gone"],
+    "pin": ["change my pin", "forgot pin", "reset pin code", "new pin", "pin blocked"],
 }
 OFF_TOPIC = ["what is the weather tomorrow", "tell me a joke", "who won the football game", "play some music",
              "recipe for pancakes", "how tall is the eiffel tower", "book a table for two", "what time is it in tokyo",
@@ -62,10 +63,10 @@ def test_version_metrics_and_report_describe_the_fallback(intent_model) -> None:
     assert set(result.report["fallback"]) == {"in_scope_fell_back", "fallback_missed"}
 
 
-def test_a_model_without_fallback_examples_still_falls_back_on_unlike_texts() -> None:
+def test_a_model_without_fallback_examples_tunes_on_classes_left_out_of_a_refit() -> None:
     result = engine.search(intent_data(with_fallback=False), "low")
     predictor = engine.load_predictor(result.artifact, engine.artifact_checksum(result.artifact))
-    assert result.metrics["fallback"]["measured_on"] == "simulated"
+    assert result.metrics["fallback"]["measured_on"] == "held-out texts of classes left out of a refit"
     assert predictor.predict(["hey send money now"])[0]["label"] == "transfer"
 
 
@@ -111,3 +112,17 @@ def test_confident_learning_flags_only_confident_disagreements() -> None:
     found = rank_label_issues(probs, y, labels)
     assert [f["index"] for f in found] == [2]
     assert found[0]["suggested_label"] == "b"
+
+
+def test_the_unseen_class_check_names_the_fine_tuned_members_key() -> None:
+    from u22a8.engine import finetuned_members, unseen
+
+    assert unseen._TUNED == finetuned_members.FT_KEY
+
+
+def test_with_too_few_classes_to_leave_one_out_it_tunes_on_simulated_rows() -> None:
+    data = intent_data(with_fallback=False)
+    keep = [i for i, t in enumerate(data.targets) if t != "pin"]
+    three = engine.Dataset("classify", [data.texts[i] for i in keep], [data.targets[i] for i in keep],
+                           fallback_label="out_of_scope")
+    assert engine.search(three, "low").metrics["fallback"]["measured_on"] == "simulated"

@@ -15,11 +15,12 @@ from typing import Any
 import numpy as np
 
 from .artifact_format import dump_predictor
-from .fallback import choose_fallback
+from .fallback import MIN_EXAMPLES, choose_fallback
 from .label_issues import out_of_fold_probabilities, rank_label_issues
 from .predictor import Member, Predictor
 from .training import Workspace
 from .types import TrainingResult
+from .unseen import unseen_class_outputs
 
 __all__ = ["protocol_outputs", "assemble", "PARAMS_FORMAT"]
 
@@ -61,7 +62,7 @@ def assemble(ws: Workspace, members: list[dict[str, Any]], outputs: list[Outputs
     if extra_metrics:
         metrics.update(extra_metrics)
     report = dict(report)
-    decision = _fallback(ws, rows, y, mixed, metrics, report)
+    decision = _fallback(ws, rows, y, mixed, metrics, report, members, temps, total)
     issues = _label_issues(ws, rows, mixed, metrics)
 
     predictor = Predictor(
@@ -79,12 +80,17 @@ def assemble(ws: Workspace, members: list[dict[str, Any]], outputs: list[Outputs
 
 
 def _fallback(ws: Workspace, rows: np.ndarray, y: np.ndarray, mixed: np.ndarray, metrics: dict[str, Any],
-              report: dict[str, Any]) -> dict[str, Any] | None:
+              report: dict[str, Any], members: list[dict[str, Any]], temps: list[float],
+              total: float) -> dict[str, Any] | None:
     """The fallback decision chosen on the protocol's held-out outputs, its metrics and the
     held-out texts it got wrong (see :mod:`.fallback`); None for a model without a fallback label."""
     if not ws.fallback_label or not ws.labels:
         return None
-    decision, fb_metrics, shown = choose_fallback(y, mixed, ws.labels, ws.fallback_label, ws.fallback_min_precision)
+    column = ws.labels.index(ws.fallback_label) if ws.fallback_label in ws.labels else None
+    examples = int(np.sum(y == column)) if column is not None else 0
+    unseen = unseen_class_outputs(ws, members, temps, total, column) if examples < MIN_EXAMPLES else None
+    decision, fb_metrics, shown = choose_fallback(y, mixed, ws.labels, ws.fallback_label, ws.fallback_min_precision,
+                                                  unseen)
     metrics["fallback"] = fb_metrics
     report["fallback"] = {kind: [ws.texts[int(rows[i])] for i in found] for kind, found in shown.items()}
     return decision

@@ -12,13 +12,13 @@ threshold are chosen on the protocol's held-out outputs (the same rows the metri
   probabilities renormalised (``entropy``: a text spread over many labels is unlike any);
 - each candidate threshold is scored by in-scope accuracy (a fallen-back in-scope text counts as
   wrong) + fallback recall, among those whose fallback precision reaches ``min_precision``;
-- the out-of-scope rows are the held-out fallback examples; with fewer than
-  :data:`MIN_EXAMPLES` of them (a model may have none) held-out in-scope texts stand in, with
-  their own label hidden (their row without that column, renormalised): what the model says about
-  a text whose class it does not know. The metrics say which rows were used. Simulated rows are
-  easier to tell apart than texts of a really unseen class (bench/RESULTS.md: the entropy rule won
-  on them and lost on Banking77's unseen intents), so on them only ``max_probability`` is tuned;
-  the rule is chosen only when there are enough real fallback examples.
+- the out-of-scope rows are the held-out fallback examples; with fewer than :data:`MIN_EXAMPLES`
+  of them (a model may have none) held-out texts of classes the members were refitted without
+  stand in (:mod:`.unseen`: what the model says about an intent it never saw). Where that extra
+  fit cannot be made, held-out in-scope texts with their own label's column hidden (the rest
+  renormalised) stand in; those are easier to tell apart than texts of a really unseen class
+  (bench/RESULTS.md: the entropy rule won on them and lost on Banking77's unseen intents), so on
+  them only ``max_probability`` is tuned. The metrics say which rows were used.
 
 The decision is plain data (``{"label", "column", "rule", "threshold"}``) stored on the predictor
 and applied after :meth:`Predictor.outputs`, so serving pays one comparison per row.
@@ -76,7 +76,8 @@ def _simulated(probs: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def choose_fallback(y: np.ndarray, probs: np.ndarray, labels: list[str], label: str,
-                    min_precision: float | None) -> tuple[dict[str, Any], dict[str, Any], dict[str, list[int]]]:
+                    min_precision: float | None, unseen: np.ndarray | None = None,
+                    ) -> tuple[dict[str, Any], dict[str, Any], dict[str, list[int]]]:
     """The decision, its metrics, and the held-out rows to show: in-scope rows that fell back
     (``in_scope_fell_back``) and fallback examples that did not (``fallback_missed``)."""
     column = labels.index(label) if label in labels else None
@@ -85,14 +86,19 @@ def choose_fallback(y: np.ndarray, probs: np.ndarray, labels: list[str], label: 
     oos_rows = np.flatnonzero(y == column) if column is not None else np.array([], dtype=int)
     in_probs, oos_probs = probs[in_rows], probs[oos_rows]
     measured = "fallback examples"
-    if len(oos_rows) < MIN_EXAMPLES and len(in_rows):
+    rules = RULES
+    if len(oos_rows) < MIN_EXAMPLES and unseen is not None and len(unseen):
+        oos_probs = np.vstack([oos_probs, unseen])
+        measured = ("fallback examples and " if len(oos_rows) else "") + "held-out texts of classes left out of a refit"
+    elif len(oos_rows) < MIN_EXAMPLES and len(in_rows):
         oos_probs = np.vstack([oos_probs, _simulated(in_probs, y[in_rows])])
         measured = "fallback examples and simulated ones" if len(oos_rows) else "simulated"
+        rules = RULES[:1]
     in_correct = real_cols[in_probs[:, real_cols].argmax(axis=1)] == y[in_rows] if len(real_cols) else np.zeros(0, bool)
     need = float(min_precision or 0.0)
 
     best: tuple[float, float, str, float] | None = None  # (objective, -threshold, rule, threshold)
-    for rule in (RULES if len(oos_rows) >= MIN_EXAMPLES else RULES[:1]):
+    for rule in rules:
         s_in = _score(in_probs[:, real_cols], rule)
         s_oos = _score(oos_probs[:, real_cols], rule)
         cls_in = _by_class(in_probs, real_cols, column)
