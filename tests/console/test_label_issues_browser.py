@@ -1,5 +1,5 @@
 """The label-issues page in a real browser: a planted mislabeled sample shown, fixed in one click,
-another dismissed; and a classify model's fallback settings saved from its settings page."""
+another dismissed; a fallback answer shown as one; a classify model's fallback settings saved."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def trained(tmp_path: Path) -> Iterator[tuple[LiveServer, str, dict[str, Any]]]:
         planted = next(s for s in samples if s["label"] == "friendly")
         planted["label"] = "curt"
         with server.client(secret) as http:
-            assert http.post("/v1/models", json={"handle": H, "task": "classify",
+            assert http.post("/v1/models", json={"handle": H, "task": "classify", "fallback_label": "out_of_scope",
                                                  "auto_retrain": {"enabled": True, "quiet_seconds": 0.5}}).status_code == 201
             assert http.post(f"/v1/models/{H}/samples", json={"samples": samples}).status_code == 200
             assert http.post(f"/v1/models/{H}/train", json={"effort": "low"}).status_code == 202
@@ -49,6 +49,11 @@ def test_relabel_and_dismiss_from_the_label_issues_page(trained: tuple[LiveServe
         page.keyboard.press("Enter")
         expect(page.get_by_role("heading", name="Models", exact=True)).to_be_visible()
         page.goto(f"{server.url}/console/models/{H}")
+        # A model with a fallback label says when it falls back.
+        page.get_by_label("Texts, one per line").fill("qzxv blorptk fnarglwup zzyx")
+        page.get_by_role("button", name="Predict").click()
+        expect(page.locator(".predicted").first).to_have_text("out_of_scope")
+        expect(page.get_by_text("(fallback: not sure)")).to_be_visible()
         page.get_by_role("link", name="Review likely label errors").click()
         expect(page.get_by_role("heading", name="Likely label errors")).to_be_visible()
         row = page.locator(f'#label-issues tr[data-sample="{planted["id"]}"]')
