@@ -121,3 +121,33 @@ def test_another_owners_label_issues_are_404(server: LiveServer) -> None:
     with server.client(server.key()) as http:
         assert http.get("/v1/models/acme.tone/label-issues", params={"limit": 0}).status_code == 422
         assert http.get("/v1/models/acme.nope/label-issues").status_code == 404
+
+
+def test_the_cli_lists_relabels_and_dismisses_and_sets_the_fallback(server: LiveServer) -> None:
+    from ..test_cli import as_json, run
+
+    key = server.key()
+    samples = [{**s, "id": f"c{i}"} for i, s in enumerate(tone_samples(15, seed=3))]
+    planted = next(s for s in samples if s["label"] == "sorry")
+    planted["label"] = "friendly"
+    with server.client(key) as http:
+        assert http.post("/v1/models", json={"handle": "acme.cli-tone", "task": "classify",
+                                             "auto_retrain": False}).status_code == 201
+        assert http.post("/v1/models/acme.cli-tone/samples", json={"samples": samples}).status_code == 200
+        http.post("/v1/models/acme.cli-tone/train", json={"effort": "low"})
+        wait_state(http, "acme.cli-tone", "ready", timeout=300)
+    listed = as_json(run(server, key, "label-issues", "list", "acme.cli-tone", "--json"))
+    assert planted["id"] in [i["sample_id"] for i in listed]
+    table = run(server, key, "label-issues", "list", "acme.cli-tone")
+    assert table.exit_code == 0 and planted["id"] in table.stdout
+    done = as_json(run(server, key, "label-issues", "relabel", "acme.cli-tone", planted["id"], "--json"))
+    assert done == {"sample_id": planted["id"], "label": "sorry"}
+    left = as_json(run(server, key, "label-issues", "list", "acme.cli-tone", "--json"))
+    assert planted["id"] not in [i["sample_id"] for i in left]
+    if left:
+        assert run(server, key, "label-issues", "dismiss", "acme.cli-tone", left[0]["sample_id"]).exit_code == 0
+    assert run(server, key, "label-issues", "relabel", "acme.cli-tone", "nope").exit_code == 2
+    model = as_json(run(server, key, "models", "fallback", "acme.cli-tone", "--label", "out_of_scope",
+                        "--min-precision", "0.8", "--json"))
+    assert model["fallback_label"] == "out_of_scope" and model["fallback_min_precision"] == 0.8
+    assert as_json(run(server, key, "models", "fallback", "acme.cli-tone", "--off", "--json"))["fallback_label"] is None
