@@ -126,3 +126,15 @@ def test_with_too_few_classes_to_leave_one_out_it_tunes_on_simulated_rows() -> N
     three = engine.Dataset("classify", [data.texts[i] for i in keep], [data.targets[i] for i in keep],
                            fallback_label="out_of_scope")
     assert engine.search(three, "low").metrics["fallback"]["measured_on"] == "simulated"
+
+
+def test_a_retrain_chooses_the_fallback_again_and_finds_label_issues(intent_model) -> None:  # type: ignore[no-untyped-def]
+    result, _ = intent_model
+    data = intent_data()
+    targets = list(data.targets)
+    targets[0] = "transfer" if targets[0] != "transfer" else "balance"
+    again = engine.refit(engine.Dataset("classify", data.texts, targets, fallback_label="out_of_scope"), result.params)
+    assert again.metrics["fallback"]["label"] == "out_of_scope"
+    predictor = engine.load_predictor(again.artifact, engine.artifact_checksum(again.artifact))
+    assert predictor.predict(["qzxv blorptk fnarglwup zzyx"])[0]["fallback"] is True
+    assert 0 in [i["index"] for i in again.label_issues]
