@@ -35,9 +35,19 @@ def intent_samples(seed: int = 0) -> list[dict[str, str]]:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     home = tmp_path_factory.mktemp("scope") / "home"
     live = LiveServer(home=home, port=free_port(), env=server_env(home))
-    live.start()
+    try:
+        live.start()
+    except RuntimeError:  # a loaded machine can take over start()'s minute to import: wait longer
+        wait_for(lambda: live.proc is not None and live.proc.poll() is None and _healthy(live.url), timeout=180)
     yield live
     live.stop()
+
+
+def _healthy(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/healthz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def test_gibberish_gets_the_fallback_on_an_intent_model(server: LiveServer) -> None:
