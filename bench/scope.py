@@ -110,7 +110,7 @@ def run_fallback(effort: str, seed: int) -> str:
         f"`python bench/scope.py fallback --effort {effort} --seed {seed}` (engine in-process; {len(kept)} train "
         f"texts of {len(intents) - len(unseen)} intents; test: {len(truth) - n_unseen} in-scope texts, {n_unseen} "
         f"of unseen intents that must fall back; no fallback examples in training; search {seconds:.0f} s on a "
-        "shared 2-core machine, load 5-9).",
+        f"shared 2-core machine, 1-minute load {os.getloadavg()[0]:.0f} at the end).",
         "",
         "| decision (tuned on the same held-out outputs) | rule | threshold | in-scope accuracy | fallback recall | fallback precision |",
         "| --- | --- | --- | --- | --- | --- |",
@@ -192,7 +192,7 @@ def run_label_issues(effort: str, seed: int) -> str:
         "",
         f"`python bench/scope.py label-issues --effort {effort} --seed {seed}` (engine in-process; {k} of {n} "
         f"labels flipped to a random other intent; out-of-fold probabilities from {seen['source']}; search "
-        f"{seconds:.0f} s on a shared 2-core machine, load 5-9). k = {k}.",
+        f"{seconds:.0f} s on a shared 2-core machine, 1-minute load {os.getloadavg()[0]:.0f} at the end). k = {k}.",
         "",
         "| ranking | flagged | precision of flagged | recall of flagged | precision of top-k (k flipped) |",
         "| --- | --- | --- | --- | --- |",
