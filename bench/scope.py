@@ -102,6 +102,11 @@ def run_fallback(effort: str, seed: int) -> str:
     probs = _probs(predictor, texts)
     ours = _scores(probs, predictor.labels, predictor.fallback, truth, unseen)
     base = _scores(probs, predictor.labels, baseline, truth, unseen)
+    traded = []  # the same search's outputs with fallback_min_precision set: what a user trades
+    for floor in (0.7, 0.9):
+        y, held, labels, label, _, *rest = held_out["args"]
+        chosen, _, _ = original(y, held, labels, label, floor, *rest)
+        traded.append((floor, chosen, _scores(probs, predictor.labels, chosen, truth, unseen)))
     fb = result.metrics["fallback"]
     n_unseen = sum(t in unseen for t in truth)
     lines = [
@@ -119,6 +124,9 @@ def run_fallback(effort: str, seed: int) -> str:
         f"{ours['fallback_precision']:.2%} |",
         f"| plain max-probability threshold | max_probability | {baseline['threshold']:.4f} | "
         f"{base['in_scope_accuracy']:.2%} | {base['fallback_recall']:.2%} | {base['fallback_precision']:.2%} |",
+        *[f"| u22a8 with fallback_min_precision {floor} | {d['rule']} | {d['threshold']:.4f} | "
+          f"{sc['in_scope_accuracy']:.2%} | {sc['fallback_recall']:.2%} | {sc['fallback_precision']:.2%} |"
+          for floor, d, sc in traded],
         "",
         f"In-scope test accuracy with no fallback at all: {ours['in_scope_accuracy_without_fallback']:.2%}. "
         f"On the held-out rows the search tuned on ({fb['measured_on']}): in-scope accuracy "
