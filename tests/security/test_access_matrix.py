@@ -100,6 +100,8 @@ ROWS: dict[tuple[str, str], Row] = {
     ("GET", "/v1/models/{handle}/versions/{number}/report"): Row("read", 200),
     ("GET", "/v1/models/{handle}/versions/{number}/export"): Row("read", 200),
     ("POST", "/v1/models/{handle}/predict"): Row("read", 200, body=lambda _: {"inputs": ["thanks, lovely"]}),
+    ("GET", "/v1/models/{handle}/label-issues"): Row("read", 200),
+    ("POST", "/v1/models/{handle}/label-issues/{sample_id}/dismiss"): Row("write", 204, target="fresh"),
     # The console: pages answer 200, forms redirect (303) after doing what they say.
     ("POST", "/console/sign-out"): Row("signed_in", 303, form=lambda _: {}),
     ("GET", "/console/models"): Row("read", 200, listing=True),
@@ -113,6 +115,11 @@ ROWS: dict[tuple[str, str], Row] = {
     ("POST", "/console/models/{handle}/versions/{number}/activate"): Row("train", 303, form=lambda _: {}),
     ("POST", "/console/models/{handle}/predict"): Row("read", 200, form=lambda _: {"inputs": "thanks, lovely"}),
     ("GET", "/console/models/{handle}/settings"): Row("write", 200),
+    ("GET", "/console/models/{handle}/label-issues"): Row("read", 200),
+    ("POST", "/console/models/{handle}/label-issues/relabel"): Row("write", 303, target="fresh", form=lambda _: {
+        "id": "x1", "label": "curt"}),
+    ("POST", "/console/models/{handle}/label-issues/dismiss"): Row("write", 303, target="fresh",
+                                                                  form=lambda _: {"id": "x1"}),
     ("POST", "/console/models/{handle}/settings"): Row("write", 303, target="fresh", form=lambda _: {
         "description": "changed"}),
     ("GET", "/console/models/{handle}/delete"): Row("write", 200),

@@ -9,12 +9,13 @@ from __future__ import annotations
 from pydantic import BaseModel
 from starlette.responses import Response
 
-from ..resources import ApiKey, Model, Run, Sample, Version
+from ..resources import ApiKey, LabelIssue, Model, Run, Sample, Version
 from ..service import ExportFile
 from .response_models import present
-from .schemas import KeyPublic, ModelPublic, RunPublic, SamplePublic, VersionPublic
+from .schemas import KeyPublic, LabelIssuePublic, ModelPublic, RunPublic, SamplePublic, VersionPublic
 
-__all__ = ["model_public", "run_public", "sample_public", "version_public", "key_public", "export_response"]
+__all__ = ["model_public", "run_public", "sample_public", "version_public", "key_public", "export_response",
+           "label_issue_public"]
 
 
 def run_public(run: Run) -> BaseModel:
@@ -41,3 +42,7 @@ def export_response(export: ExportFile) -> Response:
     """An exported version as a download, the same bytes and name whoever asks (API or console)."""
     return Response(export.data, media_type="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="{export.filename}"'})
+
+
+def label_issue_public(issue: LabelIssue) -> BaseModel:
+    return present(LabelIssuePublic, issue)

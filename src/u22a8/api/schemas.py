@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..resources import ApiKey, AutoRetrainSetting, Model, Run, Sample, SampleCounts, Version
+from ..resources import ApiKey, AutoRetrainSetting, LabelIssue, Model, Run, Sample, SampleCounts, Version
 from ..service import HANDLE_RE, TASKS, AutoRetrain, InvalidField, check_labels
 from .response_models import page_model, response_model
 
@@ -26,6 +26,8 @@ __all__ = [
     "SampleCountsPublic",
     "SamplePublic",
     "SampleList",
+    "LabelIssuePublic",
+    "LabelIssueList",
     "TrainBody",
     "TrainResponse",
     "RunPublic",
@@ -86,6 +88,18 @@ class ModelCreate(_Strict):
     description: str = Field(default="", max_length=2000)
     labels: list[str] | None = Field(default=None, description="A closed label set; samples outside it are refused.")
     auto_retrain: AutoRetrainIn | bool | None = None
+    fallback_label: str | None = Field(
+        default=None, description="classify: samples of this label are examples of what not to answer; predict "
+                                  "answers it, with fallback true, when the model is not sure. Null: no fallback.")
+    fallback_min_precision: float | None = Field(
+        default=None, ge=0, le=1, description="The least fallback precision the chosen threshold must keep.")
+
+    @field_validator("fallback_min_precision", mode="before")
+    @classmethod
+    def _precision_is_a_number(cls, v: object) -> object:
+        if isinstance(v, bool):  # JSON true/false are no precision, though Python counts bools as numbers
+            raise ValueError("fallback_min_precision must be a number from 0 to 1")
+        return v
 
     @field_validator("handle")
     @classmethod
@@ -104,6 +118,18 @@ class ModelUpdate(_Strict):
     description: str | None = Field(default=None, max_length=2000)
     labels: list[str] | None = None
     auto_retrain: AutoRetrainIn | bool | None = None
+    fallback_label: str | None = Field(
+        default=None, description="classify: samples of this label are examples of what not to answer; predict "
+                                  "answers it, with fallback true, when the model is not sure. Null: no fallback.")
+    fallback_min_precision: float | None = Field(
+        default=None, ge=0, le=1, description="The least fallback precision the chosen threshold must keep.")
+
+    @field_validator("fallback_min_precision", mode="before")
+    @classmethod
+    def _precision_is_a_number(cls, v: object) -> object:
+        if isinstance(v, bool):  # JSON true/false are no precision, though Python counts bools as numbers
+            raise ValueError("fallback_min_precision must be a number from 0 to 1")
+        return v
 
     @field_validator("labels")
     @classmethod
@@ -131,6 +157,13 @@ SamplePublic = response_model("SamplePublic", Sample)
 
 
 SampleList = page_model("SampleList", SamplePublic)
+
+
+LabelIssuePublic = response_model("LabelIssuePublic", LabelIssue)
+
+
+class LabelIssueList(BaseModel):
+    items: list[LabelIssuePublic]  # type: ignore[valid-type]
 
 
 class TrainBody(_Strict):

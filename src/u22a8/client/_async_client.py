@@ -21,7 +21,7 @@ from ._retry import Retry
 from ._run import AsyncRun, TrainResult
 from ._sending import call
 from ._steps import END, Chunks, Close, Drain, Emit, Flow, Lines, Next, Send, Sleep, Stepper
-from ._types import Estimate, PredictResult
+from ._types import Estimate, LabelIssue, PredictResult
 
 __all__ = ["AsyncClient"]
 
@@ -64,6 +64,12 @@ class AsyncClient(BaseClient):
     async def predict(self, handle: str, inputs: str | Sequence[str], top_k: int | None = None,
                       version: int | None = None) -> PredictResult:
         return await self._call(calls.predict(handle, inputs, top_k, version))
+
+    async def label_issues(self, handle: str, limit: int = 50) -> list[LabelIssue]:
+        return await self._call(calls.list_label_issues(handle, limit))
+
+    async def dismiss_label_issue(self, handle: str, sample_id: str) -> None:
+        await self._call(calls.dismiss_label_issue(handle, sample_id))
 
     async def estimate(self, handle: str) -> Estimate:
         return await self._call(calls.estimate_training(handle))

@@ -22,8 +22,10 @@ __all__ = ["AsyncModels", "AsyncSamples", "AsyncRuns", "AsyncVersions", "AsyncKe
 
 class AsyncModels(ResourceGroup["AsyncClient"]):
     async def create(self, handle: str, task: str, labels: Sequence[str] | None = None, description: str = "", *,
-                     auto_retrain: bool | Mapping[str, Any] | None = None) -> Model[AsyncRun]:
-        return await self._c._call(calls.create_model(handle, task, labels, description, auto_retrain))
+                     auto_retrain: bool | Mapping[str, Any] | None = None, fallback_label: str | None = None,
+               fallback_min_precision: float | None = None) -> Model[AsyncRun]:
+        return await self._c._call(calls.create_model(handle, task, labels, description, auto_retrain, fallback_label,
+                                                 fallback_min_precision))
 
     async def get(self, handle: str) -> Model[AsyncRun]:
         return await self._c._call(calls.get_model(handle))
@@ -33,8 +35,10 @@ class AsyncModels(ResourceGroup["AsyncClient"]):
         return self._c._iterate(operations.pages(self._c, lambda cursor: calls.list_models(cursor, page_size)))
 
     async def update(self, handle: str, *, description: str | None = UNSET, labels: Sequence[str] | None = UNSET,
-                     auto_retrain: bool | Mapping[str, Any] = UNSET) -> Model[AsyncRun]:
-        return await self._c._call(calls.update_model(handle, description, labels, auto_retrain))
+                     auto_retrain: bool | Mapping[str, Any] = UNSET, fallback_label: str | None = UNSET,
+               fallback_min_precision: float | None = UNSET) -> Model[AsyncRun]:
+        return await self._c._call(calls.update_model(handle, description, labels, auto_retrain, fallback_label,
+                                                 fallback_min_precision))
 
     async def delete(self, handle: str) -> None:
         await self._c._call(calls.delete_model(handle))

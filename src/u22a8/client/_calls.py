@@ -14,7 +14,7 @@ from urllib.parse import quote
 import httpx
 
 from ._run import Model, TrainResult
-from ._types import Estimate, Key, CreatedKey, PredictResult, Report, Sample, SampleCounts, Version
+from ._types import Estimate, Key, CreatedKey, LabelIssue, PredictResult, Report, Sample, SampleCounts, Version
 
 __all__ = ["Call", "Page", "UNSET", "calls"]
 
@@ -91,10 +91,15 @@ class calls:  # noqa: N801 - a namespace of call builders, used as ``calls.get_m
     # models
     @staticmethod
     def create_model(handle: str, task: str, labels: Sequence[str] | None, description: str,
-                     auto_retrain: bool | Mapping[str, Any] | None) -> Call[Model[Any]]:
+                     auto_retrain: bool | Mapping[str, Any] | None, fallback_label: str | None = None,
+                     fallback_min_precision: float | None = None) -> Call[Model[Any]]:
         body: dict[str, Any] = {"handle": handle, "task": task, "description": description}
         if labels is not None:
             body["labels"] = list(labels)
+        if fallback_label is not None:
+            body["fallback_label"] = fallback_label
+        if fallback_min_precision is not None:
+            body["fallback_min_precision"] = fallback_min_precision
         if auto_retrain is not None:
             body["auto_retrain"] = auto_retrain if isinstance(auto_retrain, bool) else dict(auto_retrain)
         return Call("POST", "/v1/models", _model, json=body)
@@ -109,8 +114,13 @@ class calls:  # noqa: N801 - a namespace of call builders, used as ``calls.get_m
                     params={"cursor": cursor, "limit": limit})
 
     @staticmethod
-    def update_model(handle: str, description: Any, labels: Any, auto_retrain: Any) -> Call[Model[Any]]:
+    def update_model(handle: str, description: Any, labels: Any, auto_retrain: Any, fallback_label: Any = UNSET,
+                     fallback_min_precision: Any = UNSET) -> Call[Model[Any]]:
         body: dict[str, Any] = {}
+        if fallback_label is not UNSET:
+            body["fallback_label"] = fallback_label
+        if fallback_min_precision is not UNSET:
+            body["fallback_min_precision"] = fallback_min_precision
         if description is not UNSET:
             body["description"] = description
         if labels is not UNSET:
@@ -137,6 +147,16 @@ class calls:  # noqa: N801 - a namespace of call builders, used as ``calls.get_m
     @staticmethod
     def delete_sample(handle: str, sample_id: str) -> Call[None]:
         return Call("DELETE", f"{_model_path(handle)}/samples/{_seg(sample_id)}", _none)
+
+    # label issues
+    @staticmethod
+    def list_label_issues(handle: str, limit: int) -> Call[list[LabelIssue]]:
+        return Call("GET", f"{_model_path(handle)}/label-issues",
+                    lambda r, c: [LabelIssue.from_json(d) for d in r.json()["items"]], params={"limit": limit})
+
+    @staticmethod
+    def dismiss_label_issue(handle: str, sample_id: str) -> Call[None]:
+        return Call("POST", f"{_model_path(handle)}/label-issues/{_seg(sample_id)}/dismiss", _none)
 
     # train
     @staticmethod

@@ -18,7 +18,7 @@ from ._retry import Retry
 from ._run import Run, TrainResult
 from ._sending import call
 from ._steps import END, Chunks, Close, Drain, Emit, Flow, Lines, Next, Send, Sleep, Stepper
-from ._types import Estimate, PredictResult
+from ._types import Estimate, LabelIssue, PredictResult
 
 __all__ = ["Client"]
 
@@ -71,6 +71,15 @@ class Client(BaseClient):
                 version: int | None = None) -> PredictResult:
         """Predictions in input order from the active version (or ``version``)."""
         return self._call(calls.predict(handle, inputs, top_k, version))
+
+    def label_issues(self, handle: str, limit: int = 50) -> list[LabelIssue]:
+        """Samples whose label the active version finds unlikely, most suspect first. Relabel one
+        with ``samples.add(handle, [{"id": issue.sample_id, "text": issue.text, "label": ...}])``."""
+        return self._call(calls.list_label_issues(handle, limit))
+
+    def dismiss_label_issue(self, handle: str, sample_id: str) -> None:
+        """The sample's label is right: keep it off the list until its label changes."""
+        self._call(calls.dismiss_label_issue(handle, sample_id))
 
     def estimate(self, handle: str) -> Estimate:
         """What each effort would likely cost on the model's current samples."""

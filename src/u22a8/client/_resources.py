@@ -25,9 +25,11 @@ __all__ = ["Models", "Samples", "Runs", "Versions", "Keys"]
 
 class Models(ResourceGroup["Client"]):
     def create(self, handle: str, task: str, labels: Sequence[str] | None = None, description: str = "", *,
-               auto_retrain: bool | Mapping[str, Any] | None = None) -> Model[Run]:
+               auto_retrain: bool | Mapping[str, Any] | None = None, fallback_label: str | None = None,
+               fallback_min_precision: float | None = None) -> Model[Run]:
         """Create ``owner.name`` with task classify, multilabel or score. ``labels`` closes the label set."""
-        return self._c._call(calls.create_model(handle, task, labels, description, auto_retrain))
+        return self._c._call(calls.create_model(handle, task, labels, description, auto_retrain, fallback_label,
+                                                 fallback_min_precision))
 
     def get(self, handle: str) -> Model[Run]:
         return self._c._call(calls.get_model(handle))
@@ -37,9 +39,11 @@ class Models(ResourceGroup["Client"]):
         return self._c._iterate(operations.pages(self._c, lambda cursor: calls.list_models(cursor, page_size)))
 
     def update(self, handle: str, *, description: str | None = UNSET, labels: Sequence[str] | None = UNSET,
-               auto_retrain: bool | Mapping[str, Any] = UNSET) -> Model[Run]:
+               auto_retrain: bool | Mapping[str, Any] = UNSET, fallback_label: str | None = UNSET,
+               fallback_min_precision: float | None = UNSET) -> Model[Run]:
         """Change only what is given; ``labels=None`` opens a closed label set."""
-        return self._c._call(calls.update_model(handle, description, labels, auto_retrain))
+        return self._c._call(calls.update_model(handle, description, labels, auto_retrain, fallback_label,
+                                                 fallback_min_precision))
 
     def delete(self, handle: str) -> None:
         self._c._call(calls.delete_model(handle))

@@ -145,6 +145,10 @@ class Model(Generic[RunT]):
     active_version: VersionSummary | None
     last_run: RunT | None
     auto_retrain: AutoRetrain
+    # classify: the label predict answers when the model is not sure (None: no fallback), and the
+    # least precision its threshold must keep
+    fallback_label: str | None
+    fallback_min_precision: float | None
     created_at: datetime
     updated_at: datetime
     raw: Json = field(default_factory=dict, repr=False, compare=False)
@@ -159,6 +163,7 @@ class Model(Generic[RunT]):
             sample_count=d.get("sample_count", 0), active_version=VersionSummary.from_json(av) if av else None,
             last_run=run_type.from_json(lr, client) if lr else None,
             auto_retrain=AutoRetrain(enabled=ar.get("enabled", True), quiet_seconds=ar.get("quiet_seconds", 0.0)),
+            fallback_label=d.get("fallback_label"), fallback_min_precision=d.get("fallback_min_precision"),
             created_at=datetime.fromisoformat(d["created_at"]), updated_at=datetime.fromisoformat(d["updated_at"]),
             raw=d,
         )

@@ -20,6 +20,7 @@ __all__ = [
     "Version",
     "Report",
     "Prediction",
+    "LabelIssue",
     "PredictResult",
     "Key",
     "CreatedKey",
@@ -163,19 +164,39 @@ class Report:
 class Prediction:
     """One input's prediction. Which fields are set depends on the model's task:
     classify → ``label``, ``confidence``, ``scores``; multilabel → ``labels``, ``scores``;
-    score → ``score``."""
+    score → ``score``. A classify model with a fallback label sets ``fallback``: True when
+    ``label`` is the fallback (the model was not sure; ``scores`` are still the real labels')."""
 
     label: str | None = None
     confidence: float | None = None
     scores: Mapping[str, float] | None = None
     labels: tuple[str, ...] | None = None
     score: float | None = None
+    fallback: bool | None = None
     raw: Json = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_json(cls, d: Json) -> Prediction:
         return cls(label=d.get("label"), confidence=d.get("confidence"), scores=d.get("scores"),
-                   labels=_labels(d.get("labels")), score=d.get("score"), raw=d)
+                   labels=_labels(d.get("labels")), score=d.get("score"), fallback=d.get("fallback"), raw=d)
+
+
+@dataclass(frozen=True)
+class LabelIssue:
+    """A sample whose label the active version finds unlikely, with the label it suggests."""
+
+    sample_id: str
+    text: str
+    label: str
+    suggested_label: str
+    self_confidence: float
+    rank: int
+    raw: Json = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, d: Json) -> LabelIssue:
+        return cls(sample_id=d["sample_id"], text=d["text"], label=d["label"], suggested_label=d["suggested_label"],
+                   self_confidence=d["self_confidence"], rank=d["rank"], raw=d)
 
 
 @dataclass(frozen=True)

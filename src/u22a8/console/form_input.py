@@ -7,12 +7,13 @@ list, a number typed in a box, a file's extension) and names the field a refusal
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from ..errors import InvalidRequest
 from ..service import InvalidField
 from .form_parsing import Upload
 
-__all__ = ["split_labels", "quiet_seconds", "uploaded_file", "prediction_inputs", "settings_refusal"]
+__all__ = ["split_labels", "quiet_seconds", "fallback_fields", "uploaded_file", "prediction_inputs", "settings_refusal"]
 
 # A file's extension picks the parser, as Content-Type does for the API.
 _UPLOAD_TYPES = {".csv": "text/csv", ".ndjson": "application/x-ndjson", ".jsonl": "application/x-ndjson",
@@ -35,6 +36,22 @@ def quiet_seconds(text: str) -> float | None:
     if not math.isfinite(value):
         raise InvalidField("quiet_seconds", "quiet seconds: enter a number of seconds, e.g. 30")
     return value
+
+
+def fallback_fields(label: str, min_precision: str, shown: bool) -> dict[str, Any]:
+    """The fallback boxes as ``update_model`` arguments: empty boxes turn the setting off; a page
+    without the boxes (not a classify model) leaves both alone."""
+    if not shown:
+        return {}
+    precision: float | None = None
+    if min_precision.strip():
+        try:
+            precision = float(min_precision)
+        except ValueError:
+            precision = math.nan
+        if not math.isfinite(precision):
+            raise InvalidField("fallback_min_precision", "fallback_min_precision: enter a number from 0 to 1, e.g. 0.9")
+    return {"fallback_label": label.strip() or None, "fallback_min_precision": precision}
 
 
 def uploaded_file(upload: Upload | None) -> tuple[bytes, str]:

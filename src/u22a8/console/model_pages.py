@@ -16,7 +16,8 @@ from .. import service
 from ..errors import InvalidRequest, U22A8Error
 from ..service import ApiKey, Model, Platform
 from .filters import duration
-from .form_input import prediction_inputs, quiet_seconds, settings_refusal, split_labels, uploaded_file
+from .form_input import (fallback_fields, prediction_inputs, quiet_seconds, settings_refusal, split_labels,
+                         uploaded_file)
 from .html_errors import ConsoleRoute
 from .paging import pager, parse_back
 from .rendering import render, see_other
@@ -210,7 +211,9 @@ def _settings_page(request: Request, platform: Platform, key: ApiKey, handle: st
     model = service.get_model(platform, key, handle, "write")
     if values is None:
         values = {"description": model.description, "labels": ", ".join(model.labels or []),
-                  "auto_retrain": model.auto_retrain, "quiet_seconds": f"{model.quiet_seconds:g}"}
+                  "auto_retrain": model.auto_retrain, "quiet_seconds": f"{model.quiet_seconds:g}",
+                  "fallback_label": model.fallback_label or "",
+                  "fallback_min_precision": "" if model.fallback_min_precision is None else f"{model.fallback_min_precision:g}"}
     return render(request, "model_settings.html", status=status, model=model, values=values,
                   error=error.detail if error else None, error_field=error.field if error else None)
 
@@ -228,13 +231,15 @@ def save_settings(request: Request, handle: str, key: KeyDep, form: FormDep, pla
     set (``labels: null``), as it would through the API. A score model has no label box.
     """
     values = {"description": form.get("description"), "labels": form.get("labels"),
-              "auto_retrain": form.checked("auto_retrain"), "quiet_seconds": form.get("quiet_seconds")}
+              "auto_retrain": form.checked("auto_retrain"), "quiet_seconds": form.get("quiet_seconds"),
+              "fallback_label": form.get("fallback_label"), "fallback_min_precision": form.get("fallback_min_precision")}
     model = service.get_model(platform, key, handle, "write")
     labels = split_labels(values["labels"]) if service.task_has_labels(model.task) else service.Keep.KEEP
     try:
         retrain = service.AutoRetrain(enabled=values["auto_retrain"], quiet_seconds=quiet_seconds(values["quiet_seconds"]))
+        fallback = fallback_fields(values["fallback_label"], values["fallback_min_precision"], model.task == "classify")
         service.update_model(platform, key, handle, description=values["description"], labels=labels,
-                             auto_retrain=retrain)
+                             auto_retrain=retrain, **fallback)
     except U22A8Error as exc:
         if exc.status not in _INPUT_ERRORS:
             raise

@@ -27,6 +27,8 @@ Modules, one job each::
     calibration        temperature, thresholds
     training           a dataset prepared for fitting
     assemble           calibrate, score, pack
+    fallback           out-of-scope answer: rule and threshold on held-out outputs
+    label_issues       likely label errors: out-of-fold probabilities, confident learning
     space              defaults and search space
     budget             effort → trials, seconds
     trials             the time rule, one trial scored fold by fold

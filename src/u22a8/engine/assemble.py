@@ -15,9 +15,12 @@ from typing import Any
 import numpy as np
 
 from .artifact_format import dump_predictor
+from .fallback import MIN_EXAMPLES, choose_fallback
+from .label_issues import out_of_fold_probabilities, rank_label_issues
 from .predictor import Member, Predictor
 from .training import Workspace
 from .types import TrainingResult
+from .unseen import unseen_class_outputs
 
 __all__ = ["protocol_outputs", "assemble", "PARAMS_FORMAT"]
 
@@ -58,18 +61,49 @@ def assemble(ws: Workspace, members: list[dict[str, Any]], outputs: list[Outputs
     metrics, thresholds = ws.task_rules.metrics(y, mixed, ws.labels or [], ws.n, ws.protocol)
     if extra_metrics:
         metrics.update(extra_metrics)
+    report = dict(report)
+    decision = _fallback(ws, rows, y, mixed, metrics, report, members, temps, total)
+    issues = _label_issues(ws, rows, mixed, metrics)
 
     predictor = Predictor(
         task=ws.task, labels=ws.labels, members=_fit_all(ws, members, temps, total, fitted),
         thresholds=thresholds,
         info={"protocol": ws.protocol, "n_samples": ws.n},
+        fallback=decision,
     )
     params = {"format": PARAMS_FORMAT, "task": ws.task, "members": members}
     return TrainingResult(
         artifact=dump_predictor(predictor), params=params, metrics=metrics,
         report={**report, "notes": list(report.get("notes", [])) + [n for n in ws.notes if n not in report.get("notes", [])]},
-        trials_done=trials_done, cpu_seconds=round(time.process_time() - cpu0, 3),
+        trials_done=trials_done, cpu_seconds=round(time.process_time() - cpu0, 3), label_issues=issues,
     )
+
+
+def _fallback(ws: Workspace, rows: np.ndarray, y: np.ndarray, mixed: np.ndarray, metrics: dict[str, Any],
+              report: dict[str, Any], members: list[dict[str, Any]], temps: list[float],
+              total: float) -> dict[str, Any] | None:
+    """The fallback decision chosen on the protocol's held-out outputs, its metrics and the
+    held-out texts it got wrong (see :mod:`.fallback`); None for a model without a fallback label."""
+    if not ws.fallback_label or not ws.labels:
+        return None
+    column = ws.labels.index(ws.fallback_label) if ws.fallback_label in ws.labels else None
+    examples = int(np.sum(y == column)) if column is not None else 0
+    unseen = unseen_class_outputs(ws, members, temps, total, column) if examples < MIN_EXAMPLES else None
+    decision, fb_metrics, shown = choose_fallback(y, mixed, ws.labels, ws.fallback_label, ws.fallback_min_precision,
+                                                  unseen)
+    metrics["fallback"] = fb_metrics
+    report["fallback"] = {kind: [ws.texts[int(rows[i])] for i in found] for kind, found in shown.items()}
+    return decision
+
+
+def _label_issues(ws: Workspace, rows: np.ndarray, mixed: np.ndarray, metrics: dict[str, Any]) -> list[dict[str, Any]]:
+    """Likely label errors from out-of-fold probabilities of every sample (see :mod:`.label_issues`)."""
+    if ws.task_rules.target_shape != "label" or not ws.labels:
+        return []
+    probs, source = out_of_fold_probabilities(ws, rows, mixed)
+    issues = rank_label_issues(probs, ws.y, ws.labels)
+    metrics["label_issues"] = {"flagged": len(issues), "probabilities_from": source}
+    return issues
 
 
 def _fit_all(ws: Workspace, members: list[dict[str, Any]], temps: list[float], total: float,

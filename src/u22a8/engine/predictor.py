@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from .embeddings import attach_embedder
+from .fallback import fallback_predictions
 from .tasks import get_task
 
 __all__ = ["Member", "Predictor"]
@@ -38,6 +39,8 @@ class Predictor:
     members: list[Member]
     thresholds: list[float] | None = None  # multilabel, on the mixed probabilities
     info: dict[str, Any] = field(default_factory=dict)
+    # classify with a fallback label: the decision rule the search chose (see .fallback); None: off
+    fallback: dict[str, Any] | None = None
 
     def compile(self) -> Any:
         """The serving plan (:mod:`.fast_path`), built once; done when the predictor is loaded."""
@@ -70,6 +73,8 @@ class Predictor:
         if not texts:
             return []
         out = self.outputs(texts)
+        if self.fallback is not None and self.labels:  # decided after outputs(), which stays as it is
+            return fallback_predictions(out, self.labels, self.fallback, top_k)
         return get_task(self.task).predictions(out, self.labels or [], self.thresholds, top_k)
 
     def __getstate__(self) -> dict[str, Any]:

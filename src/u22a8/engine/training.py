@@ -71,6 +71,8 @@ class Workspace:
         self.counts_key = counts_key
         self._counts_cache = CountsCache(Path(cache_dir)) if cache_dir is not None and counts_key else None
         self.notes: list[str] = []
+        self.fallback_label = data.fallback_label if self.task_rules.target_shape == "label" else None
+        self.fallback_min_precision = data.fallback_min_precision
         self.labels, self.y = self.task_rules.encode(data.targets)
         self.folds = make_folds(self.y, self.task_rules.fold_stratum(self.y))
         self.n_protocol = protocol_folds(self.n, len(self.folds))

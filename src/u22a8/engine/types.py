@@ -44,6 +44,10 @@ class Dataset:
     weights: Sequence[float] | None = None
     # The closed label set declared on the model, if any (tasks with labels).
     labels: Sequence[str] | None = None
+    # classify: samples of this label are examples of what not to answer (see .fallback); None: off
+    fallback_label: str | None = None
+    # the least fallback precision the fallback threshold may have (None: no floor)
+    fallback_min_precision: float | None = None
 
     def __post_init__(self) -> None:
         if len(self.texts) != len(self.targets):
@@ -92,6 +96,9 @@ class TrainingResult:
     report: dict[str, Any] = field(default_factory=dict)
     trials_done: int = 0
     cpu_seconds: float = 0.0
+    # Likely label errors, most suspect first (classify): ``{index, label, suggested_label,
+    # self_confidence, score}`` with ``index`` the sample's position in the Dataset (see .label_issues)
+    label_issues: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

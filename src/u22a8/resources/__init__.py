@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .fields import PublicField, given, is_resource, public_fields, public_values, record_from, shown, shown_property
 from .keys import ApiKey
+from .label_issues import LabelIssue
 from .models import AutoRetrainSetting, Model
 from .runs import ACTIVE_RUN_STATES, FINAL_RUN_STATES, Run, RunEvent
 from .samples import Sample, SampleCounts, SampleStats, TrainingSample
@@ -17,6 +18,7 @@ from .webhooks import DELIVERY_STATES, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiKey",
+    "LabelIssue",
     "Model",
     "AutoRetrainSetting",
     "Run",

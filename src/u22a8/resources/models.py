@@ -42,6 +42,11 @@ class Model:
     last_run: Run | None = shown()
     auto_retrain: bool
     quiet_seconds: float
+    # classify: samples of this label are examples of what not to answer; predict answers it,
+    # with "fallback": true, when the model is not confident enough (null: no fallback).
+    fallback_label: str | None = shown()
+    # The least fallback precision the chosen threshold must reach (null: no floor).
+    fallback_min_precision: float | None = shown()
 
     @shown_property(name="auto_retrain")
     def auto_retrain_setting(self) -> AutoRetrainSetting:

@@ -17,7 +17,7 @@ from typing import Any
 from .. import engine
 from ..settings import Settings
 from ..store import NewVersion, Run, Store
-from .dataset import build_dataset
+from .dataset import build_dataset, label_issue_rows
 from .failures import public_reason
 from .model_files import artifact_key, clean_up_after_run, counts_key
 from .shared_search import InviteHelpers, shared_study_for
@@ -127,7 +127,8 @@ def _train(store: Store, settings: Settings, run: Run, owner: str, should_stop: 
     phases = _Phases()
     model = store.models.get(run.handle)
     samples = store.samples.training_set(model.id)
-    data = build_dataset(model.task, model.labels, samples)
+    data = build_dataset(model.task, model.labels, samples, fallback_label=model.fallback_label,
+                         fallback_min_precision=model.fallback_min_precision)
     cache_dir = settings.resolved_feature_cache_dir
     phases.done("load")
 
@@ -171,6 +172,7 @@ def _train(store: Store, settings: Settings, run: Run, owner: str, should_stop: 
     version = NewVersion(
         params=result.params, metrics=result.metrics, report=result.report,
         sample_ids=[s.id for s in samples], artifact_key=key, artifact_sha256=sha,
+        label_issues=label_issue_rows(result.label_issues, samples),
     )
     recorded = store.runs.finish(run.id, owner, "succeeded", decision=decision, cpu_seconds=_cpu(cpu0),
                                  version=version, promote=promote)

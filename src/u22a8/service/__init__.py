@@ -17,6 +17,7 @@ client with the same key could not, and neither front door repeats a rule.
     runs.py            list, get, cancel
     run_events.py      a run's event stream (SSE frames), replayed then followed
     versions.py        list, activate, report, export
+    label_issues.py    likely label errors of the active version: list, dismiss
     predict.py         predictions within the limits (serving.py: loaded predictors)
     keys.py            create, list, revoke
     webhooks.py        webhook endpoints (create, list, update, delete, rotate), deliveries, ping
@@ -28,6 +29,7 @@ from ..store import (
     FINAL_RUN_STATES,
     SCOPES,
     ApiKey,
+    LabelIssue,
     Model,
     Run,
     RunEvent,
@@ -54,6 +56,7 @@ from .authentication import Authenticator, KeyCache
 from .bodies import read_capped
 from .fields import LABEL_MAX, InvalidField, check_labels
 from .health import check_ready
+from .label_issues import LABEL_ISSUES_LIMIT_MAX, dismiss_label_issue, list_label_issues, relabel_sample
 from .keys import OWNER_RE, create_key, key_to_revoke, list_keys, revoke_key
 from .models import (
     TASKS,
@@ -149,6 +152,11 @@ __all__ = [
     "update_model",
     "delete_model",
     "labels_in_use",
+    "list_label_issues",
+    "relabel_sample",
+    "LABEL_ISSUES_LIMIT_MAX",
+    "dismiss_label_issue",
+    "LabelIssue",
     "task_has_labels",
     # samples
     "SampleIn",

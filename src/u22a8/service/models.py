@@ -91,6 +91,22 @@ def _check_auto_retrain(auto_retrain: AutoRetrain) -> None:
         check_number_range("auto_retrain.quiet_seconds", auto_retrain.quiet_seconds, 0, QUIET_SECONDS_MAX)
 
 
+def _check_fallback(task: str, labels: list[str] | None, fallback_label: str | None | Keep,
+                    min_precision: float | None | Keep) -> None:
+    """A fallback label is a classify label like any other; a closed label set must hold it."""
+    if isinstance(fallback_label, str):
+        if engine.get_task(task).target_shape != "label":
+            raise InvalidField("fallback_label", f"fallback_label: only a classify model falls back; this one is {task}")
+        check_labels([fallback_label])
+        if labels is not None and fallback_label not in labels:
+            raise InvalidField("fallback_label", "fallback_label: the model's closed label set must hold the "
+                                                 f"fallback label {fallback_label!r}")
+    if isinstance(min_precision, (int, float)):
+        if isinstance(min_precision, bool):
+            raise InvalidField("fallback_min_precision", "fallback_min_precision: must be a number from 0 to 1")
+        check_number_range("fallback_min_precision", float(min_precision), 0, 1)
+
+
 def _check_labels_fit(platform: Platform, task: str, labels: list[str] | None) -> None:
     if labels and not task_has_labels(task):
         raise InvalidRequest("a score model takes no labels")
@@ -108,8 +124,12 @@ def create_model(
     description: str = "",
     labels: list[str] | None = None,
     auto_retrain: AutoRetrain = AutoRetrain(),
+    fallback_label: str | None = None,
+    fallback_min_precision: float | None = None,
 ) -> Model:
-    """A new draft model; auto-retrain is on, after the platform's quiet period, unless stated."""
+    """A new draft model; auto-retrain is on, after the platform's quiet period, unless stated.
+    ``fallback_label`` (classify): samples of it are examples of what not to answer, and predict
+    answers it when the model is not sure (see engine/fallback.py)."""
     if not HANDLE_RE.fullmatch(handle):
         raise InvalidField("handle", "handle: handle must be owner.name: owner [a-z0-9][a-z0-9-]{0,38}, "
                                      "name [a-z0-9][a-z0-9_-]{0,63}")
@@ -119,12 +139,14 @@ def create_model(
     check_max_length("description", description, DESCRIPTION_MAX)
     check_labels(labels)
     _check_auto_retrain(auto_retrain)
+    _check_fallback(task, labels, fallback_label, fallback_min_precision)
     enter(platform, key, "write", handle)
     _check_labels_fit(platform, task, labels)
     enabled = True if auto_retrain.enabled is None else auto_retrain.enabled
     quiet = platform.settings.default_quiet_seconds if auto_retrain.quiet_seconds is None else auto_retrain.quiet_seconds
     return platform.store.models.create(handle, task, description=description, labels=labels, auto_retrain=enabled,
-                                        quiet_seconds=quiet)
+                                        quiet_seconds=quiet, fallback_label=fallback_label,
+                                        fallback_min_precision=fallback_min_precision)
 
 
 def update_model(
@@ -135,9 +157,12 @@ def update_model(
     description: str | None = None,
     labels: list[str] | None | Keep = Keep.KEEP,
     auto_retrain: AutoRetrain = AutoRetrain(),
+    fallback_label: str | None | Keep = Keep.KEEP,
+    fallback_min_precision: float | None | Keep = Keep.KEEP,
 ) -> Model:
     """Change what is given. A closed label set must still hold every label the stored samples
-    use: the set is a promise about the samples, which uploads outside it are refused to keep."""
+    use: the set is a promise about the samples, which uploads outside it are refused to keep.
+    A fallback change takes effect with the next version (train, or the next retrain)."""
     enter(platform, key, "write", handle)
     model = get_model(platform, key, handle, "write")
     _check_auto_retrain(auto_retrain)
@@ -156,6 +181,13 @@ def update_model(
                     labels_outside=sorted(outside),
                 )
         changes["labels"] = labels
+    new_labels = model.labels if labels is Keep.KEEP else labels
+    new_fallback = model.fallback_label if fallback_label is Keep.KEEP else fallback_label
+    _check_fallback(model.task, new_labels, new_fallback, fallback_min_precision)
+    if fallback_label is not Keep.KEEP:
+        changes["fallback_label"] = fallback_label
+    if fallback_min_precision is not Keep.KEEP:
+        changes["fallback_min_precision"] = fallback_min_precision
     changes.update(auto_retrain.changes())
     return platform.store.models.update(handle, changes)
 

@@ -9,11 +9,13 @@ from .database import Database, StoreUnavailable, utcnow
 from .events import EventRepository
 from .idempotency import IdempotencyRepository, StoredResponse
 from .keys import SCOPES, KeyRepository
+from .label_issues import LabelIssueRepository
 from .models import DeletedModel, ModelRepository
 from .rate_counters import DatabaseCounterStorage
 from ..resources import (
     FINAL_RUN_STATES,
     ApiKey,
+    LabelIssue,
     Model,
     Run,
     RunEvent,
@@ -37,6 +39,8 @@ __all__ = [
     "Database",
     "EventRepository",
     "SessionRepository",
+    "LabelIssueRepository",
+    "LabelIssue",
     "DatabaseCounterStorage",
     "IdempotencyRepository",
     "StoreUnavailable",
@@ -86,6 +90,7 @@ class Store:
         self.events = EventRepository(self.db)
         self.runs = RunRepository(self.db, self.events)
         self.versions = VersionRepository(self.db)
+        self.label_issues = LabelIssueRepository(self.db)
         self.webhooks = WebhookRepository(self.db, self.events)
         self.idempotency = IdempotencyRepository(self.db, idempotency_ttl)
         self.artifacts: ArtifactStore = open_artifacts(artifacts)

@@ -53,6 +53,8 @@ def load_model(s: Session, row: ModelRow) -> Model:
         labels=row.labels,
         auto_retrain=row.auto_retrain,
         quiet_seconds=row.quiet_seconds,
+        fallback_label=row.fallback_label,
+        fallback_min_precision=row.fallback_min_precision,
         active_version=version_record(active) if active else None,
         sample_count=count,
         last_run=run_record(last, row.handle) if last else None,
@@ -96,6 +98,8 @@ class ModelRepository:
         labels: list[str] | None = None,
         auto_retrain: bool = True,
         quiet_seconds: float,
+        fallback_label: str | None = None,
+        fallback_min_precision: float | None = None,
     ) -> Model:
         now = utcnow()
         row = ModelRow(
@@ -106,6 +110,8 @@ class ModelRepository:
             labels=labels,
             auto_retrain=auto_retrain,
             quiet_seconds=quiet_seconds,
+            fallback_label=fallback_label,
+            fallback_min_precision=fallback_min_precision,
             created_at=now,
             updated_at=now,
         )

@@ -96,6 +96,9 @@ class ModelRow(Base):
     labels: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
     auto_retrain: Mapped[bool] = mapped_column(Boolean, default=True)
     quiet_seconds: Mapped[float] = mapped_column(Float)
+    # classify: samples of this label are examples of what not to answer (None: no fallback)
+    fallback_label: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    fallback_min_precision: Mapped[float | None] = mapped_column(Float, nullable=True)
     active_version_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # Set when samples of a ready model change; the scheduler enqueues a retrain once it passes.
     retrain_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
@@ -216,6 +219,20 @@ class VersionRow(Base):
     sample_ids: Mapped[list[Any]] = mapped_column(JSON)
     artifact_key: Mapped[str] = mapped_column(String(200))
     artifact_sha256: Mapped[str] = mapped_column(String(64))
+    # Likely label errors found when the version was trained (JSON rows, most suspect first);
+    # deferred: only the label-issues page reads them.
+    label_issues: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LabelIssueDismissalRow(Base):
+    """A sample reviewed on the label-issues list: hidden while its label is still ``label``."""
+
+    __tablename__ = "label_issue_dismissals"
+
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"), primary_key=True)
+    sample_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    label: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

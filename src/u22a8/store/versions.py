@@ -30,6 +30,8 @@ class NewVersion:
     sample_ids: list[str]
     artifact_key: str
     artifact_sha256: str
+    # Likely label errors, most suspect first: {sample_id, label, suggested_label, self_confidence, score}
+    label_issues: list[dict[str, Any]] | None = None
 
 
 def version_number(s: Session, version_id: int | None) -> int | None:
@@ -49,6 +51,7 @@ def insert_version(s: Session, model_id: int, run_id: str, new: NewVersion) -> V
         sample_ids=new.sample_ids,
         artifact_key=new.artifact_key,
         artifact_sha256=new.artifact_sha256,
+        label_issues=new.label_issues,
         created_at=utcnow(),
     )
     s.add(row)

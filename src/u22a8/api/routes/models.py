@@ -16,7 +16,9 @@ router = APIRouter(prefix="/v1/models", tags=["models"], route_class=V1Route)
 @router.post("", status_code=201, response_model=ModelPublic, operation_id="create_model")
 def create_model(body: ModelCreate, key: KeyDep, platform: PlatformDep) -> ModelPublic:
     model = service.create_model(platform, key, body.handle, body.task, description=body.description,
-                                 labels=body.labels, auto_retrain=auto_retrain_of(body.auto_retrain))
+                                 labels=body.labels, auto_retrain=auto_retrain_of(body.auto_retrain),
+                                 fallback_label=body.fallback_label,
+                                 fallback_min_precision=body.fallback_min_precision)
     return model_public(model)
 
 
@@ -40,8 +42,12 @@ def get_model(handle: str, key: KeyDep, platform: PlatformDep) -> ModelPublic:
 def update_model(handle: str, body: ModelUpdate, key: KeyDep, platform: PlatformDep) -> ModelPublic:
     # A label set sent as null opens the set; one left out stays as it is.
     labels = body.labels if "labels" in body.model_fields_set else service.Keep.KEEP
-    model = service.update_model(platform, key, handle, description=body.description, labels=labels,
-                                 auto_retrain=auto_retrain_of(body.auto_retrain))
+    given = body.model_fields_set
+    model = service.update_model(
+        platform, key, handle, description=body.description, labels=labels,
+        auto_retrain=auto_retrain_of(body.auto_retrain),
+        fallback_label=body.fallback_label if "fallback_label" in given else service.Keep.KEEP,
+        fallback_min_precision=body.fallback_min_precision if "fallback_min_precision" in given else service.Keep.KEEP)
     return model_public(model)
 
 

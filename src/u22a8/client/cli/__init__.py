@@ -10,6 +10,7 @@ from __future__ import annotations
 import typer
 
 from ._common import CliState, ExitCode
+from ._label_issues import label_issues_app, models_fallback
 from ._models import models_app, samples_app
 from ._predict import estimate, keys_list, keys_revoke, predict, predict_offline
 from ._training import runs_app, train
@@ -30,5 +31,7 @@ def register(app: typer.Typer, keys_app: typer.Typer) -> None:
     app.command("export")(export)
     app.command("estimate")(estimate)
     app.add_typer(webhooks_app, name="webhooks")
+    app.add_typer(label_issues_app, name="label-issues")
+    models_app.command("fallback")(models_fallback)
     keys_app.command("list")(keys_list)
     keys_app.command("revoke")(keys_revoke)

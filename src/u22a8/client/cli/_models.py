@@ -43,6 +43,8 @@ def models_create(
     description: Annotated[str, typer.Option("--description", "-d", help="What the model is for.")] = "",
     auto_retrain: Annotated[bool, typer.Option("--auto-retrain/--no-auto-retrain",
                                                help="Retrain by itself when samples change.")] = True,
+    fallback_label: Annotated[Optional[str], typer.Option(help="classify: answer this label when not sure; "
+                                                          "samples of it are examples of what not to answer.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Create a model (state draft until its first training)."""
@@ -50,7 +52,7 @@ def models_create(
         fail(f"--task must be {_TASK_WORDS}, not {task!r}")
     with api(ctx, as_json) as client:
         model = client.models.create(handle, task, labels=_split(labels), description=description,
-                                     auto_retrain=None if auto_retrain else False)
+                                     auto_retrain=None if auto_retrain else False, fallback_label=fallback_label)
     show(as_json, model.raw, f"created {model.handle} ({model.task}, {model.state})")
 
 
