@@ -6,10 +6,10 @@ from fastapi import APIRouter
 
 from .errors import install_error_handlers
 from .middleware import BodyLimit, RequestMetrics
-from .routes import health, keys, models, predict, runs, samples, train, versions, webhooks
+from .routes import health, keys, models, pool, predict, runs, samples, train, versions, webhooks
 
 __all__ = ["router", "install_error_handlers", "BodyLimit", "RequestMetrics"]
 
 router = APIRouter()
-for _module in (health, keys, models, samples, train, runs, versions, predict, webhooks):
+for _module in (health, keys, models, samples, pool, train, runs, versions, predict, webhooks):
     router.include_router(_module.router)

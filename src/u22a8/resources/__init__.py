@@ -11,6 +11,7 @@ from .fields import PublicField, given, is_resource, public_fields, public_value
 from .keys import ApiKey
 from .models import AutoRetrainSetting, Model
 from .runs import ACTIVE_RUN_STATES, FINAL_RUN_STATES, Run, RunEvent
+from .pool import PoolCounts, PoolText, Suggestion
 from .samples import Sample, SampleCounts, SampleStats, TrainingSample
 from .versions import Version
 from .webhooks import DELIVERY_STATES, WebhookDelivery, WebhookEndpoint
@@ -23,6 +24,9 @@ __all__ = [
     "RunEvent",
     "ACTIVE_RUN_STATES",
     "FINAL_RUN_STATES",
+    "PoolText",
+    "PoolCounts",
+    "Suggestion",
     "Sample",
     "SampleCounts",
     "SampleStats",

@@ -10,6 +10,7 @@ from ..store import IdempotencyRepository, Store
 from .authentication import Authenticator
 from .limits import RateLimits, StreamSlots, counter_storage
 from .serving import PredictorCache
+from .suggestion_cache import SuggestionCache
 
 __all__ = ["Platform"]
 
@@ -32,6 +33,8 @@ class Platform:
     streams: StreamSlots = field(default=None)  # type: ignore[assignment]
     # Sends webhook messages from this process (None: this process sends none, others do).
     webhooks: WebhookRunner | None = None
+    # Scored pools for what to label next (issue 12); made from the predictors when not given.
+    suggestions: SuggestionCache = field(default=None)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         if self.authenticator is None:
@@ -41,6 +44,8 @@ class Platform:
             self.limits = RateLimits(self.settings, counter_storage(self.settings, self.store))
         if self.streams is None:
             self.streams = StreamSlots(self.settings.max_event_streams_per_key)
+        if self.suggestions is None:
+            self.suggestions = SuggestionCache(self.store, self.predictors)
 
     def is_ready(self) -> bool:
         """Whether this process can serve: the database answers."""

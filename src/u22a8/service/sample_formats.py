@@ -13,9 +13,10 @@ from typing import Any
 
 from ..errors import InvalidRequest, LimitExceeded
 
-__all__ = ["parse_sample_body"]
+__all__ = ["parse_sample_body", "parse_pool_body"]
 
 _CSV_FIELDS = {"id", "text", "label", "labels", "score", "weight"}
+_POOL_CSV_FIELDS = {"id", "text"}
 
 
 def _reject_constant(name: str) -> float:
@@ -33,6 +34,17 @@ def _loads(text: str) -> Any:
 
 def parse_sample_body(raw: bytes, content_type: str) -> list[Any]:
     """Decode the request body into a list of raw sample objects."""
+    return _parse_body(raw, content_type, "samples", _parse_csv)
+
+
+def parse_pool_body(raw: bytes, content_type: str) -> list[Any]:
+    """Decode a pool upload (unlabeled texts: ``text`` and an optional ``id``) into raw objects.
+
+    The same formats and errors as samples; JSON is ``{"texts": [...]}``, CSV has a text column."""
+    return _parse_body(raw, content_type, "texts", _parse_pool_csv)
+
+
+def _parse_body(raw: bytes, content_type: str, field: str, parse_csv: Any) -> list[Any]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -41,7 +53,7 @@ def parse_sample_body(raw: bytes, content_type: str) -> list[Any]:
         text = text[1:]
     kind = content_type.split(";")[0].strip().lower()
     if kind in ("text/csv", "application/csv"):
-        return _parse_csv(text)
+        return parse_csv(text)  # type: ignore[no-any-return]
     if kind in ("application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines"):
         items = []
         for n, line in enumerate(text.splitlines(), start=1):
@@ -55,15 +67,23 @@ def parse_sample_body(raw: bytes, content_type: str) -> list[Any]:
         body = _loads(text)
     except ValueError as exc:
         raise InvalidRequest(f"the body is not valid JSON: {exc}") from exc
-    if not isinstance(body, dict) or set(body) != {"samples"} or not isinstance(body["samples"], list):
-        raise InvalidRequest('the body must be {"samples": [...]} (or NDJSON, or CSV with a header row)')
-    return body["samples"]
+    if not isinstance(body, dict) or set(body) != {field} or not isinstance(body[field], list):
+        raise InvalidRequest(f'the body must be {{"{field}": [...]}} (or NDJSON, or CSV with a header row)')
+    return body[field]  # type: ignore[no-any-return]
 
 
 def _parse_csv(text: str) -> list[Any]:
+    return _read_csv(text, _csv_items)
+
+
+def _parse_pool_csv(text: str) -> list[Any]:
+    return _read_csv(text, _pool_csv_items)
+
+
+def _read_csv(text: str, items: Any) -> list[Any]:
     reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
-        return _csv_items(reader)
+        return items(reader)  # type: ignore[no-any-return]
     except csv.Error as exc:
         # The reader counts a line once it is whole, so the line it stopped in is the next one.
         line = reader.line_num + 1
@@ -99,5 +119,23 @@ def _csv_items(reader: csv.DictReader[str]) -> list[Any]:
                     item[number] = float(item[number])
                 except ValueError:
                     item[number] = item[number]  # left as text so validation names it
+        items.append(item)
+    return items
+
+
+def _pool_csv_items(reader: csv.DictReader[str]) -> list[Any]:
+    fields = set(reader.fieldnames or [])
+    if "text" not in fields:
+        raise InvalidRequest(f"the CSV header must name a text column (found: {', '.join(sorted(fields)) or 'no header'})")
+    unknown = fields - _POOL_CSV_FIELDS
+    if unknown:
+        raise InvalidRequest(f"unknown CSV columns: {', '.join(sorted(unknown))} (a pool text has text and id)")
+    items: list[Any] = []
+    for row in reader:
+        if None in row:
+            items.append({"__error__": "the row has more fields than the header"})
+            continue
+        item: dict[str, Any] = {k: v for k, v in row.items() if v not in (None, "")}
+        item.setdefault("text", "")
         items.append(item)
     return items
