@@ -14,8 +14,8 @@ The loop runs in-process at the engine level (search → load the artifact → s
 over HTTP: the same engine calls the server makes, without the database and the queue in
 between, so the 2-core shared machine spends its time on the searches.
 
-    python bench/active_learning.py                     # 5 rounds of 500 from 1,000
-    python bench/active_learning.py --arms suggest,random --rounds 5
+    python bench/active_learning.py                     # 5 rounds of 500 from 1,000, seed 0
+    python bench/active_learning.py --arms suggest,margin,random --seeds 0,1,2
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def run_arm(arm: str, args: argparse.Namespace, train: list[dict[str, str]], tes
         search_s = time.perf_counter() - t0
         predictor = engine.load_predictor(result.artifact, engine.artifact_checksum(result.artifact))
         acc = float(np.mean(np.array([p["label"] for p in predictor.predict(x_test)]) == y_test))
-        row = {"arm": arm, "round": r, "labels": len(labeled), "accuracy": acc, "search_s": round(search_s, 1)}
+        row = {"arm": arm, "seed": args.seed, "round": r, "labels": len(labeled), "accuracy": acc, "search_s": round(search_s, 1)}
         if r < args.rounds:
             chosen, pick_s = pick(arm, predictor, pool, texts, args.batch, rng)
             taken = set(chosen)
@@ -116,69 +116,88 @@ def labels_to_reach(rows: list[dict[str, Any]], target: float) -> float | None:
     return float(rows[0]["labels"]) if rows and rows[0]["accuracy"] >= target else None
 
 
-def report(results: dict[str, list[dict[str, Any]]], args: argparse.Namespace, wall: float) -> str:
+def _mean_rows(runs: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    n = min(len(r) for r in runs)
+    return [{"labels": runs[0][i]["labels"], "accuracy": float(np.mean([r[i]["accuracy"] for r in runs])),
+             "sd": float(np.std([r[i]["accuracy"] for r in runs]))} for i in range(n)]
+
+
+def report(results: dict[str, dict[int, list[dict[str, Any]]]], args: argparse.Namespace, wall: float) -> str:
     arms = list(results)
-    n_rounds = max(len(v) for v in results.values())
+    seeds = sorted(next(iter(results.values())))
+    means = {a: _mean_rows([results[a][s] for s in seeds]) for a in arms}
+    n_rounds = max(len(v) for v in means.values())
     lines = [
         "## Active learning: what to label next vs random picks (`bench/active_learning.py`)",
-        f"`python bench/active_learning.py --arms {','.join(arms)} --rounds {args.rounds} --batch {args.batch} "
-        f"--start {args.start}` on {time.strftime('%Y-%m-%d')}, {platform.machine()}, {os.cpu_count()} cores "
-        f"shared with other jobs (load average at the end {os.getloadavg()[0]:.1f}); {wall / 60:.0f} min in all.",
+        f"`python bench/active_learning.py --arms {','.join(arms)} --seeds {','.join(map(str, seeds))} "
+        f"--rounds {args.rounds} --batch {args.batch} --start {args.start}` on {time.strftime('%Y-%m-%d')}, "
+        f"{platform.machine()}, {os.cpu_count()} cores shared with other jobs (load average at the end "
+        f"{os.getloadavg()[0]:.1f}); {wall / 60:.0f} min in all.",
         "",
-        f"Banking77: {args.start} labeled train samples to start (seed {args.seed}, stratified), the rest of "
+        f"Banking77: {args.start} labeled train samples to start (stratified by label, per seed), the rest of "
         f"train.csv the pool; each round {args.batch} picks labeled from the truth, then a fresh search at "
-        f"effort {args.effort}; accuracy on the whole test.csv. Engine-level loop in one process (search → "
-        "artifact → score the pool with `engine/suggestions.py`, the code the suggestions endpoint serves), "
-        "not over HTTP.",
+        f"effort {args.effort}; accuracy on the whole test.csv (3,080 texts). Engine-level loop in one process "
+        "(search → artifact → score the pool with `engine/suggestions.py`, the code the suggestions endpoint "
+        "serves), not over HTTP: the same engine calls without the database and queue between them. `suggest` "
+        "is what the endpoint answers (margin uncertainty, uncertainty-weighted k-center, no near-duplicates); "
+        "`margin` the same uncertainty without the diversity step; `random` seeded random picks.",
         "",
-        "| round | labels | " + " | ".join(f"{a} acc" for a in arms) + " |",
+        f"Test accuracy (%), mean ± sd over {len(seeds)} seed(s):",
+        "",
+        "| round | labels | " + " | ".join(arms) + " |",
         "|---|---|" + "---|" * len(arms),
     ]
     for r in range(n_rounds):
-        cells = []
-        labels = None
-        for a in arms:
-            row = results[a][r] if r < len(results[a]) else None
-            cells.append(f"{100 * row['accuracy']:.2f}" if row else "")
-            labels = labels or (row["labels"] if row else None)
-        lines.append(f"| {r} | {labels} | " + " | ".join(cells) + " |")
+        cells = [f"{100 * means[a][r]['accuracy']:.2f} ± {100 * means[a][r]['sd']:.2f}" if r < len(means[a]) else ""
+                 for a in arms]
+        lines.append(f"| {r} | {means[arms[0]][r]['labels']} | " + " | ".join(cells) + " |")
     if "random" in results and "suggest" in results:
-        final = results["random"][-1]
-        need = labels_to_reach(results["suggest"], final["accuracy"])
+        lines.append("")
+        per_seed = []
+        for s in seeds:
+            final = results["random"][s][-1]
+            need = labels_to_reach(results["suggest"][s], final["accuracy"])
+            per_seed.append(None if need is None else 1 - need / final["labels"])
+        final = means["random"][-1]
+        need = labels_to_reach(means["suggest"], final["accuracy"])
         if need is not None:
             saved = 1 - need / final["labels"]
             verdict = "met" if saved >= 0.30 else "missed"
-            lines += ["", f"Random picks end at {100 * final['accuracy']:.2f}% with {final['labels']} labels; "
-                      f"suggestions reach it at ≈{need:.0f} labels (linear between rounds): "
-                      f"**{100 * saved:.0f}% fewer labels** (target ≥ 30%: {verdict})."]
+            lines.append(f"Random picks end at {100 * final['accuracy']:.2f}% (mean) with {final['labels']} labels; "
+                         f"suggestions reach that at ≈{need:.0f} labels (linear between measured rounds): "
+                         f"**{100 * saved:.0f}% fewer labels** (target ≥ 30%: {verdict}).")
         else:
-            lines += ["", f"Suggestions did not reach random's final {100 * final['accuracy']:.2f}% within the rounds run."]
-    picks = [r.get("pick_s") for r in results.get("suggest", []) if r.get("pick_s") is not None]
+            lines.append(f"Suggestions did not reach random's final {100 * final['accuracy']:.2f}% within the rounds run.")
+        lines.append("Per seed: " + ", ".join(f"seed {s}: " + ("not reached" if v is None else f"{100 * v:.0f}% fewer")
+                                              for s, v in zip(seeds, per_seed)) + ".")
+    picks = [r.get("pick_s") for runs in results.get("suggest", {}).values() for r in runs if r.get("pick_s") is not None]
     if picks:
-        lines += ["", f"Scoring the pool and picking took {max(picks):.1f} s at most per round (pool of 8-9k texts, "
-                  "2 shared cores): the server does this once per version, then answers from its cache."]
+        lines += ["", f"Scoring the pool and picking took {max(picks):.1f} s at most in a round (pool of 6.5-9k "
+                  "texts, 2 shared cores): the server does this once per version, then answers from its cache."]
     return "\n".join(lines)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--arms", default="suggest,random")
+    ap.add_argument("--seeds", default="0")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--batch", type=int, default=500)
     ap.add_argument("--start", type=int, default=1000)
     ap.add_argument("--effort", default="low")
-    ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=None, help="also write the rounds as JSON here")
     ap.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
     args = ap.parse_args()
     train, test = banking77("train"), banking77("test")
     t0 = time.perf_counter()
-    results: dict[str, list[dict[str, Any]]] = {}
+    results: dict[str, dict[int, list[dict[str, Any]]]] = {a: {} for a in args.arms.split(",")}
     with tempfile.TemporaryDirectory(prefix="u22a8-al-") as cache:
-        for arm in args.arms.split(","):
-            results[arm] = run_arm(arm, args, train, test, Path(cache))
-            if args.out:
-                args.out.write_text(json.dumps(results, indent=1))
+        for seed in (int(x) for x in args.seeds.split(",")):
+            args.seed = seed
+            for arm in results:
+                results[arm][seed] = run_arm(arm, args, train, test, Path(cache))
+                if args.out:
+                    args.out.write_text(json.dumps(results, indent=1))
     text = report(results, args, time.perf_counter() - t0)
     print(text)
     if not args.no_write:
