@@ -39,11 +39,15 @@ SDK_TYPES: dict[str, type] = {
     "WebhookPublic": sdk.Webhook,
     "WebhookCreated": sdk.CreatedWebhook,
     "DeliveryPublic": sdk.WebhookDelivery,
+    "PoolCountsPublic": sdk.PoolCounts,
+    "PoolTextPublic": sdk.PoolText,
+    "SuggestionPublic": sdk.Suggestion,
+    "SuggestionListPublic": sdk.Suggestions,
 }
 
 # Pages of a listing: the SDK iterates their items and follows next_cursor, so it has no type.
 ENVELOPES = {"ModelList": "ModelPublic", "SampleList": "SamplePublic", "RunList": "RunPublic",
-             "DeliveryList": "DeliveryPublic"}
+             "DeliveryList": "DeliveryPublic", "PoolTextList": "PoolTextPublic"}
 
 # Deliberate differences, each with its reason: schema → {API property: SDK field}.
 RENAMED: dict[str, dict[str, str]] = {

@@ -65,9 +65,9 @@ def auth(client: TestClient, owner: str = "acme",
     return {"Authorization": f"Bearer {secret}"}
 
 
-def train_version(client: TestClient, handle: str) -> int:
+def train_version(client: TestClient | Store, handle: str) -> int:
     """Fit the engine's default on the model's samples and promote it, as a worker's run would."""
-    store = store_of(client)
+    store = client if isinstance(client, Store) else store_of(client)
     model = store.models.get(handle)
     samples = store.samples.training_set(model.id)
     data = engine.Dataset("classify", [s.text for s in samples], [s.target["label"] for s in samples])

@@ -11,6 +11,7 @@ import typer
 
 from ._common import CliState, ExitCode
 from ._models import models_app, samples_app
+from ._pool import label, pool_app, suggestions
 from ._predict import estimate, keys_list, keys_revoke, predict, predict_offline
 from ._training import runs_app, train
 from ._versions import export, versions_app
@@ -30,5 +31,8 @@ def register(app: typer.Typer, keys_app: typer.Typer) -> None:
     app.command("export")(export)
     app.command("estimate")(estimate)
     app.add_typer(webhooks_app, name="webhooks")
+    app.add_typer(pool_app, name="pool")
+    app.command("suggestions")(suggestions)
+    app.command("label")(label)
     keys_app.command("list")(keys_list)
     keys_app.command("revoke")(keys_revoke)
