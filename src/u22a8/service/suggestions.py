@@ -12,7 +12,7 @@ from typing import Any
 from ..errors import ModelNotReady
 from ..resources import Suggestion
 from ..store import ApiKey
-from .access import check_sample_access, checked_handle
+from .access import check_sample_access, checked_handle, enter
 from .platform import Platform
 from .samples import SampleUpload, add_samples
 
@@ -30,7 +30,10 @@ class SuggestionList:
 
 def suggestions(platform: Platform, key: ApiKey, handle: str, *, limit: int = 50) -> SuggestionList:
     """Up to ``limit`` pool texts worth labeling next, most worth it first, from the active version."""
-    check_sample_access(key, checked_handle(handle))  # pool texts are the owner's, like samples
+    # Counted like predict (the first call after a new version runs the model over the pool);
+    # then the pool texts are the owner's alone, like samples.
+    enter(platform, key, "read", handle, limit_class="predict")
+    check_sample_access(key, checked_handle(handle))
     model = platform.store.models.get(handle)
     version = platform.store.models.active_version(handle)
     if version is None:
