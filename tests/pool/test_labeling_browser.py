@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 
-from ..conftest import LiveServer, free_port, server_env, tone_samples, wait_state
+import httpx
+
+from ..conftest import LiveServer, free_port, server_env, tone_samples, wait_for, wait_state
 from ..console.test_browser import CHROMIUM, _browser_page, shot
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -29,9 +31,22 @@ POOL = ["thanks so much, lovely work on the refund", "no, the policy says refuse
 def server(tmp_path: Path) -> Iterator[LiveServer]:
     home = tmp_path / "home"
     live = LiveServer(home=home, port=free_port(), env=server_env(home))
-    live.start()
+    try:
+        live.start()
+    except RuntimeError as exc:
+        # On a shared, loaded machine the first start can outlast start()'s minute: keep waiting.
+        if "did not start" not in str(exc):
+            raise
+        wait_for(lambda: _healthy(live.url), timeout=300, interval=1)
     yield live
     live.stop()
+
+
+def _healthy(url: str) -> bool:
+    try:
+        return httpx.get(url + "/healthz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def test_labeling_with_the_keyboard(server: LiveServer) -> None:
