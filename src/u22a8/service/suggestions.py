@@ -34,12 +34,11 @@ def suggestions(platform: Platform, key: ApiKey, handle: str, *, limit: int = 50
     # then the pool texts are the owner's alone, like samples.
     enter(platform, key, "read", handle, limit_class="predict")
     check_sample_access(key, checked_handle(handle))
-    model = platform.store.models.get(handle)
     version = platform.store.models.active_version(handle)
     if version is None:
         raise ModelNotReady(f"{handle} has no trained version yet; train it, then ask what to label next")
     entry, picks = platform.suggestions.picks(version, limit)
-    labeled = platform.store.pool.labeled_among(model.id, [entry.texts[i] for i in picks]) if picks else set()
+    labeled = platform.store.pool.labeled_among(version.model_id, [entry.texts[i] for i in picks]) if picks else set()
     items = []
     for i in picks:
         if entry.texts[i] in labeled:
