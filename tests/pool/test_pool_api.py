@@ -128,3 +128,17 @@ def test_a_deleted_model_takes_its_pool_along(app_client: TestClient) -> None:
     assert app_client.get(f"/v1/models/{handle}/pool", headers=h).json()["items"] == []
     model_id = store_of(app_client).models.get(handle).id
     assert store_of(app_client).pool.state(model_id).count == 0
+
+
+def test_a_lone_surrogate_is_bad_input_for_pool_texts_and_samples_not_a_server_error(app_client: TestClient) -> None:
+    h = auth(app_client)
+    handle = _model(app_client, h)
+    json_h = {**h, "Content-Type": "application/json"}
+    for path, body in [("pool", b'{"texts": ["a\\ud800b"]}'), ("pool", b'{"texts": [{"id": "\\udfff", "text": "ok"}]}'),
+                       ("samples", b'{"samples": [{"text": "a\\ud800b", "label": "x"}]}'),
+                       ("samples", b'{"samples": [{"text": "fine", "label": "\\ud800"}]}'),
+                       ("samples", b'{"samples": [{"id": "\\ud800", "text": "fine", "label": "x"}]}')]:
+        r = app_client.post(f"/v1/models/{handle}/{path}", content=body, headers=json_h)
+        assert r.status_code == 422 and r.json()["code"] == "invalid_request", (path, body, r.text)
+    assert app_client.get(f"/v1/models/{handle}/pool", headers=h).json()["items"] == []
+    assert app_client.get(f"/v1/models/{handle}/samples", headers=h).json()["items"] == []

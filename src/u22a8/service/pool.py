@@ -16,6 +16,7 @@ from ..errors import InvalidRequest, LimitExceeded
 from ..settings import Settings
 from ..store import ApiKey, NewPoolText, PoolCounts, PoolText
 from .access import check_sample_access, checked_handle, enter
+from .fields import is_unicode
 from .platform import Platform
 from .sample_formats import parse_pool_body
 
@@ -36,13 +37,15 @@ class PoolTextIn(BaseModel):
             raise ValueError("text is empty")
         if "\x00" in v:
             raise ValueError("text contains a NUL byte")
+        if not is_unicode(v):
+            raise ValueError("text is not valid Unicode (a lone surrogate)")
         return v
 
     @field_validator("id")
     @classmethod
     def _id(cls, v: str | None) -> str | None:
-        if v is not None and "\x00" in v:
-            raise ValueError("id contains a NUL byte")
+        if v is not None and ("\x00" in v or not is_unicode(v)):
+            raise ValueError("id contains a NUL byte or a lone surrogate")
         return v
 
 
