@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from .conftest import POOL, auth, ready_model, store_of, train_version
@@ -80,3 +81,21 @@ def test_another_owners_pool_and_suggestions_are_404(app_client: TestClient) -> 
         assert r.status_code == 404 and r.json()["code"] == "not_found", (method, path, r.text)
     model_id = store_of(app_client).models.get("acme.intents").id
     assert store_of(app_client).pool.state(model_id).count == len(POOL)
+
+
+def test_the_cache_updated_in_place_answers_what_a_fresh_scoring_answers(app_client: TestClient) -> None:
+    h = auth(app_client)
+    ready_model(app_client, h)
+    _suggest(app_client, h)  # scored and cached
+    app_client.post("/v1/models/acme.intents/pool", json={"texts": ["is my refund on its way", "pin and card both gone"]},
+                    headers=h)
+    app_client.post("/v1/models/acme.intents/samples", json={"samples": [{"text": POOL[3], "label": "refund"}]}, headers=h)
+    updated = _suggest(app_client, h)
+    platform = app_client.app.state.platform  # type: ignore[attr-defined]
+    platform.suggestions.forget_model(store_of(app_client).models.get("acme.intents").id)
+    fresh = _suggest(app_client, h)
+    assert [(s["id"], s["text"], s["guess"]["label"]) for s in updated["items"]] == \
+        [(s["id"], s["text"], s["guess"]["label"]) for s in fresh["items"]]
+    assert [s["uncertainty"] for s in updated["items"]] == pytest.approx([s["uncertainty"] for s in fresh["items"]],
+                                                                         abs=1e-5)
+    assert POOL[3] not in [s["text"] for s in fresh["items"]] and fresh["pool_count"] == len(POOL) + 1

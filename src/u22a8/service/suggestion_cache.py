@@ -82,19 +82,37 @@ class SuggestionCache:
         state = self._store.pool.state(version.model_id)
         if old is not None and old.version_key == key and old.state == state:
             return old
-        rows, state = self._store.pool.rows(version.model_id)
-        pks = np.asarray(rows.pks, dtype=np.int64)
         reuse = old if old is not None and old.version_key == key else None
-        if reuse is not None:
-            # Same version, the pool moved: score only the texts it has not seen.
-            where = {int(pk): i for i, pk in enumerate(reuse.pks)}
-            known = np.array([where.get(int(pk), -1) for pk in pks], dtype=np.int64)
-            new_rows = np.flatnonzero(known < 0)
-            fresh = score_pool(self._predictors.get(version), [rows.texts[i] for i in new_rows])
-            scored = _merge(reuse.scored, known, fresh, new_rows)
+        if reuse is None:
+            rows, state = self._store.pool.rows(version.model_id)
+            pks = np.asarray(rows.pks, dtype=np.int64)
+            ids, texts = rows.ids, rows.texts
+            scored = score_pool(self._predictors.get(version), texts)
         else:
-            scored = score_pool(self._predictors.get(version), rows.texts)
-        entry = ScoredEntry(key, version.number, state, pks, rows.ids, rows.texts, scored)
+            # Same version, the pool moved: keep what was scored, read and score only new texts.
+            keys, state = self._store.pool.keys(version.model_id)
+            wanted = np.asarray(keys, dtype=np.int64)
+            at = np.minimum(np.searchsorted(reuse.pks, wanted), max(len(reuse.pks) - 1, 0))
+            seen = (reuse.pks[at] == wanted) if len(reuse.pks) else np.zeros(len(wanted), dtype=bool)
+            known = np.where(seen, at, -1)
+            new = self._store.pool.rows_by_key(version.model_id, [int(k) for k in wanted[~seen]])
+            # A text deleted between the two reads is simply not there: keep the rows both agree on.
+            fresh_at = {pk: i for i, pk in enumerate(new.pks)}
+            keep = seen | np.array([int(k) in fresh_at for k in wanted], dtype=bool)
+            wanted, known = wanted[keep], known[keep]
+            new_rows = np.flatnonzero(known < 0)
+            fresh = score_pool(self._predictors.get(version), new.texts)
+            order = [fresh_at[int(wanted[i])] for i in new_rows]
+            fresh = _take(fresh, order)
+            scored = _merge(reuse.scored, known, fresh, new_rows)
+            pks = wanted
+            ids = [reuse.ids[k] if k >= 0 else "" for k in known]
+            texts = [reuse.texts[k] if k >= 0 else "" for k in known]
+            for j, i in enumerate(new_rows):
+                ids[i], texts[i] = new.ids[order[j]], new.texts[order[j]]
+            if len(wanted) != len(keys):
+                state = PoolState(len(wanted), int(wanted.max(initial=0)), int(wanted.sum()))
+        entry = ScoredEntry(key, version.number, state, pks, ids, texts, scored)
         with self._lock:
             self._items[version.model_id] = entry
             self._items.move_to_end(version.model_id)
@@ -132,6 +150,12 @@ class SuggestionCache:
 
     def _on_deleted(self, event: Event) -> None:
         self.forget_model(event.model_id)
+
+
+def _take(scored: ScoredPool, order: list[int]) -> ScoredPool:
+    """The rows of ``scored`` in ``order``."""
+    index = np.asarray(order, dtype=np.int64)
+    return ScoredPool(scored.uncertainty[index], [scored.guesses[i] for i in order], scored.vectors[index])
 
 
 def _merge(old: ScoredPool, known: np.ndarray, fresh: ScoredPool, new_rows: np.ndarray) -> ScoredPool:

@@ -154,6 +154,25 @@ class PoolRepository:
             rows = PoolRows(pks=pks, ids=[r[1] for r in got], texts=[r[2] for r in got])
             return rows, PoolState(len(pks), max(pks, default=0), sum(pks))
 
+    def keys(self, model_id: int) -> tuple[list[int], PoolState]:
+        """The row keys of the model's pool texts, ascending, and their state: what changed since a
+        scoring is told by these alone, so a labeled text does not cost reading every text again."""
+        with self._db.session(write=False) as s:
+            q = select(PoolTextRow.pk).where(PoolTextRow.model_id == model_id).order_by(PoolTextRow.pk)
+            pks = [int(pk) for pk in s.scalars(q)]
+            return pks, PoolState(len(pks), max(pks, default=0), sum(pks))
+
+    def rows_by_key(self, model_id: int, pks: list[int]) -> PoolRows:
+        """The pool texts with these row keys (those still there), ascending."""
+        found: list[tuple[int, str, str]] = []
+        with self._db.session(write=False) as s:
+            for i in range(0, len(pks), _CHUNK):
+                q = (select(PoolTextRow.pk, PoolTextRow.pool_id, PoolTextRow.text)
+                     .where(PoolTextRow.model_id == model_id, PoolTextRow.pk.in_(pks[i:i + _CHUNK])))
+                found.extend((int(a), b, c) for a, b, c in s.execute(q))
+        found.sort()
+        return PoolRows(pks=[r[0] for r in found], ids=[r[1] for r in found], texts=[r[2] for r in found])
+
     def labeled_among(self, model_id: int, texts: list[str]) -> set[str]:
         """Which of ``texts`` are samples of the model (a last check before suggesting them)."""
         with self._db.session(write=False) as s:
