@@ -62,6 +62,8 @@ def test_suggestions_need_a_trained_version(app_client: TestClient) -> None:
     app_client.post("/v1/models/acme.fresh/pool", json={"texts": ["a text"]}, headers=h)
     r = app_client.get("/v1/models/acme.fresh/suggestions", headers=h)
     assert r.status_code == 409 and r.json()["code"] == "model_not_ready"
+    documented = app_client.get("/openapi.json").json()["paths"]["/v1/models/{handle}/suggestions"]["get"]["responses"]
+    assert "409" in documented  # the answer is in the API's document, as problem+json
     r = app_client.get("/v1/models/acme.fresh/suggestions", params={"limit": 0}, headers=h)
     assert r.status_code == 422
 
