@@ -98,17 +98,19 @@ class SuggestionCache:
             new = self._store.pool.rows_by_key(version.model_id, [int(k) for k in wanted[~seen]])
             # A text deleted between the two reads is simply not there: keep the rows both agree on.
             fresh_at = {pk: i for i, pk in enumerate(new.pks)}
-            keep = seen | np.array([int(k) in fresh_at for k in wanted], dtype=bool)
-            wanted, known = wanted[keep], known[keep]
+            if len(fresh_at) < int((~seen).sum()):
+                keep = seen | np.isin(wanted, np.asarray(new.pks, dtype=np.int64))
+                wanted, known = wanted[keep], known[keep]
             new_rows = np.flatnonzero(known < 0)
             fresh = score_pool(self._predictors.get(version), new.texts)
             order = [fresh_at[int(wanted[i])] for i in new_rows]
             fresh = _take(fresh, order)
             scored = _merge(reuse.scored, known, fresh, new_rows)
             pks = wanted
-            ids = [reuse.ids[k] if k >= 0 else "" for k in known]
-            texts = [reuse.texts[k] if k >= 0 else "" for k in known]
-            for j, i in enumerate(new_rows):
+            at_old = known.tolist()  # Python ints: indexing lists with numpy scalars is slow
+            ids = [reuse.ids[k] if k >= 0 else "" for k in at_old]
+            texts = [reuse.texts[k] if k >= 0 else "" for k in at_old]
+            for j, i in enumerate(new_rows.tolist()):
                 ids[i], texts[i] = new.ids[order[j]], new.texts[order[j]]
             if len(wanted) != len(keys):
                 state = PoolState(len(wanted), int(wanted.max(initial=0)), int(wanted.sum()))
@@ -159,20 +161,17 @@ def _take(scored: ScoredPool, order: list[int]) -> ScoredPool:
 
 
 def _merge(old: ScoredPool, known: np.ndarray, fresh: ScoredPool, new_rows: np.ndarray) -> ScoredPool:
+    """``old``'s rows where ``known`` points into it, ``fresh``'s (in order) at ``new_rows``."""
     n = len(known)
     unsure = np.zeros(n, dtype=np.float32)
     vectors = np.zeros((n, old.vectors.shape[1] if len(old) else fresh.vectors.shape[1]), dtype=np.float32)
-    guesses: list[dict[str, Any]] = [{}] * n
     kept = np.flatnonzero(known >= 0)
     unsure[kept] = old.uncertainty[known[kept]]
     vectors[kept] = old.vectors[known[kept]]
-    for i in kept:
-        guesses[i] = old.guesses[known[i]]
+    guesses: list[dict[str, Any]] = [old.guesses[k] if k >= 0 else {} for k in known.tolist()]
     if len(new_rows):
         unsure[new_rows] = fresh.uncertainty
         vectors[new_rows] = fresh.vectors
-        for j, i in enumerate(new_rows):
+        for j, i in enumerate(new_rows.tolist()):
             guesses[i] = fresh.guesses[j]
     return ScoredPool(unsure, guesses, vectors)
-
-

@@ -159,7 +159,8 @@ class PoolRepository:
         scoring is told by these alone, so a labeled text does not cost reading every text again."""
         with self._db.session(write=False) as s:
             q = select(PoolTextRow.pk).where(PoolTextRow.model_id == model_id).order_by(PoolTextRow.pk)
-            pks = [int(pk) for pk in s.scalars(q)]
+            # Straight from the driver: no ORM loading for what may be a million integers.
+            pks = [row[0] for row in s.connection().execute(q).fetchall()]
             return pks, PoolState(len(pks), max(pks, default=0), sum(pks))
 
     def rows_by_key(self, model_id: int, pks: list[int]) -> PoolRows:
