@@ -82,6 +82,9 @@ def main() -> None:
         "| measure | value | target |",
         "|---|---|---|",
         *[f"| {a} | {b} | {c} |" for a, b, c in rows],
+        "",
+        "Absolute times follow the machine's load (a one-text predict takes about 5 ms on an idle run of "
+        "`bench/predict_latency.py`); the ratio to predict, measured in the same run, is the figure to compare.",
     ]
     text = "\n".join(lines)
     print(text)
