@@ -33,8 +33,10 @@ def build_platform(settings: Settings, *, with_executor: bool = True) -> Platfor
     predictors.subscribe(events)  # a model deleted through any API process leaves this cache
     sends = with_executor and settings.webhooks_senders > 0
     webhooks = make_webhook_runner(store, settings, events) if sends else None
-    return Platform(settings=settings, store=store, executor=executor, events=events, predictors=predictors,
-                    webhooks=webhooks)
+    platform = Platform(settings=settings, store=store, executor=executor, events=events, predictors=predictors,
+                        webhooks=webhooks)
+    platform.suggestions.subscribe(events)  # a new version rescores the pools this process serves
+    return platform
 
 
 def create_app(settings: Settings | None = None, *, with_executor: bool = True) -> FastAPI:

@@ -40,11 +40,15 @@ SDK_TYPES: dict[str, type] = {
     "WebhookCreated": sdk.CreatedWebhook,
     "DeliveryPublic": sdk.WebhookDelivery,
     "LabelIssuePublic": sdk.LabelIssue,
+    "PoolCountsPublic": sdk.PoolCounts,
+    "PoolTextPublic": sdk.PoolText,
+    "SuggestionPublic": sdk.Suggestion,
+    "SuggestionListPublic": sdk.Suggestions,
 }
 
 # Pages of a listing: the SDK iterates their items and follows next_cursor, so it has no type.
 ENVELOPES = {"ModelList": "ModelPublic", "SampleList": "SamplePublic", "RunList": "RunPublic",
-             "DeliveryList": "DeliveryPublic"}
+             "DeliveryList": "DeliveryPublic", "PoolTextList": "PoolTextPublic"}
 # Whole lists in one answer (a limit, no cursor): the SDK returns their items as a list.
 ITEM_LISTS = {"LabelIssueList": "LabelIssuePublic"}
 

@@ -89,6 +89,12 @@ ROWS: dict[tuple[str, str], Row] = {
         "samples": [{"text": "glad to help", "label": "friendly"}]}),
     ("GET", "/v1/models/{handle}/samples"): Row("read", 200),
     ("DELETE", "/v1/models/{handle}/samples/{sample_id}"): Row("write", 204, target="fresh"),
+    # The pool of unlabeled texts and what to label next (issue 12): the owner's, like samples.
+    ("POST", "/v1/models/{handle}/pool"): Row("write", 200, target="fresh", body=lambda _: {"texts": ["a new text"]}),
+    ("GET", "/v1/models/{handle}/pool"): Row("read", 200),
+    ("DELETE", "/v1/models/{handle}/pool"): Row("write", 204, target="fresh"),
+    ("DELETE", "/v1/models/{handle}/pool/{pool_id}"): Row("write", 204, target="fresh"),
+    ("GET", "/v1/models/{handle}/suggestions"): Row("read", 200),
     ("POST", "/v1/models/{handle}/train"): Row("train", 200, body=lambda _: {}),  # ready: nothing to queue
     ("GET", "/v1/models/{handle}/train/estimate"): Row("read", 200),
     ("GET", "/v1/models/{handle}/runs"): Row("read", 200),
@@ -111,6 +117,10 @@ ROWS: dict[tuple[str, str], Row] = {
     ("POST", "/console/models/{handle}/samples"): Row("write", 303, target="fresh", form=lambda _: {
         "samples": "text,label\nglad to help,friendly\n"}),
     ("POST", "/console/models/{handle}/samples/delete"): Row("write", 303, target="fresh", form=lambda _: {"id": "x1"}),
+    ("GET", "/console/models/{handle}/label"): Row("read", 200),
+    ("POST", "/console/models/{handle}/label"): Row("write", 303, target="fresh", form=lambda _: {
+        "pool_id": "x1", "label": "friendly"}),
+    ("POST", "/console/models/{handle}/pool"): Row("write", 303, target="fresh", form=lambda _: {"texts": "a new text"}),
     ("POST", "/console/models/{handle}/train"): Row("train", 303, form=lambda _: {}),
     ("POST", "/console/models/{handle}/versions/{number}/activate"): Row("train", 303, form=lambda _: {}),
     ("POST", "/console/models/{handle}/predict"): Row("read", 200, form=lambda _: {"inputs": "thanks, lovely"}),
@@ -252,6 +262,11 @@ def _path(template: str, row: Row, trained: Trained) -> tuple[str, str]:
         trained.new_model(handle)
     values = {"handle": handle, "run_id": trained.run_id, "number": str(trained.version),
               "sample_id": "x1" if row.target == "fresh" else trained.sample_id, **row.extra}
+    if "{pool_id}" in template or template.endswith("/label"):
+        # A pool text to delete or label, in the row's own fresh model.
+        made = trained.http.post(f"/v1/models/{handle}/pool", json={"texts": [{"id": "x1", "text": "to label"}]})
+        assert made.status_code == 200, made.text
+        values["pool_id"] = "x1"
     if "{webhook_id}" in template:
         made = trained.http.post("/v1/webhooks", json={"url": HOOK, "events": ["*"]})
         assert made.status_code == 201, made.text

@@ -96,6 +96,14 @@ def _posts(route: APIRoute) -> bool:
     return "POST" in route.methods
 
 
+# Reads that need the model's active version (409 model_not_ready without one).
+_NEEDS_A_VERSION = frozenset({"get_suggestions"})
+
+
+def _needs_a_version(route: APIRoute) -> bool:
+    return route.operation_id in _NEEDS_A_VERSION
+
+
 # (which routes, which statuses): every status a route of that shape can answer.
 _RULES: list[tuple[Rule, tuple[int, ...]]] = [
     # A key meets 404 for anything its owner cannot see: a model, a run, another owner named in a body.
@@ -107,6 +115,7 @@ _RULES: list[tuple[Rule, tuple[int, ...]]] = [
     (_writes, (409,)),
     # Idempotency-Key: malformed (400), still in flight (409), reused with another body (422).
     (_posts, (400, 409, 422)),
+    (_needs_a_version, (409,)),
 ]
 
 

@@ -29,7 +29,7 @@ __all__ = ["V1Route", "UPLOAD_OPERATIONS", "OFF_LOOP_JSON_BYTES"]
 
 # Routes whose body may be as large as U22A8_MAX_BODY_BYTES; every other body is held to
 # U22A8_MAX_SMALL_BODY_BYTES.
-UPLOAD_OPERATIONS = frozenset({"add_samples"})
+UPLOAD_OPERATIONS = frozenset({"add_samples", "add_pool_texts"})
 # JSON bodies from this size on are parsed in a worker thread, so they hold no other request up.
 OFF_LOOP_JSON_BYTES = 64 * 1024
 

@@ -30,6 +30,7 @@ from ._exceptions import (
 from ._export import ExportedModel, load_export
 from ._retry import Retry
 from ._run import AsyncRun, Model, Run, TrainResult
+from ._pool_types import PoolCounts, PoolText, Suggestion, Suggestions
 from ._webhook_types import CreatedWebhook, Webhook, WebhookDelivery
 from ._types import (
     AutoRetrain,
@@ -72,6 +73,10 @@ __all__ = [
     "PredictResult",
     "Key",
     "CreatedKey",
+    "PoolText",
+    "PoolCounts",
+    "Suggestion",
+    "Suggestions",
     "Webhook",
     "CreatedWebhook",
     "WebhookDelivery",

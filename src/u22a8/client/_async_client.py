@@ -17,6 +17,9 @@ from ._async_resources import AsyncKeys, AsyncModels, AsyncRuns, AsyncSamples, A
 from ._webhook_resources import AsyncWebhooks
 from ._base import BaseClient
 from ._calls import Call, calls
+from ._pool_calls import pool_calls
+from ._pool_resources import AsyncPool
+from ._pool_types import Suggestions
 from ._retry import Retry
 from ._run import AsyncRun, TrainResult
 from ._sending import call
@@ -46,6 +49,7 @@ class AsyncClient(BaseClient):
         self.versions = AsyncVersions(self)
         self.keys = AsyncKeys(self)
         self.webhooks = AsyncWebhooks(self)
+        self.pool = AsyncPool(self)
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -70,6 +74,9 @@ class AsyncClient(BaseClient):
 
     async def dismiss_label_issue(self, handle: str, sample_id: str) -> None:
         await self._call(calls.dismiss_label_issue(handle, sample_id))
+    async def suggestions(self, handle: str, limit: int = 50) -> Suggestions:
+        """See :meth:`Client.suggestions`."""
+        return await self._call(pool_calls.suggestions(handle, limit))
 
     async def estimate(self, handle: str) -> Estimate:
         return await self._call(calls.estimate_training(handle))

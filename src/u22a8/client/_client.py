@@ -14,6 +14,9 @@ from ._base import BaseClient
 from ._calls import Call, calls
 from ._resources import Keys, Models, Runs, Samples, Versions
 from ._webhook_resources import Webhooks
+from ._pool_calls import pool_calls
+from ._pool_resources import Pool
+from ._pool_types import Suggestions
 from ._retry import Retry
 from ._run import Run, TrainResult
 from ._sending import call
@@ -48,6 +51,7 @@ class Client(BaseClient):
         self.versions = Versions(self)
         self.keys = Keys(self)
         self.webhooks = Webhooks(self)
+        self.pool = Pool(self)
 
     # -- lifetime
     def close(self) -> None:
@@ -80,6 +84,10 @@ class Client(BaseClient):
     def dismiss_label_issue(self, handle: str, sample_id: str) -> None:
         """The sample's label is right: keep it off the list until its label changes."""
         self._call(calls.dismiss_label_issue(handle, sample_id))
+    def suggestions(self, handle: str, limit: int = 50) -> Suggestions:
+        """Up to ``limit`` pool texts (``client.pool``) worth labeling next, most worth it first, each
+        with the active version's guess: the ones it is least sure about, no two alike, none labeled."""
+        return self._call(pool_calls.suggestions(handle, limit))
 
     def estimate(self, handle: str) -> Estimate:
         """What each effort would likely cost on the model's current samples."""

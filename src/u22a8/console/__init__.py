@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import assets, key_pages, label_issue_pages, model_pages, run_pages, sign_in_pages, webhook_pages
+from . import assets, key_pages, label_issue_pages, labeling_pages, model_pages, run_pages, sign_in_pages, webhook_pages
 
 __all__ = ["router"]
 
 router = APIRouter()
-for _module in (assets, sign_in_pages, model_pages, run_pages, key_pages, webhook_pages, label_issue_pages):
+for _module in (assets, sign_in_pages, model_pages, labeling_pages, run_pages, key_pages, webhook_pages, label_issue_pages):
     router.include_router(_module.router)

@@ -12,6 +12,7 @@ from .keys import ApiKey
 from .label_issues import LabelIssue
 from .models import AutoRetrainSetting, Model
 from .runs import ACTIVE_RUN_STATES, FINAL_RUN_STATES, Run, RunEvent
+from .pool import PoolCounts, PoolText, Suggestion
 from .samples import Sample, SampleCounts, SampleStats, TrainingSample
 from .versions import Version
 from .webhooks import DELIVERY_STATES, WebhookDelivery, WebhookEndpoint
@@ -25,6 +26,9 @@ __all__ = [
     "RunEvent",
     "ACTIVE_RUN_STATES",
     "FINAL_RUN_STATES",
+    "PoolText",
+    "PoolCounts",
+    "Suggestion",
     "Sample",
     "SampleCounts",
     "SampleStats",

@@ -20,6 +20,8 @@ client with the same key could not, and neither front door repeats a rule.
     label_issues.py    likely label errors of the active version: list, dismiss
     predict.py         predictions within the limits (serving.py: loaded predictors)
     keys.py            create, list, revoke
+    pool.py            unlabeled texts beside a model: add (same formats and limits as samples), list, delete
+    suggestions.py     what to label next, and labeling a suggestion (suggestion_cache.py: scored pools)
     webhooks.py        webhook endpoints (create, list, update, delete, rotate), deliveries, ping
 """
 
@@ -31,10 +33,13 @@ from ..store import (
     ApiKey,
     LabelIssue,
     Model,
+    PoolCounts,
+    PoolText,
     Run,
     RunEvent,
     Sample,
     StoreUnavailable,
+    Suggestion,
     Version,
     WebhookDelivery,
     WebhookEndpoint,
@@ -72,12 +77,15 @@ from .models import (
     update_model,
 )
 from .platform import Platform
+from .pool import PoolPage, PoolUpload, add_pool_texts, clear_pool, delete_pool_text, list_pool, validate_pool_texts
 from .predict import Prediction, predict, predict_is_quick
 from .run_events import open_run_events
 from .runs import RunPage, cancel_run, elapsed_seconds, get_run, list_runs
 from .sample_formats import parse_sample_body
 from .samples import SampleIn, SamplePage, SampleUpload, add_samples, delete_sample, list_samples, validate_samples
 from .serving import PredictorCache, limit_inference_threads
+from .suggestion_cache import SuggestionCache
+from .suggestions import SUGGESTIONS_MAX, SuggestionList, label_suggestion, suggestions
 from .training import (
     DEFAULT_EFFORT,
     EFFORTS,
@@ -167,6 +175,22 @@ __all__ = [
     "add_samples",
     "list_samples",
     "delete_sample",
+    # the pool and what to label next
+    "PoolUpload",
+    "PoolPage",
+    "validate_pool_texts",
+    "add_pool_texts",
+    "list_pool",
+    "delete_pool_text",
+    "clear_pool",
+    "SuggestionCache",
+    "SuggestionList",
+    "SUGGESTIONS_MAX",
+    "suggestions",
+    "label_suggestion",
+    "PoolText",
+    "PoolCounts",
+    "Suggestion",
     # training
     "TrainOutcome",
     "TrainingEstimate",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..errors import InvalidRequest
 
-__all__ = ["LABEL_MAX", "InvalidField", "check_labels", "check_max_length", "check_number_range"]
+__all__ = ["LABEL_MAX", "InvalidField", "check_labels", "check_max_length", "check_number_range", "is_unicode"]
 
 LABEL_MAX = 200
 
@@ -45,3 +45,13 @@ def check_number_range(field: str, value: float, low: float, high: float) -> Non
         raise InvalidField(field, f"{field}: Input should be greater than or equal to {low:g}")
     if value > high:
         raise InvalidField(field, f"{field}: Input should be less than or equal to {high:g}")
+
+
+def is_unicode(value: str) -> bool:
+    """Whether ``value`` can be stored and answered as UTF-8: JSON may spell a lone surrogate
+    (``"\\ud800"``), which Python decodes but no database or encoder on the way out accepts."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -10,6 +10,8 @@ from ..store import IdempotencyRepository, Store
 from .authentication import Authenticator
 from .limits import RateLimits, StreamSlots, counter_storage
 from .serving import ActiveVersions, PredictorCache
+from .serving import PredictorCache
+from .suggestion_cache import SuggestionCache
 
 __all__ = ["Platform"]
 
@@ -34,6 +36,8 @@ class Platform:
     webhooks: WebhookRunner | None = None
     # Which version serves each model, without a database read per predict (see serving.py).
     active_versions: ActiveVersions = field(default=None)  # type: ignore[assignment]
+    # Scored pools for what to label next (issue 12); made from the predictors when not given.
+    suggestions: SuggestionCache = field(default=None)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         if self.authenticator is None:
@@ -46,6 +50,8 @@ class Platform:
         if self.active_versions is None:
             self.active_versions = ActiveVersions(self.store, self.settings.active_version_cache_seconds)
             self.active_versions.subscribe(self.events)
+        if self.suggestions is None:
+            self.suggestions = SuggestionCache(self.store, self.predictors)
 
     def is_ready(self) -> bool:
         """Whether this process can serve: the database answers."""

@@ -9,16 +9,17 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import orjson
 
 from ..errors import InvalidRequest, LimitExceeded
 
-__all__ = ["parse_sample_body"]
+__all__ = ["parse_sample_body", "parse_pool_body"]
 
 _CSV_FIELDS = {"id", "text", "label", "labels", "score", "weight"}
+_POOL_CSV_FIELDS = {"id", "text"}
 
 
 def _reject_constant(name: str) -> float:
@@ -43,6 +44,17 @@ def _loads(text: str) -> Any:
 
 def parse_sample_body(raw: bytes, content_type: str) -> list[Any]:
     """Decode the request body into a list of raw sample objects."""
+    return _parse_body(raw, content_type, "samples", _parse_csv)
+
+
+def parse_pool_body(raw: bytes, content_type: str) -> list[Any]:
+    """Decode a pool upload (unlabeled texts: ``text`` and an optional ``id``) into raw objects.
+
+    The same formats and errors as samples; JSON is ``{"texts": [...]}``, CSV has a text column."""
+    return _parse_body(raw, content_type, "texts", _parse_pool_csv)
+
+
+def _parse_body(raw: bytes, content_type: str, field: str, parse_csv: Any) -> list[Any]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -51,7 +63,7 @@ def parse_sample_body(raw: bytes, content_type: str) -> list[Any]:
         text = text[1:]
     kind = content_type.split(";")[0].strip().lower()
     if kind in ("text/csv", "application/csv"):
-        return _parse_csv(text)
+        return parse_csv(text)  # type: ignore[no-any-return]
     if kind in ("application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines"):
         items = []
         for n, line in enumerate(text.splitlines(), start=1):
@@ -65,12 +77,20 @@ def parse_sample_body(raw: bytes, content_type: str) -> list[Any]:
         body = _loads(text)
     except ValueError as exc:
         raise InvalidRequest(f"the body is not valid JSON: {exc}") from exc
-    if not isinstance(body, dict) or set(body) != {"samples"} or not isinstance(body["samples"], list):
-        raise InvalidRequest('the body must be {"samples": [...]} (or NDJSON, or CSV with a header row)')
-    return body["samples"]
+    if not isinstance(body, dict) or set(body) != {field} or not isinstance(body[field], list):
+        raise InvalidRequest(f'the body must be {{"{field}": [...]}} (or NDJSON, or CSV with a header row)')
+    return body[field]  # type: ignore[no-any-return]
 
 
 def _parse_csv(text: str) -> list[Any]:
+    return _read_csv(text, _csv_items)
+
+
+def _parse_pool_csv(text: str) -> list[Any]:
+    return _read_csv(text, _pool_csv_items)
+
+
+def _read_csv(text: str, items: Callable[[Iterator[list[str]]], list[Any]]) -> list[Any]:
     reader = csv.reader(io.StringIO(text, newline=""))
     done = [0]  # lines read up to the last whole row
 
@@ -80,7 +100,7 @@ def _parse_csv(text: str) -> list[Any]:
             yield row
 
     try:
-        return _csv_items(rows())
+        return items(rows())
     except csv.Error as exc:
         # The line it stopped in is the one after the last whole row.
         line = done[0] + 1
@@ -131,5 +151,28 @@ def _csv_items(reader: Any) -> list[Any]:
                     item[number] = float(item[number])
                 except ValueError:
                     item[number] = item[number]  # left as text so validation names it
+        items.append(item)
+    return items
+
+
+def _pool_csv_items(reader: Iterator[list[str]]) -> list[Any]:
+    """Rows as pool objects, read the way :func:`_csv_items` reads samples."""
+    header: list[str] = next(reader, [])
+    fields = set(header)
+    if "text" not in fields:
+        raise InvalidRequest(f"the CSV header must name a text column (found: {', '.join(sorted(fields)) or 'no header'})")
+    unknown = fields - _POOL_CSV_FIELDS
+    if unknown:
+        raise InvalidRequest(f"unknown CSV columns: {', '.join(sorted(unknown))} (a pool text has text and id)")
+    width = len(header)
+    items: list[Any] = []
+    for row in reader:
+        if not row:
+            continue
+        if len(row) > width:
+            items.append({"__error__": "the row has more fields than the header"})
+            continue
+        item: dict[str, Any] = {k: v for k, v in zip(header, row) if v}
+        item.setdefault("text", "")
         items.append(item)
     return items

@@ -16,7 +16,7 @@ from ..errors import InvalidRequest, LimitExceeded
 from ..settings import Settings
 from ..store import ApiKey, NewSample, Sample
 from .access import check_model_access, check_sample_access, checked_handle, enter
-from .fields import LABEL_MAX
+from .fields import LABEL_MAX, is_unicode
 from .platform import Platform
 from .sample_formats import parse_sample_body
 
@@ -72,6 +72,15 @@ class SampleIn(BaseModel):
             raise ValueError("text is empty")
         if "\x00" in v:
             raise ValueError("text contains a NUL byte")
+        if not is_unicode(v):
+            raise ValueError("text is not valid Unicode (a lone surrogate)")
+        return v
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str | None) -> str | None:
+        if v is not None and not is_unicode(v):
+            raise ValueError("id is not valid Unicode (a lone surrogate)")
         return v
 
     @field_validator("score")
@@ -211,7 +220,7 @@ def _one(item: Any, task: str, allowed: set[str] | None, settings: Settings) -> 
         return "labels is empty"
     for label in found:
         assert label is not None
-        if not label.strip() or len(label) > LABEL_MAX or "\x00" in label:
+        if not label.strip() or len(label) > LABEL_MAX or "\x00" in label or not is_unicode(label):
             return f"bad label {label[:40]!r}"
         if allowed is not None and label not in allowed:
             return f"label {label[:40]!r} is not one of the model's labels"

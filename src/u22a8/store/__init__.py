@@ -21,12 +21,16 @@ from ..resources import (
     RunEvent,
     Sample,
     SampleCounts,
+    PoolCounts,
+    PoolText,
     SampleStats,
+    Suggestion,
     TrainingSample,
     Version,
     WebhookDelivery,
     WebhookEndpoint,
 )
+from .pool import NewPoolText, PoolRepository, PoolRows, PoolState
 from .runs import RunRepository, SearchAlreadyActive
 from .sessions import SessionRepository
 from .samples import NewSample, SampleRepository, text_hash
@@ -64,6 +68,13 @@ __all__ = [
     "AttemptOutcome",
     "WEBHOOK_EVENT_TYPES",
     "NewSample",
+    "NewPoolText",
+    "PoolRepository",
+    "PoolRows",
+    "PoolState",
+    "PoolText",
+    "PoolCounts",
+    "Suggestion",
     "NewVersion",
     "SearchAlreadyActive",
     "StoredResponse",
@@ -87,6 +98,7 @@ class Store:
         self.sessions = SessionRepository(self.db)
         self.models = ModelRepository(self.db)
         self.samples = SampleRepository(self.db)
+        self.pool = PoolRepository(self.db)
         self.events = EventRepository(self.db)
         self.runs = RunRepository(self.db, self.events)
         self.versions = VersionRepository(self.db)

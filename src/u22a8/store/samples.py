@@ -13,6 +13,7 @@ import orjson
 
 from ..errors import LimitExceeded, NotFound
 from ._convert import sample_record
+from ._pool_rows import leave_pool
 from ._labels import TargetShape, carries_label, distinct_label_count, label_counts, stored_shape
 from .database import Database, utcnow
 from .models import mark_samples_changed, model_row
@@ -108,6 +109,8 @@ class SampleRepository:
                                         f"the limit is {max_labels}")
             if inserts or changes:
                 mark_samples_changed(s, model)
+            # A text that is now labeled is no longer a candidate for labeling (issue 12).
+            leave_pool(s, model.id, (row.text_hash for row in seen.values()))
             return SampleCounts(added=added, updated=updated, unchanged=unchanged)
 
     def list(

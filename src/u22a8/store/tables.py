@@ -23,7 +23,7 @@ from sqlalchemy.types import TypeDecorator
 
 __all__ = [
     "Base", "ApiKeyRow", "ConsoleSessionRow", "ModelRow", "SampleRow", "RunRow", "EventRow", "VersionRow",
-    "IdempotencyRow", "RateCounterRow", "WebhookEndpointRow", "WebhookDeliveryRow",
+    "IdempotencyRow", "RateCounterRow", "WebhookEndpointRow", "WebhookDeliveryRow", "PoolTextRow",
 ]
 
 # Runs in these states hold their model's single search slot.
@@ -312,3 +312,26 @@ class WebhookDeliveryRow(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class PoolTextRow(Base):
+    """An unlabeled text beside a model (issue 12): a candidate for labeling, never trained on.
+
+    One row per distinct text per model; a text leaves the pool when it becomes a sample. A
+    text changed under the same id is a new row (a new ``pk``), so ``pk`` alone tells whether
+    a scored text is still the same text (``service/suggestions.py`` keys its cache on it).
+    """
+
+    __tablename__ = "pool_texts"
+    __table_args__ = (
+        UniqueConstraint("model_id", "pool_id", name="uq_pool_texts_model_pool_id"),
+        UniqueConstraint("model_id", "text_hash", name="uq_pool_texts_model_text_hash"),
+        _NEVER_REUSE_IDS,
+    )
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"))
+    pool_id: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    text_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

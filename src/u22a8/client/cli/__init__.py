@@ -12,6 +12,7 @@ import typer
 from ._common import CliState, ExitCode
 from ._label_issues import label_issues_app, models_fallback
 from ._models import models_app, samples_app
+from ._pool import label, pool_app, suggestions
 from ._predict import estimate, keys_list, keys_revoke, predict, predict_offline
 from ._training import runs_app, train
 from ._versions import export, versions_app
@@ -33,5 +34,8 @@ def register(app: typer.Typer, keys_app: typer.Typer) -> None:
     app.add_typer(webhooks_app, name="webhooks")
     app.add_typer(label_issues_app, name="label-issues")
     models_app.command("fallback")(models_fallback)
+    app.add_typer(pool_app, name="pool")
+    app.command("suggestions")(suggestions)
+    app.command("label")(label)
     keys_app.command("list")(keys_list)
     keys_app.command("revoke")(keys_revoke)
