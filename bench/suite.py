@@ -136,7 +136,7 @@ def primary(task: str, m: dict[str, float]) -> float:
 def _minilm(name: str, split: str, texts: list[str]) -> np.ndarray:
     """MiniLM vectors of a split, kept in a cache outside the repository across runs."""
     EMB_CACHE.mkdir(parents=True, exist_ok=True)
-    path = EMB_CACHE / f"{name}-{split}-{len(texts)}.npy"
+    path = EMB_CACHE / f"{SETS[name].folder}-{split}-{len(texts)}.npy"  # trec6 and trec50 share texts
     if path.exists():
         return np.load(path)  # type: ignore[no-any-return]
     from u22a8.engine.embeddings import MINILM, get_embedder

@@ -16,6 +16,7 @@ import numpy as np
 
 from .artifact_format import dump_predictor
 from .predictor import Member, Predictor
+from .space import chosen_summary
 from .training import Workspace
 from .types import TrainingResult
 
@@ -56,6 +57,7 @@ def assemble(ws: Workspace, members: list[dict[str, Any]], outputs: list[Outputs
     assert mixed is not None
 
     metrics, thresholds = ws.task_rules.metrics(y, mixed, ws.labels or [], ws.n, ws.protocol)
+    metrics["chosen"] = chosen_summary(members)
     if extra_metrics:
         metrics.update(extra_metrics)
 
