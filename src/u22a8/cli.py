@@ -42,15 +42,19 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     no_executor: Annotated[bool, typer.Option("--no-executor", help="API only; runs execute in `u22a8 worker`.")] = False,
-    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    log_level: Annotated[str, typer.Option(help="uvicorn log level (info adds its startup lines).")] = "warning",
 ) -> None:
     """Start the platform: API, embedded run executor, database migrations."""
     import uvicorn
 
+    from .quiet import quiet_libraries, say, startup_line
     from .server import create_app
     from .settings import get_settings
 
-    application = create_app(get_settings(), with_executor=not no_executor)
+    quiet_libraries()
+    settings = get_settings()
+    application = create_app(settings, with_executor=not no_executor)
+    say(startup_line("serving", f"http://{host}:{port} (data in {settings.home.resolve()}); Ctrl-C stops it"))
     uvicorn.run(application, host=host, port=port, log_level=log_level, access_log=False)
 
 
@@ -59,9 +63,11 @@ def worker(
     concurrency: Annotated[int, typer.Option(help="Runs this worker trains at once.")] = 1,
 ) -> None:
     """Take runs from the broker (U22A8_BROKER_URL) and train them."""
+    from .quiet import quiet_libraries
     from .runs.celery_executor import run_worker
     from .settings import get_settings
 
+    quiet_libraries()
     run_worker(get_settings(), concurrency=concurrency)
 
 
@@ -143,10 +149,12 @@ def quickstart(
 
     import uvicorn
 
+    from .quiet import quiet_libraries
     from .server import create_app
     from .quickstart import prepare_demo
     from .settings import get_settings
 
+    quiet_libraries()
     settings = get_settings()
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning"))
     threading.Thread(target=prepare_demo, args=(server, settings, f"http://{host}:{port}", effort), daemon=True).start()
