@@ -119,8 +119,10 @@ def evaluate(task: str, y: list[Any], pred: list[Any], labels: list[str] | None 
     if task == "multilabel":
         mlb = MultiLabelBinarizer(classes=labels or sorted({lab for t in y for lab in t}))
         Y, P = mlb.fit_transform(y), mlb.transform(pred)
+        per_label = f1_score(Y, P, average=None, zero_division=0)
         return {"macro_f1": float(f1_score(Y, P, average="macro", zero_division=0)),
-                "micro_f1": float(f1_score(Y, P, average="micro", zero_division=0))}
+                "micro_f1": float(f1_score(Y, P, average="micro", zero_division=0)),
+                "per_label_f1": {lab: round(float(f), 3) for lab, f in zip(mlb.classes_, per_label)}}
     a, b = np.asarray(y, float), np.asarray(pred, float)
     return {"pearson": float(pearsonr(a, b).statistic), "spearman": float(spearmanr(a, b).statistic),
             "pred_min": float(b.min()), "pred_max": float(b.max()),
@@ -146,7 +148,7 @@ def _minilm(name: str, split: str, texts: list[str]) -> np.ndarray:
     return vecs
 
 
-def run_baselines(name: str) -> dict[str, Any]:
+def run_baselines(name: str, variants: tuple[str, ...] = ("tfidf", "minilm")) -> dict[str, Any]:
     from scipy.sparse import csr_matrix, hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression, Ridge
@@ -166,8 +168,9 @@ def run_baselines(name: str) -> dict[str, Any]:
         if s != "train":
             sparse[s] = hstack([word.transform(splits[s]), char.transform(splits[s])]).tocsr()
     tfidf_seconds = time.monotonic() - t0
+    assert variants[0] == "tfidf", "the TF-IDF baseline always runs (its features are the other's base)"
     results: dict[str, Any] = {}
-    for variant in ("tfidf", "minilm"):
+    for variant in variants:
         t1 = time.monotonic()
         X = sparse if variant == "tfidf" else {
             s: hstack([sparse[s], csr_matrix(2.0 * _minilm(name, s, splits[s]))]).tocsr() for s in splits}
@@ -284,7 +287,8 @@ def run_engine(name: str, effort: str) -> dict[str, Any]:
             "peak_mb": rss.peak, "trials": run.get("trials_done"), "cv": metrics.get("primary"),
             "chosen": metrics.get("chosen") or _chosen(report.get("params") or {}),
             "members": search.get("members") or [search.get("best")],
-            "stopped_for_time": search.get("stopped_for_time"), "notes": (report.get("data") or {}).get("notes", [])}
+            "stopped_for_time": search.get("stopped_for_time"), "notes": (report.get("data") or {}).get("notes", []),
+            "cuts": metrics.get("thresholds") if spec.task == "multilabel" else None}
 
 
 def _chosen(params: dict[str, Any]) -> dict[str, list[str]]:
@@ -315,10 +319,26 @@ def _fmt_metric(task: str, m: dict[str, Any]) -> str:
     return f"Pearson {m['pearson']:.3f}, Spearman {m['spearman']:.3f}"
 
 
+def per_label_lines(rows: dict[tuple[str, str], str], results: dict[tuple[str, str], dict[str, Any]]) -> list[str]:
+    """Per-label test F1 of multilabel runs (this run's; earlier ones are kept as written)."""
+    text = RESULTS.read_text() if RESULTS.exists() else ""
+    section = text[text.find("<!-- suite:start -->"): text.find("<!-- suite:end -->")] if "<!-- suite:start -->" in text else ""
+    out = [line for line in section.splitlines()  # earlier runs' lines, unless this run redid them
+           if line.startswith("- ") and tuple(line[2:].split(",")[0].split()[:2]) not in results]
+    for (name, effort), r in sorted(results.items()):
+        if "per_label_f1" in r:
+            cut = r.get("cuts") or {}
+            cells = ", ".join(f"{lab} {f:.2f}" + (f" (cut {cut[lab]:.2f})" if lab in cut else "")
+                              for lab, f in sorted(r["per_label_f1"].items(), key=lambda kv: -kv[1]))
+            out.append(f"- {name} {effort}, per-label F1 on test (engine's cut per label): {cells}")
+    return out
+
+
 def _verdict(task: str, effort: str, m: dict[str, Any], base: dict[str, Any] | None) -> str:
     if not base or "error" in base:
         return "–"
-    tfidf, best = primary(task, base["tfidf"]), max(primary(task, base["tfidf"]), primary(task, base["minilm"]))
+    tfidf = primary(task, base["tfidf"])
+    best = max(tfidf, primary(task, base["minilm"])) if "minilm" in base else tfidf
     value = primary(task, m)
     if effort in ("high", "max"):
         goal, name = best + 0.5, "best+0.5"
@@ -348,8 +368,10 @@ def baseline_row(name: str, b: dict[str, Any]) -> str:
     task = SETS[name].task
     if "error" in b:
         return f"| {name} | {task} | baseline | error: {b['error']} | | | | | | {time.strftime('%m-%d %H:%M')} |"
-    return (f"| {name} | {task} | baseline | TF-IDF {_fmt_metric(task, b['tfidf'])}; ⊕MiniLM {_fmt_metric(task, b['minilm'])} "
-            f"| – | {b['tfidf']['seconds']:.0f} + {b['minilm']['seconds']:.0f} | {b['peak_mb']:.0f} | – | – | "
+    minilm = f"; ⊕MiniLM {_fmt_metric(task, b['minilm'])}" if "minilm" in b else "; ⊕MiniLM not run"
+    seconds = f"{b['tfidf']['seconds']:.0f}" + (f" + {b['minilm']['seconds']:.0f}" if "minilm" in b else "")
+    return (f"| {name} | {task} | baseline | TF-IDF {_fmt_metric(task, b['tfidf'])}{minilm} "
+            f"| – | {seconds} | {b['peak_mb']:.0f} | – | – | "
             f"{time.strftime('%m-%d %H:%M')} |")
 
 
@@ -364,7 +386,7 @@ def _previous_rows() -> dict[tuple[str, str], str]:
     return rows
 
 
-def write(rows: dict[tuple[str, str], str], command: str) -> None:
+def write(rows: dict[tuple[str, str], str], command: str, extra: list[str] | None = None) -> None:
     order = ["baseline", *EFFORTS]
     body = [
         "## Development suite: every set, task and effort over HTTP, against baselines in the same run",
@@ -385,6 +407,8 @@ def write(rows: dict[tuple[str, str], str], command: str) -> None:
     ]
     for name in SETS:
         body += [rows[(name, e)] for e in order if (name, e) in rows]
+    if extra:
+        body += ["", *extra]
     write_section("suite", "\n".join(body))
 
 
@@ -393,31 +417,38 @@ def main() -> None:
     ap.add_argument("--sets", default=",".join(SETS))
     ap.add_argument("--efforts", default="low,medium,high")
     ap.add_argument("--no-baselines", action="store_true")
+    ap.add_argument("--baselines", default="tfidf,minilm",
+                    help="baseline variants (⊕MiniLM embeds every text: minutes on a busy machine)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:  # one job in its own process: "baseline:SET" or "engine:SET:EFFORT"
         kind, *rest = args.child.split(":")
-        print(json.dumps(run_baselines(rest[0]) if kind == "baseline" else run_engine(rest[0], rest[1])))
+        if kind == "baseline":
+            print(json.dumps(run_baselines(rest[0], tuple(rest[1].split(",")) if len(rest) > 1 else ("tfidf", "minilm"))))
+        else:
+            print(json.dumps(run_engine(rest[0], rest[1])))
         return
     command = "python bench/suite.py " + " ".join(sys.argv[1:])
     rows = _previous_rows()
+    results: dict[tuple[str, str], dict[str, Any]] = {}
     for name in args.sets.split(","):
         if name not in SETS:
             raise SystemExit(f"unknown set {name!r}; use {', '.join(SETS)}")
         base = None
         if not args.no_baselines:
-            base = _spawn("--child", f"baseline:{name}")
+            base = _spawn("--child", f"baseline:{name}:{args.baselines}")
             rows[(name, "baseline")] = baseline_row(name, base)
             print(rows[(name, "baseline")], flush=True)
-            write(rows, command)
+            write(rows, command, per_label_lines(rows, results))
         for effort in args.efforts.split(","):
             r = _spawn("--child", f"engine:{name}:{effort}")
             r.setdefault("effort", effort)
             rows[(name, effort)] = engine_row(name, r, base)
+            results[(name, effort)] = r
             print(rows[(name, effort)], flush=True)
             if r.get("notes"):
                 print("   notes:", "; ".join(r["notes"]), flush=True)
-            write(rows, command)
+            write(rows, command, per_label_lines(rows, results))
 
 
 if __name__ == "__main__":
