@@ -386,7 +386,9 @@ def _previous_rows() -> dict[tuple[str, str], str]:
     return rows
 
 
-def write(rows: dict[tuple[str, str], str], command: str, extra: list[str] | None = None) -> None:
+def write(own: dict[tuple[str, str], str], command: str, extra: list[str] | None = None) -> None:
+    """Rewrite the section: this run's rows over those in the file now (another run may have added some)."""
+    rows = {**_previous_rows(), **own}
     order = ["baseline", *EFFORTS]
     body = [
         "## Development suite: every set, task and effort over HTTP, against baselines in the same run",
@@ -429,7 +431,7 @@ def main() -> None:
             print(json.dumps(run_engine(rest[0], rest[1])))
         return
     command = "python bench/suite.py " + " ".join(sys.argv[1:])
-    rows = _previous_rows()
+    rows: dict[tuple[str, str], str] = {}  # this run's rows; write() merges them into the file's
     results: dict[tuple[str, str], dict[str, Any]] = {}
     for name in args.sets.split(","):
         if name not in SETS:
