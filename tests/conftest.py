@@ -102,7 +102,9 @@ class LiveServer:
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
-        raise RuntimeError("server did not start")
+        self.proc.kill()  # a server that came up too late must not outlive the test run
+        self.proc.wait(10)
+        raise RuntimeError(f"server did not start within 60 s: {self.log.read_text()[-3000:]}")
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

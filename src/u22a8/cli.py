@@ -44,20 +44,24 @@ def serve(
     workers: Annotated[Optional[int], typer.Option(
         help="API processes answering on the port (default: the number of cores).", min=1)] = None,
     no_executor: Annotated[bool, typer.Option("--no-executor", help="API only; runs execute in `u22a8 worker`.")] = False,
-    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    log_level: Annotated[str, typer.Option(help="uvicorn log level (info adds its startup lines).")] = "warning",
 ) -> None:
     """Start the platform: API processes, the embedded run executor (once), database migrations."""
     import os
 
     import uvicorn
 
+    from .quiet import quiet_libraries, say, startup_line
     from .server import Runner, create_app
     from .settings import get_settings
 
+    quiet_libraries()
     settings = get_settings()
     n = workers or os.cpu_count() or 1
+    where = f"http://{host}:{port} (data in {settings.home.resolve()}); Ctrl-C stops it"
     if n == 1:
         application = create_app(settings, with_executor=not no_executor)
+        say(startup_line("serving", where))
         uvicorn.run(application, host=host, port=port, log_level=log_level, access_log=False)
         return
     # Several API processes share the port; this process supervises them and runs the executor
@@ -69,6 +73,7 @@ def serve(
     runner = None if no_executor else Runner(settings)
     if runner is not None:
         runner.start()
+    say(startup_line("serving", f"{where} ({n} processes)"))
     try:
         # A process starting on a busy machine takes a while to import the app: give it time
         # before the supervisor counts it dead and starts another.
@@ -84,9 +89,11 @@ def worker(
     concurrency: Annotated[int, typer.Option(help="Runs this worker trains at once.")] = 1,
 ) -> None:
     """Take runs from the broker (U22A8_BROKER_URL) and train them."""
+    from .quiet import quiet_libraries
     from .runs.celery_executor import run_worker
     from .settings import get_settings
 
+    quiet_libraries()
     run_worker(get_settings(), concurrency=concurrency)
 
 
@@ -168,10 +175,12 @@ def quickstart(
 
     import uvicorn
 
+    from .quiet import quiet_libraries
     from .server import create_app
     from .quickstart import prepare_demo
     from .settings import get_settings
 
+    quiet_libraries()
     settings = get_settings()
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning"))
     threading.Thread(target=prepare_demo, args=(server, settings, f"http://{host}:{port}", effort), daemon=True).start()

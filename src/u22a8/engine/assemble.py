@@ -18,6 +18,7 @@ from .artifact_format import dump_predictor
 from .fallback import MIN_EXAMPLES, choose_fallback
 from .label_issues import out_of_fold_probabilities, rank_label_issues
 from .predictor import Member, Predictor
+from .space import chosen_summary
 from .training import Workspace
 from .types import TrainingResult
 from .unseen import unseen_class_outputs
@@ -59,6 +60,7 @@ def assemble(ws: Workspace, members: list[dict[str, Any]], outputs: list[Outputs
     assert mixed is not None
 
     metrics, thresholds = ws.task_rules.metrics(y, mixed, ws.labels or [], ws.n, ws.protocol)
+    metrics["chosen"] = chosen_summary(members)
     if extra_metrics:
         metrics.update(extra_metrics)
     report = dict(report)

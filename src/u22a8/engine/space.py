@@ -15,7 +15,7 @@ from .embeddings import MINILM
 from .families import get_family, searched_families
 from .tasks import get_task
 
-__all__ = ["default_member", "knn_member", "suggest_member", "normalize_params", "member_summary"]
+__all__ = ["default_member", "knn_member", "suggest_member", "normalize_params", "member_summary", "chosen_summary"]
 
 _SPARSE = {"word_ngrams": [1, 2], "char_ngrams": [2, 5], "word_weight": 1.0, "char_weight": 1.0,
            "lowercase": True, "edges": True, "embed": None, "embed_weight": 2.0}
@@ -128,3 +128,26 @@ def member_summary(member: dict[str, Any]) -> str:
         parts.append(f"cues×{f['cues_weight']:g}")
     knobs = ", ".join(f"{k}={v}" for k, v in m.items() if k != "family" and v is not None)
     return f"{' + '.join(parts)} → {m['family']}({knobs})"
+
+
+def member_blocks(member: dict[str, Any]) -> list[str]:
+    """The feature blocks a member uses: ``word``, ``char``, the embedder's name, ``cues``."""
+    f = member["features"]
+    blocks = [name for name, on in (("word", f.get("word_ngrams")), ("char", f.get("char_ngrams"))) if on]
+    if f.get("embed"):
+        blocks.append(str(f["embed"]))
+    if f.get("cues_weight"):
+        blocks.append("cues")
+    return blocks
+
+
+def chosen_summary(members: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the search chose, for the run's report: feature blocks and families over all members,
+    and each member's blocks, family and weight. Every block is in the space on every data set and
+    earns its place through the search's scores alone (tests/engine/test_no_dataset_paths.py)."""
+    return {
+        "blocks": sorted({b for m in members for b in member_blocks(m)}),
+        "families": sorted({m["model"]["family"] for m in members}),
+        "members": [{"blocks": member_blocks(m), "family": m["model"]["family"],
+                     "weight": round(float(m.get("weight", 1.0)), 4)} for m in members],
+    }

@@ -14,6 +14,7 @@ import os
 import threading
 import time
 
+from ..quiet import quiet_celery_worker
 from ..settings import Settings
 from ..store import Store
 from .celery_app import EXECUTE_TASK, WEBHOOKS_QUEUE, celery_app, send_webhooks_task
@@ -48,6 +49,13 @@ class CeleryExecutor(RunExecutor):
                     self._sent[run_id] = now
 
 
+def _masked(url: str) -> str:
+    """The broker URL without its password, for a log line."""
+    scheme, sep, rest = url.partition("://")
+    creds, at, host = rest.rpartition("@")
+    return f"{scheme}{sep}{'***@' if at else ''}{host}"
+
+
 def run_worker(settings: Settings, *, concurrency: int = 1, scheduler: bool = True) -> None:
     """Start a Celery worker in this process (the body of ``u22a8 worker``)."""
     if not settings.broker_url:
@@ -68,11 +76,13 @@ def run_worker(settings: Settings, *, concurrency: int = 1, scheduler: bool = Tr
         sched.start()
         webhooks.start()
     app = celery_app(settings.broker_url)
+    queues = f"celery,{WEBHOOKS_QUEUE}"
+    before, after = quiet_celery_worker(f"{concurrency} run(s) at once from {_masked(settings.broker_url)}, queues {queues}")
     try:
         app.worker_main([
-            "worker", f"--concurrency={concurrency}", "--pool=prefork", "--loglevel=INFO",
+            *before, "worker", f"--concurrency={concurrency}", "--pool=prefork", *after,
             f"--hostname=u22a8-{os.getpid()}@%h", "--without-gossip", "--without-mingle",
-            f"--queues=celery,{WEBHOOKS_QUEUE}",
+            f"--queues={queues}",
         ])
     finally:
         if webhooks is not None:

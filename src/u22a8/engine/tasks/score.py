@@ -2,6 +2,13 @@
 
 Minimum: at least 8 samples with at least 2 distinct values; a rank correlation on fewer
 held-out points is noise.
+
+Calibration: a ridge-like model's raw outputs are shrunk towards the mean and a linear model can
+still step outside the scale users scored on (a valence of 5.3 on a 1-5 scale). On the held-out
+outputs the task fits ``y ≈ a + b·output`` (so a served 4.0 means "about 4.0 on average"), then
+clips to the range of the held-out targets. The four numbers travel in the predictor's
+``thresholds`` slot as ``[a, b, low, high]`` (a predictor without them serves raw outputs).
+Ranks do not change except where clipping ties the extremes.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from sklearn.metrics import mean_absolute_error, r2_score
 
 from ._base import Task, register_task
 
-__all__ = ["Score", "MIN_SCORE_SAMPLES", "spearman"]
+__all__ = ["Score", "MIN_SCORE_SAMPLES", "spearman", "fit_range_calibration", "apply_range_calibration"]
 
 MIN_SCORE_SAMPLES = 8
 
@@ -24,6 +31,28 @@ def spearman(y: np.ndarray, yhat: np.ndarray) -> float:
     if len(y) < 2 or np.ptp(y) == 0 or np.ptp(yhat) == 0:
         return 0.0
     return float(spearmanr(y, yhat).statistic)
+
+
+def fit_range_calibration(y: np.ndarray, output: np.ndarray) -> list[float]:
+    """``[a, b, low, high]``: least squares of ``y`` on held-out ``output``, then the targets' range.
+
+    A slope that is not positive (outputs unrelated to or against the targets) would flip or flatten
+    every prediction: the map then stays the identity, and only the clip applies.
+    """
+    low, high = float(np.min(y)), float(np.max(y))
+    a, b = 0.0, 1.0
+    if len(y) >= 3 and np.ptp(output) > 0:
+        slope, intercept = np.polyfit(output, y, 1)
+        if slope > 0 and np.isfinite(slope) and np.isfinite(intercept):
+            a, b = float(intercept), float(slope)
+    return [a, b, low, high]
+
+
+def apply_range_calibration(output: np.ndarray, calibration: list[float] | None) -> np.ndarray:
+    if not calibration or len(calibration) != 4:
+        return output  # a predictor from before calibration: raw outputs as they were served
+    a, b, low, high = calibration
+    return np.clip(a + b * np.asarray(output, dtype=np.float64), low, high)  # type: ignore[no-any-return]
 
 
 @register_task
@@ -72,18 +101,23 @@ class Score(Task):
 
     def metrics(self, y: np.ndarray, mixed: np.ndarray, labels: list[str], n_samples: int,
                 protocol: str) -> tuple[dict[str, Any], list[float] | None]:
-        rho = spearman(y, mixed)
+        calibration = fit_range_calibration(y, mixed)
+        served = apply_range_calibration(mixed, calibration)
+        rho = spearman(y, served)
         out = self.base_metrics(rho, n_samples, protocol, len(y))
         out.update({
             "spearman": round(rho, 6),
-            "mae": round(float(mean_absolute_error(y, mixed)), 6),
-            "r2": round(float(r2_score(y, mixed)) if len(y) > 1 else 0.0, 6),
+            "pearson": round(float(np.corrcoef(y, served)[0, 1]) if np.ptp(served) > 0 and np.ptp(y) > 0 else 0.0, 6),
+            "mae": round(float(mean_absolute_error(y, served)), 6),
+            "r2": round(float(r2_score(y, served)) if len(y) > 1 else 0.0, 6),
+            "calibration": {"intercept": round(calibration[0], 6), "slope": round(calibration[1], 6),
+                            "range": [calibration[2], calibration[3]]},
         })
-        return out, None
+        return out, calibration
 
     def predictions(self, out: np.ndarray, labels: list[str], thresholds: list[float] | None,
                     top_k: int | None) -> list[dict[str, Any]]:
-        return [{"score": float(v)} for v in out]
+        return [{"score": float(v)} for v in apply_range_calibration(out, thresholds)]
 
     def output_columns(self, n_labels: int) -> int:
         return 1
