@@ -83,6 +83,9 @@ def create_app(settings: Settings | None = None, *, with_executor: bool = True) 
 def api_only_app() -> FastAPI:
     """The app of one of several API processes (``u22a8 serve --workers N``): settings from the
     environment, no executor and no webhook sender (the supervising process runs them)."""
+    from .quiet import quiet_libraries
+
+    quiet_libraries()  # each API process filters its own warnings (the environment came from the parent)
     return create_app(get_settings(), with_executor=False)
 
 
