@@ -110,7 +110,7 @@ class SampleRepository:
             if inserts or changes:
                 mark_samples_changed(s, model)
             # A text that is now labeled is no longer a candidate for labeling (issue 12).
-            leave_pool(s, model.id, (row.text_hash for row in seen.values()))
+            leave_pool(s, model.id, (h for _old, _x, h in final.values()))
             return SampleCounts(added=added, updated=updated, unchanged=unchanged)
 
     def list(
