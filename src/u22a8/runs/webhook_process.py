@@ -71,6 +71,9 @@ class SenderProcess:
         reader.close()
         os.set_blocking(writer.fileno(), False)  # a nudge never waits
         with self._lock:
+            if self._stopping.is_set():  # stop() came while this restart started: end it again
+                writer.close()
+                return
             old = self._wake_fd
             self._proc, self._wake_fd = proc, os.dup(writer.fileno())
         writer.close()
