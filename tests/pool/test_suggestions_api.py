@@ -101,3 +101,17 @@ def test_the_cache_updated_in_place_answers_what_a_fresh_scoring_answers(app_cli
     assert [s["uncertainty"] for s in updated["items"]] == pytest.approx([s["uncertainty"] for s in fresh["items"]],
                                                                          abs=1e-5)
     assert POOL[3] not in [s["text"] for s in fresh["items"]] and fresh["pool_count"] == len(POOL) + 1
+
+
+def test_a_new_version_rescores_the_pool_before_anyone_asks(app_client: TestClient) -> None:
+    from ..conftest import wait_for
+
+    h = auth(app_client)
+    ready_model(app_client, h)
+    _suggest(app_client, h)
+    platform = app_client.app.state.platform  # type: ignore[attr-defined]
+    model_id = store_of(app_client).models.get("acme.intents").id
+    train_version(app_client, "acme.intents")  # promoted: a version.promoted event in the outbox
+    # The cache hears the event through the dispatcher and scores the pool in the background.
+    wait_for(lambda: platform.suggestions.scored_version(model_id) == 2, timeout=120, interval=0.2)
+    assert _suggest(app_client, h)["version"] == 2

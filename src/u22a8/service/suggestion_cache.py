@@ -126,6 +126,12 @@ class SuggestionCache:
         with self._lock:
             self._items.pop(model_id, None)
 
+    def scored_version(self, model_id: int) -> int | None:
+        """The version number whose scores of the model's pool are cached here (for tests and metrics)."""
+        with self._lock:
+            entry = self._items.get(model_id)
+            return None if entry is None else entry.version
+
     def holds(self, model_id: int) -> bool:
         with self._lock:
             return model_id in self._items
