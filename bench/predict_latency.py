@@ -227,7 +227,7 @@ def asgi_overhead(home: Path, n: int) -> dict[str, float]:
 
     app = create_app(Settings(home=home), with_executor=False)
     platform = app.state.platform
-    _, secret = platform.store.keys.create("bench-asgi", ["read"], rate_limits="predict=none")
+    _, secret = platform.store.keys.create("bench", ["read"], rate_limits="predict=none")  # the model's owner
     body = orjson.dumps({"inputs": [ONE]})
     path = f"/v1/models/{HANDLE}/predict"
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",

@@ -74,7 +74,9 @@ class ModelPage:
 def get_model(platform: Platform, key: ApiKey, handle: str, scope: str = "read") -> Model:
     """The model, if ``key`` may act on it with ``scope``; any other model is a 404."""
     check_model_access(key, checked_handle(handle), scope)
-    return platform.store.models.get(handle)
+    model = platform.store.models.get(handle)
+    platform.active_versions.saw(handle, model.active_version.id if model.active_version else None)
+    return model
 
 
 def list_models(platform: Platform, key: ApiKey, *, after: str | None, limit: int) -> ModelPage:

@@ -123,6 +123,14 @@ class ActiveVersions:
                     self._items[handle] = (found, time.monotonic() + self._max_age)
         return found
 
+    def saw(self, handle: str, version_id: int | None) -> None:
+        """This process just read the model's serving version (a GET of the model): forget a
+        remembered one that differs, so a client that saw "ready" with a new version predicts
+        with it, even before the outbox brings the event."""
+        hit = self._items.get(handle)
+        if hit is not None and hit[0].id != version_id:
+            self.forget(handle)
+
     def forget(self, handle: str) -> None:
         with self._lock:
             self._generation += 1
