@@ -26,7 +26,7 @@ def test_client_names_are_pinned() -> None:
         "Client", "AsyncClient", "Retry", "DEFAULT_BASE_URL", "load_export", "ExportedModel",
         "Model", "VersionSummary", "AutoRetrain", "Sample", "SampleCounts", "Run", "AsyncRun", "RunEvent",
         "TrainResult", "Version", "Report", "Prediction", "PredictResult", "Key", "CreatedKey", "Estimate",
-        "Webhook", "CreatedWebhook", "WebhookDelivery", "PoolText", "PoolCounts", "Suggestion", "Suggestions",
+        "Webhook", "CreatedWebhook", "WebhookDelivery", "LabelIssue", "PoolText", "PoolCounts", "Suggestion", "Suggestions",
         "U22A8Error", "InvalidRequest", "LimitExceeded", "TooFewSamples", "IdempotencyKeyReused", "Unauthorized",
         "Forbidden", "NotFound", "Conflict", "ModelNotReady", "PayloadTooLarge", "RateLimited", "ServerError",
         "InternalError", "Unavailable", "TransportError",

@@ -177,13 +177,13 @@ def _plain(item: dict[str, Any]) -> _Plain | None:
     if not _PLAIN_KEYS.issuperset(item) or item.get("metadata") is not None:
         return None
     text, label, labels, sid = item.get("text"), item.get("label"), item.get("labels"), item.get("id")
-    if type(text) is not str or not text.strip() or "\x00" in text:
+    if type(text) is not str or not text.strip() or "\x00" in text or not is_unicode(text):
         return None
     if label is not None and type(label) is not str:
         return None
     if labels is not None and (type(labels) is not list or any(type(x) is not str for x in labels)):
         return None
-    if sid is not None and (type(sid) is not str or not 1 <= len(sid) <= 200):
+    if sid is not None and (type(sid) is not str or not 1 <= len(sid) <= 200 or not is_unicode(sid)):
         return None
     score, weight = item.get("score"), item.get("weight", 1.0)
     if score is not None and (type(score) not in (int, float) or not math.isfinite(score)):
