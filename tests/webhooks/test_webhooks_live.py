@@ -78,8 +78,13 @@ def test_training_sends_the_four_events_signed(server: LiveServer, receiver: Rec
         assert promoted["model"] == H and promoted["version"]["number"] == 1 and promoted["version"]["active"]
         assert "text" not in json.dumps(promoted) and "sample_ids" not in promoted["version"]
         assert not receiver.of_type("run.progress")
-        # The delivery log says the same.
-        log = http.get(f"/v1/webhooks/{ep['id']}/deliveries").json()["items"]
+        # The delivery log says the same, once the sender has recorded what the receiver already
+        # got (it writes the outcomes of attempts that end together in one transaction, after).
+        def settled() -> list[dict] | None:
+            items = http.get(f"/v1/webhooks/{ep['id']}/deliveries").json()["items"]
+            return items if all(d["state"] != "pending" and d["status_code"] is not None for d in items) else None
+
+        log = wait_for(settled, timeout=30)
         assert {d["event"] for d in log} >= set(wanted)
         assert all(d["state"] == "succeeded" and d["status_code"] == 200 and d["attempt"] == 1 for d in log), log
 
