@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..errors import InvalidRequest
 
-__all__ = ["LABEL_MAX", "InvalidField", "check_labels", "check_max_length", "check_number_range", "is_unicode"]
+__all__ = ["LABEL_MAX", "InvalidField", "check_labels", "check_max_length", "check_number_range", "check_text", "is_unicode"]
 
 LABEL_MAX = 200
 
@@ -55,3 +55,15 @@ def is_unicode(value: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def check_text(value: str) -> str:
+    """A sample's or a pool text's ``text``: not blank, no NUL byte, storable as UTF-8 (the one
+    rule both validate with; a pydantic validator raises its ValueError as a field error)."""
+    if not value.strip():
+        raise ValueError("text is empty")
+    if "\x00" in value:
+        raise ValueError("text contains a NUL byte")
+    if not is_unicode(value):
+        raise ValueError("text is not valid Unicode (a lone surrogate)")
+    return value

@@ -16,7 +16,7 @@ from ..errors import InvalidRequest, LimitExceeded
 from ..settings import Settings
 from ..store import ApiKey, NewPoolText, PoolCounts, PoolText
 from .access import check_sample_access, checked_handle, enter
-from .fields import is_unicode
+from .fields import check_text, is_unicode
 from .platform import Platform
 from .sample_formats import parse_pool_body
 
@@ -33,13 +33,7 @@ class PoolTextIn(BaseModel):
     @field_validator("text")
     @classmethod
     def _text(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("text is empty")
-        if "\x00" in v:
-            raise ValueError("text contains a NUL byte")
-        if not is_unicode(v):
-            raise ValueError("text is not valid Unicode (a lone surrogate)")
-        return v
+        return check_text(v)
 
     @field_validator("id")
     @classmethod

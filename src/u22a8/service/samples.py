@@ -16,7 +16,7 @@ from ..errors import InvalidRequest, LimitExceeded
 from ..settings import Settings
 from ..store import ApiKey, NewSample, Sample
 from .access import check_model_access, check_sample_access, checked_handle, enter
-from .fields import LABEL_MAX, is_unicode
+from .fields import LABEL_MAX, check_text, is_unicode
 from .platform import Platform
 from .sample_formats import parse_sample_body
 
@@ -68,13 +68,7 @@ class SampleIn(BaseModel):
     @field_validator("text")
     @classmethod
     def _text(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("text is empty")
-        if "\x00" in v:
-            raise ValueError("text contains a NUL byte")
-        if not is_unicode(v):
-            raise ValueError("text is not valid Unicode (a lone surrogate)")
-        return v
+        return check_text(v)
 
     @field_validator("id")
     @classmethod
