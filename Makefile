@@ -25,7 +25,7 @@ browser:
 	bash scripts/ensure-browser.sh
 
 test: $(STAMP) services browser
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	PY=$(BIN)/python bash scripts/run-tests.sh $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/predict_latency.py

@@ -158,3 +158,16 @@ def wait_for(predicate: Any, timeout: float = 120, interval: float = 0.2) -> Any
 
 def wait_state(http: httpx.Client, handle: str, state: str, timeout: float = 120) -> dict[str, Any]:
     return wait_for(lambda: (m := http.get(f"/v1/models/{handle}").json())["state"] == state and m, timeout)  # type: ignore[no-any-return]
+
+
+# Rule: the scale-out tests restart PostgreSQL and share RabbitMQ's default vhost, so nothing may
+# run beside them; `make test` runs them after the parallel part (scripts/run-tests.sh).
+_SERIAL_DIRS = ("runs",)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    tests_root = Path(__file__).resolve().parent
+    for item in items:
+        parts = Path(str(item.path)).resolve().relative_to(tests_root).parts
+        if parts and parts[0] in _SERIAL_DIRS:
+            item.add_marker(pytest.mark.serial)
