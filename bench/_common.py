@@ -34,7 +34,7 @@ def free_port() -> int:
 class Server:
     """A real ``u22a8 serve`` in a temporary home."""
 
-    def __init__(self, *, workers: int = 1, home: Path | None = None, key_limits: str | None = None,
+    def __init__(self, *, workers: int | None = 1, home: Path | None = None, key_limits: str | None = None,
                  **env: str) -> None:
         self.workers, self.key_limits = workers, key_limits
         self.home = home or Path(tempfile.mkdtemp(prefix="u22a8-bench-"))
@@ -49,9 +49,10 @@ class Server:
 
     def __enter__(self) -> "Server":
         log = open(self.home / "server.log", "wb")
+        # workers=None: no --workers flag, for a baseline checkout older than the option.
+        workers = [] if self.workers is None else ["--workers", str(self.workers)]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "u22a8.cli", "serve", "--workers", str(self.workers), "--port", str(self.port),
-             "--log-level", "warning"],
+            [sys.executable, "-m", "u22a8.cli", "serve", *workers, "--port", str(self.port), "--log-level", "warning"],
             env=self.env, stdout=log, stderr=subprocess.STDOUT,
         )
         for _ in range(3000):  # several API processes on a busy machine take minutes to import

@@ -225,7 +225,8 @@ def _phase2(args: argparse.Namespace, src: str | None) -> dict[str, float]:
     if src:
         os.environ["PYTHONPATH"] = src  # the server subprocess runs that tree's code
     try:
-        with Server(**env) as server, server.client() as http:
+        # The baseline predates `serve --workers` and serves in one process by default.
+        with Server(workers=None if src else 1, **env) as server, server.client() as http:
             return predict_under_load(server, http, args.queued, args.rounds, args.block)
     finally:
         if src:
