@@ -57,7 +57,8 @@ def test_an_old_export_is_refused_with_what_to_do(tmp_path: Path) -> None:
 def test_cli_predict_offline_refuses_a_crafted_file_and_runs_nothing(tmp_path: Path, kind: str) -> None:
     marker = tmp_path / "pwned"
     path = _crafted(tmp_path, kind, marker)
-    result = CliRunner().invoke(app, ["predict-offline", str(path), "hello"])
+    # A narrow terminal: the path must still come out whole, to copy (it is longer than the line).
+    result = CliRunner(env={"COLUMNS": "40"}).invoke(app, ["predict-offline", str(path), "hello"])
     assert result.exit_code == ExitCode.USAGE, result.output
     assert str(path) in result.stderr
     assert not marker.exists()

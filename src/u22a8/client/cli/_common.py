@@ -57,7 +57,9 @@ def out() -> Console:
 
 
 def err() -> Console:
-    return Console(stderr=True, highlight=False)
+    # soft_wrap: an error is never broken into lines by us (a path or key in it stays one word to
+    # copy); the terminal wraps what is too long.
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def emit_json(value: Any) -> None:
