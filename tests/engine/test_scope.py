@@ -92,26 +92,45 @@ def test_fallback_predictions_honour_top_k() -> None:
     assert second == {"label": "a", "confidence": 0.9, "fallback": False, "scores": {"a": 0.9}}
 
 
-def test_a_planted_mislabeled_sample_is_found_and_its_label_suggested() -> None:
+def test_a_planted_mislabeled_sample_is_found_first_and_flagged() -> None:
     data = classify_data(n_per_label=20)
     targets = list(data.targets)
     planted = next(i for i, t in enumerate(targets) if t == "friendly")
     targets[planted] = "curt"
     result = engine.search(engine.Dataset("classify", data.texts, targets), "low")
-    top = result.label_issues[:3]
-    assert any(i["index"] == planted and i["suggested_label"] == "friendly" and i["label"] == "curt" for i in top)
-    assert result.metrics["label_issues"]["flagged"] == len(result.label_issues)
+    first = result.label_issues[0]
+    assert (first["index"], first["label"], first["suggested_label"], first["flagged"]) == (planted, "curt", "friendly", True)
+    counts = result.metrics["label_issues"]
+    assert counts["listed"] == len(result.label_issues)
+    assert counts["flagged"] == sum(i["flagged"] for i in result.label_issues) >= 1
+
+
+def test_planted_errors_lead_the_list_and_only_they_are_flagged() -> None:
+    # Two confusable classes (a, b) and a clear one (c): the model's out-of-fold view of them.
+    rng = np.random.default_rng(0)
+    labels = ["a", "b", "c"]
+    y = np.repeat([0, 1, 2], 40)
+    probs = np.vstack([rng.dirichlet([8, 2, 0.5], 40), rng.dirichlet([2, 8, 0.5], 40), rng.dirichlet([0.3, 0.3, 12], 40)])
+    planted = [5, 45]  # clearly c, labeled a and b
+    probs[planted] = [[0.01, 0.02, 0.97], [0.02, 0.01, 0.97]]
+    leaning = 6  # an a the model leans to b on, keeping far more of a than b's samples give a
+    probs[leaning] = [0.4, 0.55, 0.05]
+    found = rank_label_issues(probs, y, labels)
+    assert [(f["index"], f["suggested_label"], f["flagged"]) for f in found[:2]] == [(5, "c", True), (45, "c", True)]
+    assert (leaning, "b", False) in [(f["index"], f["suggested_label"], f["flagged"]) for f in found]
+    selfc = [f["self_confidence"] for f in found]
+    assert selfc == sorted(selfc)
 
 
 def test_confident_learning_flags_only_confident_disagreements() -> None:
     labels = ["a", "b"]
     y = np.array([0, 0, 0, 1, 1, 1])
     # b is a hard class (its own samples average 0.56): row 5's 0.48 is ordinary for b, and its
-    # 0.52 for a is below what a's samples get, so it is not flagged; row 2 is.
+    # 0.52 for a is below what a's samples get, so it is listed (the model leans to a) but not
+    # flagged; row 2 is flagged.
     probs = np.array([[0.95, 0.05], [0.95, 0.05], [0.1, 0.9], [0.4, 0.6], [0.4, 0.6], [0.52, 0.48]])
     found = rank_label_issues(probs, y, labels)
-    assert [f["index"] for f in found] == [2]
-    assert found[0]["suggested_label"] == "b"
+    assert [(f["index"], f["suggested_label"], f["flagged"]) for f in found] == [(2, "b", True), (5, "a", False)]
 
 
 def test_the_unseen_class_check_names_the_fine_tuned_members_key() -> None:

@@ -104,7 +104,8 @@ def _label_issues(ws: Workspace, rows: np.ndarray, mixed: np.ndarray, metrics: d
         return []
     probs, source = out_of_fold_probabilities(ws, rows, mixed)
     issues = rank_label_issues(probs, ws.y, ws.labels)
-    metrics["label_issues"] = {"flagged": len(issues), "probabilities_from": source}
+    metrics["label_issues"] = {"listed": len(issues), "flagged": sum(1 for i in issues if i["flagged"]),
+                               "probabilities_from": source}
     return issues
 
 
