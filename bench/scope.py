@@ -5,8 +5,9 @@
 
 fallback: a quarter of the 77 intents (seeded choice) is held out as unseen: their train texts are
 removed and their test texts must fall back. The model has fallback label ``out_of_scope`` and no
-examples of it, so the search tunes the fallback on held-out in-scope texts (and simulated unseen
-ones, see engine/fallback.py). The baseline is a plain max-probability threshold tuned on the very
+examples of it, so the search tunes the fallback on held-out in-scope texts and held-out texts of
+classes left out of one more refit (engine/unseen.py); its rules may use the texts' nearness to
+the training texts in embedding space (engine/nearness.py). The baseline is a plain max-probability threshold tuned on the very
 same held-out outputs with the same objective (in-scope accuracy + fallback recall). Both are
 scored on the test set: in-scope accuracy (a fallen-back in-scope text counts as wrong) and
 fallback recall on the unseen intents' texts (precision too).
@@ -40,6 +41,7 @@ from _common import banking77, write_section  # noqa: E402
 from u22a8 import engine  # noqa: E402
 from u22a8.engine import assemble as _assemble  # noqa: E402
 from u22a8.engine import fallback as _fallback  # noqa: E402
+from u22a8.engine.nearness import served_nearness  # noqa: E402
 
 FALLBACK = "out_of_scope"
 CACHE = Path(os.environ.get("U22A8_BENCH_CACHE", "/tmp/u22a8-bench-scope-cache"))
@@ -55,8 +57,8 @@ def _probs(predictor: engine.Predictor, texts: list[str]) -> np.ndarray:
 
 
 def _scores(probs: np.ndarray, labels: list[str], decision: dict[str, Any], truth: list[str],
-            unseen: set[str]) -> dict[str, float]:
-    mask = _fallback.fallback_mask(probs, labels, decision)
+            unseen: set[str], near: np.ndarray | None) -> dict[str, float]:
+    mask = _fallback.fallback_mask(probs, labels, decision, near)
     cols = _fallback.real_columns(labels, decision.get("column"))
     pred = [labels[int(cols[j])] for j in probs[:, cols].argmax(axis=1)]
     inside = np.array([t not in unseen for t in truth])
@@ -100,13 +102,18 @@ def run_fallback(effort: str, seed: int) -> str:
 
     texts, truth = [r["text"] for r in test], [r["label"] for r in test]
     probs = _probs(predictor, texts)
-    ours = _scores(probs, predictor.labels, predictor.fallback, truth, unseen)
-    base = _scores(probs, predictor.labels, baseline, truth, unseen)
+    # the test texts' nearness to the training texts, as serving computes it (engine/nearness.py)
+    neighbours = predictor.fallback.get("neighbours")
+    near = served_nearness(neighbours, texts, {}) if neighbours else None
+    ours = _scores(probs, predictor.labels, predictor.fallback, truth, unseen, near)
+    base = _scores(probs, predictor.labels, baseline, truth, unseen, None)
     traded = []  # the same search's outputs with fallback_min_precision set: what a user trades
     for floor in (0.7, 0.9):
         y, held, labels, label, _, *rest = held_out["args"]
         chosen, _, _ = original(y, held, labels, label, floor, *rest)
-        traded.append((floor, chosen, _scores(probs, predictor.labels, chosen, truth, unseen)))
+        if _fallback.uses_nearness(chosen) and near is None:
+            continue  # its training vectors are kept only when the version's own rule uses them
+        traded.append((floor, chosen, _scores(probs, predictor.labels, chosen, truth, unseen, near)))
     fb = result.metrics["fallback"]
     n_unseen = sum(t in unseen for t in truth)
     lines = [

@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 
 from .artifact_format import dump_predictor
-from .fallback import MIN_EXAMPLES, choose_fallback
+from .fallback import MIN_EXAMPLES, choose_fallback, uses_nearness
 from .label_issues import out_of_fold_probabilities, rank_label_issues
+from .nearness import embedder_for, kept_vectors, nearness, unit
 from .predictor import Member, Predictor
 from .space import chosen_summary
 from .training import Workspace
@@ -91,8 +92,19 @@ def _fallback(ws: Workspace, rows: np.ndarray, y: np.ndarray, mixed: np.ndarray,
     column = ws.labels.index(ws.fallback_label) if ws.fallback_label in ws.labels else None
     examples = int(np.sum(y == column)) if column is not None else 0
     unseen = unseen_class_outputs(ws, members, temps, total, column) if examples < MIN_EXAMPLES else None
+    name = embedder_for(members)
+    vectors = unit(ws.dense(name)) if name else None
+    near = None
+    if vectors is not None:  # each held-out row against the rows its fold's model was fitted on
+        near = (np.concatenate([nearness(vectors[ws.folds[k][1]], vectors[ws.folds[k][0]])
+                                for k in range(ws.n_protocol)]),
+                nearness(vectors[unseen[1]], vectors[unseen[2]]) if unseen is not None else None)
     decision, fb_metrics, shown = choose_fallback(y, mixed, ws.labels, ws.fallback_label, ws.fallback_min_precision,
-                                                  unseen)
+                                                  unseen[0] if unseen is not None else None, near)
+    if uses_nearness(decision):
+        assert vectors is not None
+        decision["neighbours"] = {"embedder": name, "vectors": kept_vectors(vectors)}
+        fb_metrics["nearness_from"] = name
     metrics["fallback"] = fb_metrics
     report["fallback"] = {kind: [ws.texts[int(rows[i])] for i in found] for kind, found in shown.items()}
     return decision
