@@ -84,6 +84,42 @@ def test_min_precision_trades_recall_for_precision() -> None:
     assert strict["fallback_recall"] <= loose["fallback_recall"]
 
 
+def test_texts_far_from_every_training_text_fall_back_even_when_the_model_is_sure() -> None:
+    # Unseen intents land confidently on a known label (like in-scope texts) but lie farther from
+    # the training texts: only the rule that also weighs nearness catches them.
+    rng = np.random.default_rng(1)
+    labels = ["a", "b", "oos"]
+    y = np.array([0] * 100 + [1] * 100)
+    def sure(n: int) -> np.ndarray:
+        top = rng.uniform(0.6, 1.0, n)
+        return np.column_stack([top, 1 - top, np.zeros(n)])
+    held, unseen = sure(200), sure(60)
+    near_held, near_unseen = rng.uniform(0.5, 0.9, 200), rng.uniform(0.2, 0.5, 60)
+    plain, plain_metrics, _ = choose_fallback(y, held, labels, "oos", None, unseen)
+    decision, metrics, _ = choose_fallback(y, held, labels, "oos", None, unseen, (near_held, near_unseen))
+    assert decision["rule"] == "probability_and_nearness" and set(decision["params"]) == {"probability", "nearness"}
+    def both(m: dict) -> float:  # type: ignore[type-arg]
+        return float(m["in_scope_accuracy"] + m["fallback_recall"])
+    assert metrics["fallback_recall"] > 0.9 and both(metrics) > both(plain_metrics) + 0.2
+    # served: the same decision on new rows, given their nearness
+    out = np.array([[0.9, 0.1, 0.0], [0.9, 0.1, 0.0]])
+    far, close = fallback_predictions(out, labels, decision, None, np.array([0.25, 0.8]))
+    assert far["fallback"] is True and close == {**close, "label": "a", "fallback": False}
+
+
+def test_a_version_whose_rule_weighs_nearness_keeps_the_training_vectors_and_serves_with_them() -> None:
+    result = engine.search(intent_data(with_fallback=False), "low")
+    predictor = engine.load_predictor(result.artifact, engine.artifact_checksum(result.artifact))
+    assert predictor.fallback is not None
+    if predictor.fallback["rule"] != "probability_and_nearness":
+        pytest.skip(f"the search chose {predictor.fallback['rule']} on this data")
+    kept = predictor.fallback["neighbours"]
+    assert kept["vectors"].dtype == np.float16 and len(kept["vectors"]) == len(intent_data(with_fallback=False).texts)
+    assert result.metrics["fallback"]["nearness_from"] == kept["embedder"]
+    gib, inside = predictor.predict(["qzxv blorptk fnarglwup zzyx", "hey send money now"])
+    assert gib["fallback"] is True and inside["label"] == "transfer"
+
+
 def test_fallback_predictions_honour_top_k() -> None:
     out = np.array([[0.2, 0.3, 0.5], [0.9, 0.05, 0.05]])
     decision = {"label": "oos", "column": 2, "rule": "max_probability", "threshold": 0.5}
