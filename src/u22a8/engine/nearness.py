@@ -16,6 +16,8 @@ is 15 MB).
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,7 +43,7 @@ def nearness(queries: np.ndarray, reference: np.ndarray) -> np.ndarray:
     if len(reference) == 0:
         return np.zeros(len(queries))
     k = min(K, len(reference))
-    ref = np.asarray(reference, dtype=np.float32)
+    ref = reference if reference.dtype == np.float32 else np.asarray(reference, dtype=np.float32)
     out = np.empty(len(queries))
     for start in range(0, len(queries), _CHUNK):
         sims = np.asarray(queries[start:start + _CHUNK], dtype=np.float32) @ ref.T
@@ -69,9 +71,29 @@ def kept_vectors(vectors: np.ndarray, seed: int = 0) -> np.ndarray:
     return unit(vectors).astype(np.float16)
 
 
+# float32 copies of kept float16 vectors, per loaded version (converting on every request would
+# cost more than the product itself); a few versions at a time, like a server holds.
+_F32: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+_F32_VERSIONS = 8
+_f32_lock = threading.Lock()
+
+
+def _as_f32(vectors: np.ndarray) -> np.ndarray:
+    with _f32_lock:
+        found = _F32.get(id(vectors))
+        if found is not None and found[0] is vectors:
+            _F32.move_to_end(id(vectors))
+            return found[1]
+        f32 = np.asarray(vectors, dtype=np.float32)
+        _F32[id(vectors)] = (vectors, f32)
+        while len(_F32) > _F32_VERSIONS:
+            _F32.popitem(last=False)
+        return f32
+
+
 def served_nearness(neighbours: dict[str, Any], texts: Sequence[str], memo: dict[str, np.ndarray]) -> np.ndarray:
     """Nearness of served texts; ``memo`` holds the embeddings the members already computed."""
     name = str(neighbours["embedder"])
     if name not in memo:
         memo[name] = np.asarray(get_embedder(name).encode(list(texts)), dtype=np.float32)
-    return nearness(unit(memo[name]), neighbours["vectors"])
+    return nearness(unit(memo[name]), _as_f32(neighbours["vectors"]))
