@@ -21,7 +21,7 @@ from .nearness import embedder_for, kept_vectors, nearness, unit
 from .predictor import Member, Predictor
 from .space import chosen_summary
 from .training import Workspace
-from .types import TrainingResult
+from .types import SearchCanceled, TrainingResult
 from .unseen import unseen_class_outputs
 
 __all__ = ["protocol_outputs", "assemble", "PARAMS_FORMAT"]
@@ -93,7 +93,14 @@ def _fallback(ws: Workspace, rows: np.ndarray, y: np.ndarray, mixed: np.ndarray,
     examples = int(np.sum(y == column)) if column is not None else 0
     unseen = unseen_class_outputs(ws, members, temps, total, column) if examples < MIN_EXAMPLES else None
     name = embedder_for(members)
-    vectors = unit(ws.dense(name)) if name else None
+    vectors = None
+    if name:
+        try:
+            vectors = unit(ws.dense(name))
+        except SearchCanceled:
+            raise
+        except Exception as exc:  # nearness is one more rule to try: its embedder failing must not fail the run
+            ws.notes.append(f"fallback tuned without nearness: embedder {name} failed ({type(exc).__name__})")
     near = None
     if vectors is not None:  # each held-out row against the rows its fold's model was fitted on
         near = (np.concatenate([nearness(vectors[ws.folds[k][1]], vectors[ws.folds[k][0]])
