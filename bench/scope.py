@@ -135,6 +135,11 @@ def run_fallback(effort: str, seed: int) -> str:
           f"{sc['in_scope_accuracy']:.2%} | {sc['fallback_recall']:.2%} | {sc['fallback_precision']:.2%} |"
           for floor, d, sc in traded],
         "",
+        f"The version: {len(result.metrics['chosen']['members'])} member(s), feature blocks "
+        f"{', '.join(result.metrics['chosen']['blocks'])}; families {', '.join(result.metrics['chosen']['families'])}; "
+        f"nearness from {fb.get('nearness_from', 'none (rule without it)')}"
+        f"{'; notes: ' + '; '.join(result.report['notes']) if result.report.get('notes') else ''}.",
+        "",
         f"In-scope test accuracy with no fallback at all: {ours['in_scope_accuracy_without_fallback']:.2%}. "
         f"On the held-out rows the search tuned on ({fb['measured_on']}): in-scope accuracy "
         f"{fb['in_scope_accuracy']:.2%}, recall {fb['fallback_recall']:.2%} (baseline "
