@@ -92,20 +92,7 @@ def _fallback(ws: Workspace, rows: np.ndarray, y: np.ndarray, mixed: np.ndarray,
     column = ws.labels.index(ws.fallback_label) if ws.fallback_label in ws.labels else None
     examples = int(np.sum(y == column)) if column is not None else 0
     unseen = unseen_class_outputs(ws, members, temps, total, column) if examples < MIN_EXAMPLES else None
-    name = embedder_for(members)
-    vectors = None
-    if name:
-        try:
-            vectors = unit(ws.dense(name))
-        except SearchCanceled:
-            raise
-        except Exception as exc:  # nearness is one more rule to try: its embedder failing must not fail the run
-            ws.notes.append(f"fallback tuned without nearness: embedder {name} failed ({type(exc).__name__})")
-    near = None
-    if vectors is not None:  # each held-out row against the rows its fold's model was fitted on
-        near = (np.concatenate([nearness(vectors[ws.folds[k][1]], vectors[ws.folds[k][0]])
-                                for k in range(ws.n_protocol)]),
-                nearness(vectors[unseen[1]], vectors[unseen[2]]) if unseen is not None else None)
+    name, vectors, near = _nearness(ws, members, unseen)
     decision, fb_metrics, shown = choose_fallback(y, mixed, ws.labels, ws.fallback_label, ws.fallback_min_precision,
                                                   unseen[0] if unseen is not None else None, near)
     if uses_nearness(decision):
@@ -115,6 +102,25 @@ def _fallback(ws: Workspace, rows: np.ndarray, y: np.ndarray, mixed: np.ndarray,
     metrics["fallback"] = fb_metrics
     report["fallback"] = {kind: [ws.texts[int(rows[i])] for i in found] for kind, found in shown.items()}
     return decision
+
+
+def _nearness(ws: Workspace, members: list[dict[str, Any]], unseen: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+              ) -> tuple[str | None, np.ndarray | None, tuple[np.ndarray, np.ndarray | None] | None]:
+    """The embedder, every row's unit vector, and the nearness of the held-out rows (each against
+    the rows its fold's model was fitted on) and of the unseen rows (against the refit's rows);
+    Nones when no embedder can run (see :mod:`.nearness`)."""
+    name = embedder_for(members)
+    if not name:
+        return None, None, None
+    try:
+        vectors = unit(ws.dense(name))
+    except SearchCanceled:
+        raise
+    except Exception as exc:  # nearness is one more rule to try: its embedder failing must not fail the run
+        ws.notes.append(f"fallback tuned without nearness: embedder {name} failed ({type(exc).__name__})")
+        return None, None, None
+    held = np.concatenate([nearness(vectors[ws.folds[k][1]], vectors[ws.folds[k][0]]) for k in range(ws.n_protocol)])
+    return name, vectors, (held, nearness(vectors[unseen[1]], vectors[unseen[2]]) if unseen is not None else None)
 
 
 def _label_issues(ws: Workspace, rows: np.ndarray, mixed: np.ndarray, metrics: dict[str, Any]) -> list[dict[str, Any]]:
