@@ -12,7 +12,7 @@ The list: every sample whose given label is not its most probable one, plus thos
 learning (after Northcutt et al., 2021) finds confidently of another class, ranked by
 self-confidence (the out-of-fold probability of the given label), lowest first. Ranked so, the
 list is at least as good at the top as plain self-confidence (it is that ranking, cut where the
-model agrees with the label).
+model agrees with the label, give or take the rare confident-learning flag it agrees with).
 
 ``flagged`` marks the part of the list a reviewer may relabel to the suggestion without
 reading, and it is stricter than textbook confident learning:
@@ -22,8 +22,8 @@ reading, and it is stricter than textbook confident learning:
   probable of the classes it is confidently of is its suggestion. Thresholds are capped at
   :data:`CONFIDENT_CAP`: on small, well-separated data calibrated probabilities saturate and a
   planted error at 0.94 for its true class would count as confident of nothing;
-- and its given label ``i`` must be no likelier for it than it is for nine in ten samples
-  labeled with the suggested class ``j`` (:data:`USUAL_SHARE`). A real mistake gives its wrong
+- and its given label ``i`` must be no likelier for it than the most that nine in ten samples
+  labeled with the suggested class ``j`` give ``i`` (the 90th percentile, :data:`USUAL_SHARE`). A real mistake gives its wrong
   label about the probability any sample of its true class does; a correctly labeled sample of
   two confusable classes gives its own label more, and relabeling those is what made "relabel
   every flagged sample" lower test accuracy (bench/RESULTS.md, scope-history). The mean instead
