@@ -98,7 +98,7 @@ def test_a_planted_mislabeled_sample_is_found_relabeled_and_dismissed(server: Li
         issues = client.label_issues("acme.tone", limit=5)
         found = next(i for i in issues if i.sample_id == planted["id"])
         assert found.label == "curt" and found.suggested_label == "friendly" and found.text == planted["text"]
-        assert found.rank <= 3 and 0 <= found.self_confidence < 0.5
+        assert found.rank <= 3 and 0 <= found.self_confidence < 0.5 and found.flagged is True
         assert [i.rank for i in issues] == list(range(1, len(issues) + 1))
 
         others = [i for i in issues if i.sample_id != planted["id"]]

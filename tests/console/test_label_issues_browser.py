@@ -60,6 +60,7 @@ def test_relabel_and_dismiss_from_the_label_issues_page(trained: tuple[LiveServe
         expect(row).to_contain_text(planted["text"])
         expect(row.locator("td").nth(2)).to_have_text("curt")
         expect(row.locator("td").nth(3)).to_have_text("friendly")
+        expect(row.locator("td").nth(5)).to_have_text("flagged")  # safe to relabel to the suggestion
         shot(page, "20-label-issues")
 
         row.get_by_role("button", name=f"Relabel {planted['id']} as friendly").click()

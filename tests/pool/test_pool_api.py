@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from fastapi.testclient import TestClient
 
 from .conftest import auth, labeled_samples, store_of
@@ -142,3 +144,17 @@ def test_a_lone_surrogate_is_bad_input_for_pool_texts_and_samples_not_a_server_e
         assert r.status_code == 422 and r.json()["code"] == "invalid_request", (path, body, r.text)
     assert app_client.get(f"/v1/models/{handle}/pool", headers=h).json()["items"] == []
     assert app_client.get(f"/v1/models/{handle}/samples", headers=h).json()["items"] == []
+
+
+def test_samples_and_pool_texts_refuse_the_same_ids(app_client: TestClient) -> None:
+    h = auth(app_client)
+    handle = _model(app_client, h)
+    for bad, problem in (("a\x00b", "id contains a NUL byte"), ("a\ud800", "id: ")):
+        sent = {**h, "Content-Type": "application/json"}  # json.dumps spells the lone surrogate as JSON may
+        sample = app_client.post(f"/v1/models/{handle}/samples", headers=sent,
+                                 content=json.dumps({"samples": [{"id": bad, "text": "x", "label": "a"}]}))
+        pooled = app_client.post(f"/v1/models/{handle}/pool", headers=sent,
+                                 content=json.dumps({"texts": [{"id": bad, "text": "x"}]}))
+        for r in (sample, pooled):
+            assert r.status_code == 422 and r.json()["code"] == "invalid_request", r.text
+            assert problem in r.json()["detail"], r.json()

@@ -7,9 +7,9 @@ once; envelopes and answers that are no resource (lists, train, predict, estimat
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from ..resources import ApiKey, AutoRetrainSetting, LabelIssue, Model, Run, Sample, SampleCounts, Version
 from ..service import HANDLE_RE, TASKS, AutoRetrain, InvalidField, check_labels
@@ -82,24 +82,30 @@ def auto_retrain_of(value: AutoRetrainIn | bool | None) -> AutoRetrain:
     return AutoRetrain(enabled=value.enabled, quiet_seconds=value.quiet_seconds)
 
 
+def _precision_is_a_number(v: object) -> object:
+    if isinstance(v, bool):  # JSON true/false are no precision, though Python counts bools as numbers
+        raise ValueError("fallback_min_precision must be a number from 0 to 1")
+    return v
+
+
+# The settings a model is created with and updated by, declared once for both bodies.
+Labels = Annotated[list[str] | None, AfterValidator(_check_labels)]
+FallbackLabel = Annotated[str | None, Field(
+    description="classify: samples of this label are examples of what not to answer; predict answers it, with "
+                "fallback true, when the model is not sure. Null: no fallback.")]
+FallbackMinPrecision = Annotated[float | None, Field(
+    ge=0, le=1, description="The least fallback precision the chosen threshold must keep."),
+    BeforeValidator(_precision_is_a_number)]
+
+
 class ModelCreate(_Strict):
     handle: str = Field(description="owner.name, e.g. acme.support-tone")
     task: Task
     description: str = Field(default="", max_length=2000)
-    labels: list[str] | None = Field(default=None, description="A closed label set; samples outside it are refused.")
+    labels: Labels = Field(default=None, description="A closed label set; samples outside it are refused.")
     auto_retrain: AutoRetrainIn | bool | None = None
-    fallback_label: str | None = Field(
-        default=None, description="classify: samples of this label are examples of what not to answer; predict "
-                                  "answers it, with fallback true, when the model is not sure. Null: no fallback.")
-    fallback_min_precision: float | None = Field(
-        default=None, ge=0, le=1, description="The least fallback precision the chosen threshold must keep.")
-
-    @field_validator("fallback_min_precision", mode="before")
-    @classmethod
-    def _precision_is_a_number(cls, v: object) -> object:
-        if isinstance(v, bool):  # JSON true/false are no precision, though Python counts bools as numbers
-            raise ValueError("fallback_min_precision must be a number from 0 to 1")
-        return v
+    fallback_label: FallbackLabel = None
+    fallback_min_precision: FallbackMinPrecision = None
 
     @field_validator("handle")
     @classmethod
@@ -108,33 +114,13 @@ class ModelCreate(_Strict):
             raise ValueError("handle must be owner.name: owner [a-z0-9][a-z0-9-]{0,38}, name [a-z0-9][a-z0-9_-]{0,63}")
         return v
 
-    @field_validator("labels")
-    @classmethod
-    def _labels(cls, v: list[str] | None) -> list[str] | None:
-        return _check_labels(v)
-
 
 class ModelUpdate(_Strict):
     description: str | None = Field(default=None, max_length=2000)
-    labels: list[str] | None = None
+    labels: Labels = None
     auto_retrain: AutoRetrainIn | bool | None = None
-    fallback_label: str | None = Field(
-        default=None, description="classify: samples of this label are examples of what not to answer; predict "
-                                  "answers it, with fallback true, when the model is not sure. Null: no fallback.")
-    fallback_min_precision: float | None = Field(
-        default=None, ge=0, le=1, description="The least fallback precision the chosen threshold must keep.")
-
-    @field_validator("fallback_min_precision", mode="before")
-    @classmethod
-    def _precision_is_a_number(cls, v: object) -> object:
-        if isinstance(v, bool):  # JSON true/false are no precision, though Python counts bools as numbers
-            raise ValueError("fallback_min_precision must be a number from 0 to 1")
-        return v
-
-    @field_validator("labels")
-    @classmethod
-    def _labels(cls, v: list[str] | None) -> list[str] | None:
-        return _check_labels(v)
+    fallback_label: FallbackLabel = None
+    fallback_min_precision: FallbackMinPrecision = None
 
 
 # Response bodies of the resources, generated from their declarations in u22a8.resources; a

@@ -191,12 +191,14 @@ class LabelIssue:
     suggested_label: str
     self_confidence: float
     rank: int
+    # True: confident enough to relabel to the suggestion unread; False: worth a look.
+    flagged: bool
     raw: Json = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_json(cls, d: Json) -> LabelIssue:
         return cls(sample_id=d["sample_id"], text=d["text"], label=d["label"], suggested_label=d["suggested_label"],
-                   self_confidence=d["self_confidence"], rank=d["rank"], raw=d)
+                   self_confidence=d["self_confidence"], rank=d["rank"], flagged=d.get("flagged", True), raw=d)
 
 
 @dataclass(frozen=True)

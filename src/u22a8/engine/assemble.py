@@ -15,12 +15,13 @@ from typing import Any
 import numpy as np
 
 from .artifact_format import dump_predictor
-from .fallback import MIN_EXAMPLES, choose_fallback
+from .fallback import MIN_EXAMPLES, choose_fallback, uses_nearness
 from .label_issues import out_of_fold_probabilities, rank_label_issues
+from .nearness import embedder_for, kept_vectors, nearness, unit
 from .predictor import Member, Predictor
 from .space import chosen_summary
 from .training import Workspace
-from .types import TrainingResult
+from .types import SearchCanceled, TrainingResult
 from .unseen import unseen_class_outputs
 
 __all__ = ["protocol_outputs", "assemble", "PARAMS_FORMAT"]
@@ -91,11 +92,35 @@ def _fallback(ws: Workspace, rows: np.ndarray, y: np.ndarray, mixed: np.ndarray,
     column = ws.labels.index(ws.fallback_label) if ws.fallback_label in ws.labels else None
     examples = int(np.sum(y == column)) if column is not None else 0
     unseen = unseen_class_outputs(ws, members, temps, total, column) if examples < MIN_EXAMPLES else None
+    name, vectors, near = _nearness(ws, members, unseen)
     decision, fb_metrics, shown = choose_fallback(y, mixed, ws.labels, ws.fallback_label, ws.fallback_min_precision,
-                                                  unseen)
+                                                  unseen[0] if unseen is not None else None, near)
+    if uses_nearness(decision):
+        assert vectors is not None
+        decision["neighbours"] = {"embedder": name, "vectors": kept_vectors(vectors)}
+        fb_metrics["nearness_from"] = name
     metrics["fallback"] = fb_metrics
     report["fallback"] = {kind: [ws.texts[int(rows[i])] for i in found] for kind, found in shown.items()}
     return decision
+
+
+def _nearness(ws: Workspace, members: list[dict[str, Any]], unseen: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+              ) -> tuple[str | None, np.ndarray | None, tuple[np.ndarray, np.ndarray | None] | None]:
+    """The embedder, every row's unit vector, and the nearness of the held-out rows (each against
+    the rows its fold's model was fitted on) and of the unseen rows (against the refit's rows);
+    Nones when no embedder can run (see :mod:`.nearness`)."""
+    name = embedder_for(members)
+    if not name:
+        return None, None, None
+    try:
+        vectors = unit(ws.dense(name))
+    except SearchCanceled:
+        raise
+    except Exception as exc:  # nearness is one more rule to try: its embedder failing must not fail the run
+        ws.notes.append(f"fallback tuned without nearness: embedder {name} failed ({type(exc).__name__})")
+        return None, None, None
+    held = np.concatenate([nearness(vectors[ws.folds[k][1]], vectors[ws.folds[k][0]]) for k in range(ws.n_protocol)])
+    return name, vectors, (held, nearness(vectors[unseen[1]], vectors[unseen[2]]) if unseen is not None else None)
 
 
 def _label_issues(ws: Workspace, rows: np.ndarray, mixed: np.ndarray, metrics: dict[str, Any]) -> list[dict[str, Any]]:
@@ -104,7 +129,8 @@ def _label_issues(ws: Workspace, rows: np.ndarray, mixed: np.ndarray, metrics: d
         return []
     probs, source = out_of_fold_probabilities(ws, rows, mixed)
     issues = rank_label_issues(probs, ws.y, ws.labels)
-    metrics["label_issues"] = {"flagged": len(issues), "probabilities_from": source}
+    metrics["label_issues"] = {"listed": len(issues), "flagged": sum(1 for i in issues if i["flagged"]),
+                               "probabilities_from": source}
     return issues
 
 

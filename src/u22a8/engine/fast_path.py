@@ -321,10 +321,11 @@ class Plan:
                 total += float(getattr(getattr(features, "embedder", None), "seconds_per_text", 1e-3))
         return total
 
-    def outputs(self, texts: Sequence[str]) -> np.ndarray:
+    def outputs(self, texts: Sequence[str], memo: dict[str, np.ndarray] | None = None) -> np.ndarray:
+        """``memo``: filled with the embeddings computed, by embedder name (a caller may reuse them)."""
         task = self.task
         total: np.ndarray | None = None
-        memo: dict[str, np.ndarray] = {}  # members sharing an embedder run it once
+        memo = {} if memo is None else memo  # members sharing an embedder run it once
         for m in self.members:
             if isinstance(m, (_Member, _Tuned)):
                 raw = m.raw(texts, memo)

@@ -19,6 +19,7 @@ import numpy as np
 
 from .embeddings import attach_embedder
 from .fallback import fallback_predictions
+from .nearness import served_nearness
 from .tasks import get_task
 
 __all__ = ["Member", "Predictor"]
@@ -72,9 +73,11 @@ class Predictor:
         texts = [str(t) for t in texts]
         if not texts:
             return []
-        out = self.outputs(texts)
+        memo: dict[str, np.ndarray] = {}  # the members' embeddings, which a fallback rule may reuse
+        out = self.compile().outputs(texts, memo)
         if self.fallback is not None and self.labels:  # decided after outputs(), which stays as it is
-            return fallback_predictions(out, self.labels, self.fallback, top_k)
+            near = served_nearness(self.fallback["neighbours"], texts, memo) if "neighbours" in self.fallback else None
+            return fallback_predictions(out, self.labels, self.fallback, top_k, near)
         return get_task(self.task).predictions(out, self.labels or [], self.thresholds, top_k)
 
     def __getstate__(self) -> dict[str, Any]:

@@ -97,7 +97,7 @@ class TrainingResult:
     trials_done: int = 0
     cpu_seconds: float = 0.0
     # Likely label errors, most suspect first (classify): ``{index, label, suggested_label,
-    # self_confidence, score}`` with ``index`` the sample's position in the Dataset (see .label_issues)
+    # self_confidence, score, flagged}`` with ``index`` the sample's position in the Dataset (see .label_issues)
     label_issues: list[dict[str, Any]] = field(default_factory=list)
 
 

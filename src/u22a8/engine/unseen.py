@@ -27,9 +27,10 @@ _TUNED = "finetune"
 
 
 def unseen_class_outputs(ws: Workspace, members: list[dict[str, Any]], temps: list[float], total: float,
-                         fallback_column: int | None) -> np.ndarray | None:
-    """Mixed probabilities of held-out texts whose class the members were not fitted on (None when
-    it cannot be done: fewer than 4 real classes, a fine-tuned member, or nothing held out)."""
+                         fallback_column: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Mixed probabilities of held-out texts whose class the members were not fitted on, those
+    texts' rows and the rows the members were fitted on (None when it cannot be done: fewer than
+    4 real classes, a fine-tuned member, or nothing held out)."""
     if any(m.get("features", {}).get(_TUNED) for m in members):  # refitting a fine-tuned encoder takes minutes
         return None
     real = [c for c in np.unique(ws.y) if c != fallback_column]
@@ -49,4 +50,5 @@ def unseen_class_outputs(ws: Workspace, members: list[dict[str, Any]], temps: li
         out = ws.head_output(head, x_test[np.flatnonzero(unseen)])
         part = ws.task_rules.apply_temperature(out, t) * (float(member.get("weight", 1.0)) / total)
         mixed = part if mixed is None else mixed + part
-    return mixed
+    assert mixed is not None
+    return mixed, test[unseen], train[keep]

@@ -19,3 +19,6 @@ class LabelIssue:
     self_confidence: float = shown()
     # 1 = most suspect among the items still listed.
     rank: int = shown()
+    # True: confident enough to relabel to the suggestion unread (engine/label_issues.py);
+    # False: listed for its low self-confidence, worth a look.
+    flagged: bool = shown()

@@ -22,4 +22,4 @@ def build_dataset(task: str, labels: Sequence[str] | None, samples: Sequence[Tra
 def label_issue_rows(issues: Sequence[dict[str, Any]], samples: Sequence[TrainingSample]) -> list[dict[str, Any]]:
     """The engine's label issues (by position in the dataset) by sample id, as a version keeps them."""
     return [{"sample_id": samples[int(i["index"])].id, "label": i["label"], "suggested_label": i["suggested_label"],
-             "self_confidence": i["self_confidence"], "score": i["score"]} for i in issues]
+             "self_confidence": i["self_confidence"], "score": i["score"], "flagged": i["flagged"]} for i in issues]

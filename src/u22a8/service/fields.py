@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from ..errors import InvalidRequest
 
-__all__ = ["LABEL_MAX", "InvalidField", "check_labels", "check_max_length", "check_number_range", "check_text", "is_unicode"]
+__all__ = ["LABEL_MAX", "InvalidField", "check_id", "check_labels", "check_max_length", "check_number_range", "check_text",
+           "id_problem", "is_unicode"]
 
 LABEL_MAX = 200
 
@@ -66,4 +67,22 @@ def check_text(value: str) -> str:
         raise ValueError("text contains a NUL byte")
     if not is_unicode(value):
         raise ValueError("text is not valid Unicode (a lone surrogate)")
+    return value
+
+
+def id_problem(value: str) -> str | None:
+    """What is wrong with a sample's or a pool text's ``id`` (its length is the schema's), or None.
+    A NUL byte is refused like in texts: PostgreSQL cannot store it."""
+    if "\x00" in value:
+        return "id contains a NUL byte"
+    if not is_unicode(value):
+        return "id is not valid Unicode (a lone surrogate)"
+    return None
+
+
+def check_id(value: str | None) -> str | None:
+    """A sample's or a pool text's ``id``: the one rule both validate with (see :func:`id_problem`)."""
+    problem = None if value is None else id_problem(value)
+    if problem:
+        raise ValueError(problem)
     return value

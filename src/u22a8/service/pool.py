@@ -16,7 +16,7 @@ from ..errors import InvalidRequest, LimitExceeded
 from ..settings import Settings
 from ..store import ApiKey, NewPoolText, PoolCounts, PoolText
 from .access import check_sample_access, checked_handle, enter
-from .fields import check_text, is_unicode
+from .fields import check_id, check_text
 from .platform import Platform
 from .sample_formats import parse_pool_body
 
@@ -38,9 +38,7 @@ class PoolTextIn(BaseModel):
     @field_validator("id")
     @classmethod
     def _id(cls, v: str | None) -> str | None:
-        if v is not None and ("\x00" in v or not is_unicode(v)):
-            raise ValueError("id contains a NUL byte or a lone surrogate")
-        return v
+        return check_id(v)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from ..errors import InvalidRequest, LimitExceeded
 from ..settings import Settings
 from ..store import ApiKey, NewSample, Sample
 from .access import check_model_access, check_sample_access, checked_handle, enter
-from .fields import LABEL_MAX, check_text, is_unicode
+from .fields import LABEL_MAX, check_id, check_text, id_problem, is_unicode
 from .platform import Platform
 from .sample_formats import parse_sample_body
 
@@ -73,9 +73,7 @@ class SampleIn(BaseModel):
     @field_validator("id")
     @classmethod
     def _id(cls, v: str | None) -> str | None:
-        if v is not None and not is_unicode(v):
-            raise ValueError("id is not valid Unicode (a lone surrogate)")
-        return v
+        return check_id(v)
 
     @field_validator("score")
     @classmethod
@@ -177,7 +175,7 @@ def _plain(item: dict[str, Any]) -> _Plain | None:
         return None
     if labels is not None and (type(labels) is not list or any(type(x) is not str for x in labels)):
         return None
-    if sid is not None and (type(sid) is not str or not 1 <= len(sid) <= 200 or not is_unicode(sid)):
+    if sid is not None and (type(sid) is not str or not 1 <= len(sid) <= 200 or id_problem(sid) is not None):
         return None
     score, weight = item.get("score"), item.get("weight", 1.0)
     if score is not None and (type(score) not in (int, float) or not math.isfinite(score)):

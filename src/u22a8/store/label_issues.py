@@ -51,7 +51,9 @@ class LabelIssueRepository:
                 if label != item["label"] or dismissed.get(sid) == label:
                     continue
                 found.append(LabelIssue(sample_id=sid, text=text, label=label, suggested_label=item["suggested_label"],
-                                        self_confidence=float(item["self_confidence"]), rank=len(found) + 1))
+                                        self_confidence=float(item["self_confidence"]), rank=len(found) + 1,
+                                        # lists kept before there was a flag held flagged samples only
+                                        flagged=bool(item.get("flagged", True))))
                 if len(found) >= limit:
                     break
             return found

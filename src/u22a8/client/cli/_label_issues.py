@@ -25,10 +25,11 @@ def label_issues_list(ctx: typer.Context, handle: Handle,
     """The most suspect samples first, with the label the model suggests."""
     with api(ctx, as_json) as client:
         issues = client.label_issues(handle, limit=limit)
-    table = Table("rank", "id", "label", "suggested", "self-conf.", "text")
+    table = Table("rank", "id", "label", "suggested", "self-conf.", "flagged", "text")
     for i in issues:
         text = i.text if len(i.text) <= 60 else i.text[:59] + "…"
-        table.add_row(str(i.rank), i.sample_id, i.label, i.suggested_label, f"{i.self_confidence:.3f}", text)
+        table.add_row(str(i.rank), i.sample_id, i.label, i.suggested_label, f"{i.self_confidence:.3f}",
+                      "yes" if i.flagged else "", text)
     show(as_json, [i.raw for i in issues], table if issues else f"{handle}: no likely label errors listed")
 
 
