@@ -147,6 +147,7 @@ def ingest(http, pid: int, handle: str, samples: list[dict[str, str]]) -> dict[s
 def train(http, server: Server, handle: str, effort: str, test: list[dict[str, str]]) -> dict:
     peak = PeakRss(server.proc.pid)  # type: ignore[union-attr]
     peak.start()
+    load = os.getloadavg()[0]
     t0 = time.perf_counter()
     run_id = http.post(f"/v1/models/{handle}/train", json={"effort": effort, "reoptimize_params": True}).json()
     run_id = run_id.get("run_id")
@@ -167,7 +168,7 @@ def train(http, server: Server, handle: str, effort: str, test: list[dict[str, s
         batch = test[i : i + 500]
         out = http.post(f"/v1/models/{handle}/predict", json={"inputs": [x["text"] for x in batch]}).json()
         hits += sum(p["label"] == x["label"] for p, x in zip(out["predictions"], batch))
-    return {"wall": wall, "rss": rss, "accuracy": hits / len(test), "cpu": run.get("cpu_seconds"),
+    return {"wall": wall, "rss": rss, "accuracy": hits / len(test), "cpu": run.get("cpu_seconds"), "load": load,
             "trials": run.get("trials_done"), "notes": notes, "n_fit": _trained_on(version, notes)}
 
 
@@ -208,7 +209,7 @@ def main() -> None:
         f"2 cores shared with other jobs (load average at the end {load[0]:.1f}): wall times are inflated "
         "by the load; CPU seconds are the run's own.",
         "",
-        "| samples | ingest NDJSON / CSV: samples per wall s (per API-process CPU s), 20k per request | effort | ceiling | estimate | POST /train → ready | run CPU s | trained on | peak RSS, all server processes | test accuracy |",
+        "| samples | ingest NDJSON / CSV: samples per wall s (per API-process CPU s), 20k per request | effort | ceiling | estimate (÷ actual) | POST /train → ready (load average at POST) | run CPU s | trained on | peak RSS, all server processes | test accuracy |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for n, effort, rates, est, got in rows:
@@ -217,8 +218,9 @@ def main() -> None:
         if got is None:
             lines.append(f"| {n:,} | {ingest_cell} | – | – | – | – | – | – | – | – |")
             continue
-        lines.append(f"| {n:,} | {ingest_cell} | {effort} | {_CEILING[effort]:.0f} s | {est:.0f} s | {got['wall']:.1f} s "
-                     f"({got['wall'] / _CEILING[effort]:.0%}) | {got['cpu']} | {got['n_fit']} | "
+        lines.append(f"| {n:,} | {ingest_cell} | {effort} | {_CEILING[effort]:.0f} s | {est:.0f} s ({est / got['wall']:.2f}) "
+                     f"| {got['wall']:.1f} s ({got['wall'] / _CEILING[effort]:.0%} of the ceiling; load {got['load']:.1f}) "
+                     f"| {got['cpu']} | {got['n_fit']} | "
                      f"{got['rss'] / 2**30:.2f} GB | {got['accuracy']:.2%} |")
     notes = sorted({note for *_, got in rows if got for note in got["notes"]})
     if notes:

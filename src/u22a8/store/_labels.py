@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from .tables import SampleRow
 
-__all__ = ["TargetShape", "TARGET_SHAPES", "label_counts", "stored_shape", "carries_label", "distinct_label_count"]
+__all__ = ["TargetShape", "TARGET_SHAPES", "label_counts", "stored_shape", "carries_label", "carries_any_label",
+           "distinct_label_count"]
 
 TargetShape = Literal["label", "labels", "score"]
 TARGET_SHAPES: tuple[TargetShape, ...] = ("label", "labels", "score")
@@ -47,6 +48,16 @@ def carries_label(s: Session, shape: TargetShape | None, label: str) -> ColumnEl
     if shape == "labels":
         each = _labels_of(s)
         return exists(select(literal(1)).select_from(each).where(each.c.value == label))
+    return false()
+
+
+def carries_any_label(s: Session, shape: TargetShape | None, labels: list[str]) -> ColumnElement[bool]:
+    """A WHERE clause: the sample's target carries one of ``labels`` (see :func:`carries_label`)."""
+    if shape == "label":
+        return SampleRow.target["label"].as_string().in_(labels)
+    if shape == "labels":
+        each = _labels_of(s)
+        return exists(select(literal(1)).select_from(each).where(each.c.value.in_(labels)))
     return false()
 
 
