@@ -41,7 +41,10 @@ def test_a_search_and_its_retrain_train_on_the_rows_the_store_draws(tmp_path: Pa
         key, _ = make_key(platform)
         model = service.create_model(platform, key, H, "classify")
         rare = [{"text": f"a rare one {i}", "label": "rare"} for i in range(3)]
-        body = json.dumps({"samples": _samples(6000) + rare}).encode()
+        samples = _samples(6000)
+        for x in samples[:300:3]:  # 100 friendly texts labeled curt
+            x["label"] = "curt"
+        body = json.dumps({"samples": samples + rare}).encode()
         service.add_samples(platform, key, H, body, "application/json")
 
         _run(platform, platform.store.runs.enqueue_search(H, "low"))
@@ -62,10 +65,15 @@ def test_a_search_and_its_retrain_train_on_the_rows_the_store_draws(tmp_path: Pa
         run = platform.store.runs.get(H, retrain.id)
         assert run.state == "succeeded", run.error
         newest = platform.store.versions.list(H)[0]
-        if newest.number == 2:  # promoted (else kept: the guard's call, not the draw's)
-            assert newest.params["max_rows"] == MIN_ROWS
-            assert "of 6,013 samples" in " ".join(newest.report["notes"])
-            # A stable draw: the new samples take the place of a few old ones at most.
-            assert len(set(first.sample_ids) - set(newest.sample_ids)) <= 10
+        assert newest.number == 2, run.decision
+        assert newest.params["max_rows"] == MIN_ROWS
+        assert "of 6,013 samples" in " ".join(newest.report["notes"])
+        # A stable draw: the new samples take the place of a few old ones at most.
+        assert len(set(first.sample_ids) - set(newest.sample_ids)) <= 10
+        # No time for label issues' extra folds: the held-out rows were looked at, and the
+        # retrain kept what its version found about the others.
+        found = {x["sample_id"] for x in platform.store.versions.label_issues(H, 1)}
+        assert found and first.metrics["label_issues"]["probabilities_from"] == engine.HELD_OUT_ONLY
+        assert found <= {x["sample_id"] for x in platform.store.versions.label_issues(H, 2)}
     finally:
         platform.store.close()

@@ -62,6 +62,7 @@ kept unless a trial beats it by one standard error (ensembles grow from it).
 from .counts_cache import forget_counts, wait_for_counts_saves
 from .embeddings import set_inference_threads
 from .estimate import MIN_ROWS, estimate
+from .label_issues import HELD_OUT_ONLY, MAX_ISSUES
 from .families import Family, family_names, get_family, register_family, unregister_family
 from .tasks import Task, TargetShape, get_task, register_task, task_names, unregister_task
 from .artifact_format import (ARTIFACT_FORMAT, ArtifactFormatError, ArtifactIntegrityError, LegacyArtifactError,
@@ -128,6 +129,8 @@ __all__ = [
     "missing_for_counts",
     "estimate",
     "MIN_ROWS",
+    "MAX_ISSUES",
+    "HELD_OUT_ONLY",
     "load_predictor",
     "refit",
     "refit_rows",

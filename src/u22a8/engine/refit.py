@@ -61,8 +61,10 @@ def refit(data: Dataset, params: dict[str, Any], *, cache_dir: Path | None = Non
         return refit_with_tuned(ws, members, cpu0=cpu0, report=report)
     if ws.n_protocol == 1:
         outputs, fitted = _holdout_and_final_in_parallel(ws, members)
+        # A retrain is on the path from new samples to a new version serving: no 4 extra fits
+        # for label issues (the runs layer keeps the version's issues outside the held-out rows).
         result = assemble(ws, members, outputs, trials_done=0, cpu0=cpu0, report=report,
-                          extra_metrics={"refit": True}, fitted=fitted)
+                          extra_metrics={"refit": True}, fitted=fitted, issue_folds=False)
     else:
         outputs = [protocol_outputs(ws, m) for m in members]
         result = assemble(ws, members, outputs, trials_done=0, cpu0=cpu0, report=report,

@@ -200,8 +200,12 @@ def search(
     }
     if stop():
         raise SearchCanceled()
+    # Label issues on large data fit the cheap member on 4 more folds: only if that and the final
+    # fit still end within the ceiling (else they look at the held-out rows, see .label_issues).
+    more_folds = len(ws.folds) - ws.n_protocol
+    issue_folds = clock.elapsed() + more_folds * clock.fold_cost() + clock.final_reserve(len(members)) <= clock.limit
     result = assemble(ws, members, outputs, trials_done=done, cpu0=cpu0, report=report, extra_metrics=extra,
-                      fitted=fitted)
+                      fitted=fitted, issue_folds=issue_folds)
     if rows < n_stored:  # a refit trains on the same share of the data (see .sizing)
         result.params["max_rows"] = rows
     # A refit of a model that has grown past what this effort affords draws what it affords then.

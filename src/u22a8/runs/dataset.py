@@ -24,11 +24,12 @@ def training_rows(store: Store, settings: Settings, model: Model, run: Run) -> t
     cost more than the low ceiling itself (bench/RESULTS.md).
     """
     n = store.samples.count(model.id)
+    summary: dict[str, Any] = {}
 
     def affords(effort: str) -> int:
         if n <= MIN_ROWS:  # never fewer (and no aggregate query on the path of a small retrain)
             return n
-        summary = store.samples.summary(model.id)
+        summary.update(store.samples.summary(model.id))
         n_labels = max(summary["n_labels"], len(model.labels or []), 1)
         return search_rows(effort, n, n_labels, model.task, summary["mean_chars"], settings.search_time_limit_seconds)
 
@@ -38,7 +39,9 @@ def training_rows(store: Store, settings: Settings, model: Model, run: Run) -> t
         cap = refit_rows(model.active_version.params if model.active_version is not None else {}, n, affords)
     if cap is None or cap >= n:
         return store.samples.training_set(model.id), n, None
-    return store.samples.drawn_training_set(model.id, int(cap), PER_LABEL_MIN), n, int(cap)
+    drawn = store.samples.drawn_training_set(model.id, int(cap), PER_LABEL_MIN, n_samples=n,
+                                             totals=summary.get("label_counts"))
+    return drawn, n, int(cap)
 
 
 def build_dataset(task: str, labels: Sequence[str] | None, samples: Sequence[TrainingSample], *,

@@ -176,13 +176,26 @@ def _train(store: Store, settings: Settings, run: Run, owner: str, should_stop: 
     version = NewVersion(
         params=result.params, metrics=result.metrics, report=result.report,
         sample_ids=[s.id for s in samples], artifact_key=key, artifact_sha256=sha,
-        label_issues=label_issue_rows(result.label_issues, samples),
+        label_issues=_label_issues(store, model, result, samples),
     )
     recorded = store.runs.finish(run.id, owner, "succeeded", decision=decision, cpu_seconds=_cpu(cpu0),
                                  version=version, promote=promote)
     phases.done("record")
     outcome = f"{len(result.artifact) / 1e6:.1f} MB artifact"
     phases.log(run, len(samples), outcome if recorded else f"{outcome} not recorded: lease lost or model deleted")
+
+
+def _label_issues(store: Store, model: Any, result: engine.TrainingResult, samples: list[Any]) -> list[dict[str, Any]]:
+    """The new version's label issues by sample id. A run that looked at some rows only (a
+    retrain: its held-out rows) keeps the active version's issues about the other samples; the
+    listing drops those relabeled or deleted since (see store.label_issues)."""
+    found = label_issue_rows(result.label_issues, samples)
+    if result.issues_checked is None or model.active_version is None:
+        return found
+    checked = {samples[i].id for i in result.issues_checked}
+    earlier = [x for x in store.versions.label_issues(model.handle, model.active_version.number)
+               if x["sample_id"] not in checked]
+    return sorted(found + earlier, key=lambda x: float(x["self_confidence"]))[:engine.MAX_ISSUES]
 
 
 def _report(store: Store, run: Run, owner: str, p: engine.Progress) -> None:
