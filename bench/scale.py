@@ -212,7 +212,9 @@ def main() -> None:
     retrains: list[tuple[int, dict]] = []
     for n in [int(s) for s in args.sizes.split(",")]:
         samples = synthetic(train_set, n)
-        with Server(U22A8_PREPARE_MODELS="false", U22A8_DEFAULT_QUIET_SECONDS="3600") as server, \
+        # --retrain adds 10 samples to a full model: the limit (a million by default) makes room.
+        room = {"U22A8_MAX_SAMPLES_PER_MODEL": str(max(n + 1000, 1_000_000))} if args.retrain else {}
+        with Server(U22A8_PREPARE_MODELS="false", U22A8_DEFAULT_QUIET_SECONDS="3600", **room) as server, \
                 server.client() as http:
             handle = f"bench.scale-{n}"
             http.post("/v1/models", json={"handle": handle, "task": "classify", "auto_retrain": False}).raise_for_status()
