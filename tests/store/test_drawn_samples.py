@@ -58,3 +58,18 @@ def test_a_drawn_score_set_is_the_first_rows_by_text_hash(store: Store) -> None:
     drawn = store.samples.drawn_training_set(model.id, 50, PER_LABEL_MIN)
     assert [s.text for s in drawn] == list(subsample(_as_data(store, "score", model.id), 50).texts)
     assert store.samples.count(model.id) == 200
+
+
+def test_a_large_models_labels_counted_in_one_pass_over_the_table_are_the_same(store: Store) -> None:
+    from u22a8.store._labels import WHOLE_TABLE_ABOVE, label_counts
+
+    model = store.models.create("acme.big", "classify", quiet_seconds=0)
+    other = store.models.create("acme.other", "classify", quiet_seconds=0)
+    store.samples.upsert("acme.big", [NewSample(f"text {i}", {"label": "abc"[i % 3]}) for i in range(90)],
+                         max_per_model=1000)
+    store.samples.upsert("acme.other", [NewSample(f"text {i}", {"label": "z"}) for i in range(30)], max_per_model=1000)
+    with store.db.session(write=False) as s:
+        by_index = label_counts(s, model.id)
+        in_one_pass = label_counts(s, model.id, n_samples=WHOLE_TABLE_ABOVE + 1)
+    assert by_index == in_one_pass == {"a": 30, "b": 30, "c": 30}
+    assert other.id != model.id and store.samples.summary(model.id)["label_counts"] == by_index
