@@ -12,7 +12,8 @@ from ..store import Model, Run, Store, TrainingSample
 __all__ = ["build_dataset", "label_issue_rows", "training_rows"]
 
 
-def training_rows(store: Store, settings: Settings, model: Model, run: Run) -> tuple[list[TrainingSample], int, int | None]:
+def training_rows(store: Store, settings: Settings, model: Model,
+                  run: Run) -> tuple[list[TrainingSample], int, int | None]:
     """The samples ``run`` trains on, how many the model holds, and the cap they were drawn with
     (None: all of them).
 
