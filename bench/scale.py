@@ -1,6 +1,6 @@
 """A million samples per model: ingest rate, effort wall time against its ceiling, memory, accuracy.
 
-    python bench/scale.py [--sizes 100000,300000,1000000] [--efforts low,medium] [--ingest-only]
+    python bench/scale.py [--sizes 100000,300000,1000000] [--efforts low,medium] [--ingest-only] [--retrain]
 
 For each size, a synthetic set is made from Banking77's train.csv by seeded, paraphrase-free
 perturbation of its texts (a word dropped, two neighbouring words swapped, a typo: a letter
@@ -147,6 +147,7 @@ def ingest(http, pid: int, handle: str, samples: list[dict[str, str]]) -> dict[s
 def train(http, server: Server, handle: str, effort: str, test: list[dict[str, str]]) -> dict:
     peak = PeakRss(server.proc.pid)  # type: ignore[union-attr]
     peak.start()
+    load = os.getloadavg()[0]
     t0 = time.perf_counter()
     run_id = http.post(f"/v1/models/{handle}/train", json={"effort": effort, "reoptimize_params": True}).json()
     run_id = run_id.get("run_id")
@@ -167,8 +168,29 @@ def train(http, server: Server, handle: str, effort: str, test: list[dict[str, s
         batch = test[i : i + 500]
         out = http.post(f"/v1/models/{handle}/predict", json={"inputs": [x["text"] for x in batch]}).json()
         hits += sum(p["label"] == x["label"] for p, x in zip(out["predictions"], batch))
-    return {"wall": wall, "rss": rss, "accuracy": hits / len(test), "cpu": run.get("cpu_seconds"),
+    return {"wall": wall, "rss": rss, "accuracy": hits / len(test), "cpu": run.get("cpu_seconds"), "load": load,
             "trials": run.get("trials_done"), "notes": notes, "n_fit": _trained_on(version, notes)}
+
+
+def retrain(http, handle: str, version: int) -> dict:
+    """Automatic retraining on the large model: 10 new samples (quiet period 1 s) → the new version
+    serving, or the guard's decision to keep the old one; wall clock and the run's CPU seconds."""
+    http.patch(f"/v1/models/{handle}", json={"auto_retrain": {"enabled": True, "quiet_seconds": 1.0}}).raise_for_status()
+    new = [{"text": f"please check my card payment {i} again", "label": "card_payment_not_recognised"} for i in range(10)]
+    t0 = time.perf_counter()
+    http.post(f"/v1/models/{handle}/samples", json={"samples": new}).raise_for_status()
+    while True:
+        runs = [r for r in http.get(f"/v1/models/{handle}/runs").json()["items"] if r["kind"] == "retrain"]
+        if runs and runs[0]["state"] in ("succeeded", "failed", "canceled"):
+            break
+        time.sleep(0.2)
+    wall = time.perf_counter() - t0
+    run = runs[0]
+    notes = []
+    if run.get("version"):
+        notes = (http.get(f"/v1/models/{handle}/versions/{run['version']}/report").json().get("data") or {}).get("notes") or []
+    return {"wall": wall, "cpu": run.get("cpu_seconds"), "state": run["state"], "decision": run.get("decision") or run.get("error"),
+            "notes": notes, "load": os.getloadavg()[0]}
 
 
 def _trained_on(version: dict, notes: list[str]) -> str:
@@ -183,12 +205,16 @@ def main() -> None:
     ap.add_argument("--sizes", default="100000,300000,1000000")
     ap.add_argument("--efforts", default="low,medium")
     ap.add_argument("--ingest-only", action="store_true")
+    ap.add_argument("--retrain", action="store_true", help="after the last effort, 10 new samples → automatic retrain")
     args = ap.parse_args()
     train_set, test = banking77("train"), banking77("test")
     rows = []
+    retrains: list[tuple[int, dict]] = []
     for n in [int(s) for s in args.sizes.split(",")]:
         samples = synthetic(train_set, n)
-        with Server(U22A8_PREPARE_MODELS="false", U22A8_DEFAULT_QUIET_SECONDS="3600") as server, \
+        # --retrain adds 10 samples to a full model: the limit (a million by default) makes room.
+        room = {"U22A8_MAX_SAMPLES_PER_MODEL": str(max(n + 1000, 1_000_000))} if args.retrain else {}
+        with Server(U22A8_PREPARE_MODELS="false", U22A8_DEFAULT_QUIET_SECONDS="3600", **room) as server, \
                 server.client() as http:
             handle = f"bench.scale-{n}"
             http.post("/v1/models", json={"handle": handle, "task": "classify", "auto_retrain": False}).raise_for_status()
@@ -199,6 +225,10 @@ def main() -> None:
                 got = train(http, server, handle, effort, test)
                 print(f"{n} {effort}: {got}", flush=True)
                 rows.append((n, effort, rates, estimate[effort]["seconds"], got))
+            if args.retrain and not args.ingest_only:
+                again = retrain(http, handle, 1)
+                print(f"{n} retrain: {again}", flush=True)
+                retrains.append((n, again))
             if args.ingest_only:
                 rows.append((n, "-", rates, None, None))
     load = os.getloadavg()
@@ -208,7 +238,7 @@ def main() -> None:
         f"2 cores shared with other jobs (load average at the end {load[0]:.1f}): wall times are inflated "
         "by the load; CPU seconds are the run's own.",
         "",
-        "| samples | ingest NDJSON / CSV: samples per wall s (per API-process CPU s), 20k per request | effort | ceiling | estimate | POST /train → ready | run CPU s | trained on | peak RSS, all server processes | test accuracy |",
+        "| samples | ingest NDJSON / CSV: samples per wall s (per API-process CPU s), 20k per request | effort | ceiling | estimate (÷ actual) | POST /train → ready (load average at POST) | run CPU s | trained on | peak RSS, all server processes | test accuracy |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for n, effort, rates, est, got in rows:
@@ -217,9 +247,17 @@ def main() -> None:
         if got is None:
             lines.append(f"| {n:,} | {ingest_cell} | – | – | – | – | – | – | – | – |")
             continue
-        lines.append(f"| {n:,} | {ingest_cell} | {effort} | {_CEILING[effort]:.0f} s | {est:.0f} s | {got['wall']:.1f} s "
-                     f"({got['wall'] / _CEILING[effort]:.0%}) | {got['cpu']} | {got['n_fit']} | "
+        lines.append(f"| {n:,} | {ingest_cell} | {effort} | {_CEILING[effort]:.0f} s | {est:.0f} s ({est / got['wall']:.2f}) "
+                     f"| {got['wall']:.1f} s ({got['wall'] / _CEILING[effort]:.0%} of the ceiling; load {got['load']:.1f}) "
+                     f"| {got['cpu']} | {got['n_fit']} | "
                      f"{got['rss'] / 2**30:.2f} GB | {got['accuracy']:.2%} |")
+    if retrains:
+        lines += ["", "Automatic retrain of the last effort's version: 10 new samples (quiet period 1 s) → run ended",
+                  "", "| samples | sample POST → retrain ended (load average at the end) | retrain CPU s | decision | trained on |",
+                  "|---|---|---|---|---|"]
+        for n, r in retrains:
+            said = next((x.split(" of ")[0].rsplit(" ", 1)[-1] for x in r["notes"] if x.startswith("searched and fitted on")), "–")
+            lines.append(f"| {n:,} | {r['wall']:.1f} s (load {r['load']:.1f}) | {r['cpu']} | {r['decision']} | {said} |")
     notes = sorted({note for *_, got in rows if got for note in got["notes"]})
     if notes:
         lines += ["", "Notes the runs' reports gave: " + "; ".join(notes)]

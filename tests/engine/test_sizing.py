@@ -51,3 +51,27 @@ def test_a_search_too_large_for_its_ceiling_trains_on_a_sub_sample_and_says_so()
     # A retrain keeps the share its version was searched on.
     again = engine.refit(data, result.params)
     assert again.params["max_rows"] == rows and again.metrics["n_samples"] == result.metrics["n_samples"]
+
+
+def test_a_search_on_rows_the_store_drew_says_of_how_many_and_keeps_the_cap() -> None:
+    data = _big(2500)  # 7,500 rows, as if drawn from a model of 700,000
+    rows = engine.search_rows("low", 700_000, 3, "classify", 40.0)
+    assert MIN_ROWS <= rows < 700_000
+    sub = subsample(data, MIN_ROWS)
+    result = engine.search(sub, "low", time_limit_seconds=0.5, stored_rows=700_000, max_rows=MIN_ROWS)
+    assert result.params["max_rows"] == MIN_ROWS and result.metrics["n_samples"] == len(sub.texts)
+    assert f"searched and fitted on {len(sub.texts):,} of 700,000 samples" in " ".join(result.report["notes"])
+    # A refit on the store's next draw: the same cap, said of the rows the model now holds.
+    again = engine.refit(sub, result.params, stored_rows=700_010)
+    assert again.params["max_rows"] == MIN_ROWS and again.metrics["n_samples"] == len(sub.texts)
+    assert "of 700,010 samples" in " ".join(again.report["notes"])
+
+
+
+def test_a_refit_of_a_model_grown_past_its_effort_trains_on_what_the_effort_affords() -> None:
+    affords = {"low": 15_000, "medium": 90_000}.__getitem__
+    assert engine.refit_rows({"max_rows": 5_000, "effort": "low"}, 1_000_000, affords) == 5_000  # its share
+    assert engine.refit_rows({"effort": "low"}, 1_000_000, affords) == 15_000  # searched on all, grown since
+    assert engine.refit_rows({"effort": "medium"}, 50_000, affords) is None  # still affordable: all
+    assert engine.refit_rows({}, 1_000_000, affords) is None  # a version from before efforts were kept
+    assert engine.search(_big(100), "low").params["effort"] == "low"

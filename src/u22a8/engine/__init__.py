@@ -41,6 +41,7 @@ Modules, one job each::
     finetuned_members  members on a fine-tuned MiniLM
     refit              same params, new data
     estimate           cost model per effort
+    sizing             the rows a search affords on large data, drawn in a stable order
     predictor          serving object
     fast_path          the predictor compiled into arrays for serving (same outputs, no sklearn per call)
     artifact_format    its stored form: data only (skops, trusted types), checksummed
@@ -60,16 +61,18 @@ kept unless a trial beats it by one standard error (ensembles grow from it).
 
 from .counts_cache import forget_counts, wait_for_counts_saves
 from .embeddings import set_inference_threads
-from .estimate import estimate
+from .estimate import MIN_ROWS, estimate
+from .label_issues import HELD_OUT_ONLY, MAX_ISSUES
 from .families import Family, family_names, get_family, register_family, unregister_family
 from .tasks import Task, TargetShape, get_task, register_task, task_names, unregister_task
 from .artifact_format import (ARTIFACT_FORMAT, ArtifactFormatError, ArtifactIntegrityError, LegacyArtifactError,
                               UntrustedArtifactError, artifact_checksum, dump_predictor, is_legacy_artifact,
                               load_predictor, trusted_types)
 from .predictor import Predictor
-from .refit import refit
+from .refit import refit, refit_rows
 from .rules import check_trainable, missing_for_counts, should_promote
 from .search import search
+from .sizing import PER_LABEL_MIN, search_rows
 from .static_embeddings import prepare_static, set_models_dir, static_missing
 from .shared import join_search
 from .types import (
@@ -125,9 +128,15 @@ __all__ = [
     "check_trainable",
     "missing_for_counts",
     "estimate",
+    "MIN_ROWS",
+    "MAX_ISSUES",
+    "HELD_OUT_ONLY",
     "load_predictor",
     "refit",
+    "refit_rows",
     "search",
+    "search_rows",
+    "PER_LABEL_MIN",
     "should_promote",
     "prepare_static",
     "set_models_dir",

@@ -16,7 +16,7 @@ import numpy as np
 
 from .artifact_format import dump_predictor
 from .fallback import MIN_EXAMPLES, choose_fallback, uses_nearness
-from .label_issues import out_of_fold_probabilities, rank_label_issues
+from .label_issues import HELD_OUT_ONLY, out_of_fold_probabilities, rank_label_issues
 from .nearness import embedder_for, kept_vectors, nearness, unit
 from .predictor import Member, Predictor
 from .space import chosen_summary
@@ -45,9 +45,11 @@ def _stack(ws: Workspace, outputs: Outputs) -> np.ndarray:
 
 def assemble(ws: Workspace, members: list[dict[str, Any]], outputs: list[Outputs], *, trials_done: int,
              cpu0: float, report: dict[str, Any], extra_metrics: dict[str, Any] | None = None,
-             fitted: list[tuple[Any, Any] | None] | None = None) -> TrainingResult:
+             fitted: list[tuple[Any, Any] | None] | None = None, issue_folds: bool = True) -> TrainingResult:
     """``fitted``: (features, head) per member already fitted on all rows, if the caller did it
-    (None for a member it left to this function)."""
+    (None for a member it left to this function). ``issue_folds``: whether label issues may fit
+    the cheap member on the folds the protocol does not hold out (see :mod:`.label_issues`);
+    else they are looked for among the held-out rows only."""
     rows = ws.protocol_rows()
     y = ws.y[rows]
     total = sum(float(m.get("weight", 1.0)) for m in members)
@@ -66,7 +68,8 @@ def assemble(ws: Workspace, members: list[dict[str, Any]], outputs: list[Outputs
         metrics.update(extra_metrics)
     report = dict(report)
     decision = _fallback(ws, rows, y, mixed, metrics, report, members, temps, total)
-    issues = _label_issues(ws, rows, mixed, metrics)
+    issues = _label_issues(ws, rows, mixed, metrics, issue_folds)
+    checked = None if issue_folds or len(rows) == ws.n or not issues_apply(ws) else [int(i) for i in rows]
 
     predictor = Predictor(
         task=ws.task, labels=ws.labels, members=_fit_all(ws, members, temps, total, fitted),
@@ -79,6 +82,7 @@ def assemble(ws: Workspace, members: list[dict[str, Any]], outputs: list[Outputs
         artifact=dump_predictor(predictor), params=params, metrics=metrics,
         report={**report, "notes": list(report.get("notes", [])) + [n for n in ws.notes if n not in report.get("notes", [])]},
         trials_done=trials_done, cpu_seconds=round(time.process_time() - cpu0, 3), label_issues=issues,
+        issues_checked=checked,
     )
 
 
@@ -123,12 +127,25 @@ def _nearness(ws: Workspace, members: list[dict[str, Any]], unseen: tuple[np.nda
     return name, vectors, (held, nearness(vectors[unseen[1]], vectors[unseen[2]]) if unseen is not None else None)
 
 
-def _label_issues(ws: Workspace, rows: np.ndarray, mixed: np.ndarray, metrics: dict[str, Any]) -> list[dict[str, Any]]:
-    """Likely label errors from out-of-fold probabilities of every sample (see :mod:`.label_issues`)."""
-    if ws.task_rules.target_shape != "label" or not ws.labels:
+def issues_apply(ws: Workspace) -> bool:
+    return ws.task_rules.target_shape == "label" and bool(ws.labels)
+
+
+def _label_issues(ws: Workspace, rows: np.ndarray, mixed: np.ndarray, metrics: dict[str, Any],
+                  issue_folds: bool = True) -> list[dict[str, Any]]:
+    """Likely label errors from out-of-fold probabilities of every sample (see :mod:`.label_issues`),
+    or, without ``issue_folds``, of the held-out rows: on large data the other folds' fits cost more
+    than the rest of a low run or a retrain (bench/RESULTS.md)."""
+    if not issues_apply(ws):
         return []
-    probs, source = out_of_fold_probabilities(ws, rows, mixed)
-    issues = rank_label_issues(probs, ws.y, ws.labels)
+    if issue_folds or len(rows) == ws.n:
+        probs, source = out_of_fold_probabilities(ws, rows, mixed)
+        issues = rank_label_issues(probs, ws.y, ws.labels)
+    else:
+        issues = rank_label_issues(mixed, ws.y[rows], ws.labels)
+        for issue in issues:  # positions among the held-out rows → in the data set
+            issue["index"] = int(rows[issue["index"]])
+        source = HELD_OUT_ONLY
     metrics["label_issues"] = {"listed": len(issues), "flagged": sum(1 for i in issues if i["flagged"]),
                                "probabilities_from": source}
     return issues

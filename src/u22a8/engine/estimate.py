@@ -33,14 +33,20 @@ COSTS = {
     "embed_load": 6.0,  # importing torch + sentence-transformers and reading MiniLM, once
     "embed_per_text": 2.7e-3,  # MiniLM on CPU
     "dense_share": 0.6,  # share of trials with the embedding block once it is in the space
-    # Per stored row, whatever the rows trained on: reading it from the database into the worker,
-    # the data report, the sub-sample's selection.
-    "per_row": 1.5e-5,
+    # Per stored row, whatever the rows trained on: the aggregate queries over every stored row
+    # (count, labels; the API's trainability check and the worker's draw), 2 CPU s per million
+    # on this 2-core machine under load, 0.6-0.8 s on a quiet one. The rows drawn are read from an
+    # index (see .sizing): they cost next to nothing per stored row.
+    "per_row": 1.5e-6,
 }
 
 # The share of the ceiling the rows of a sub-sampled search are chosen to fill with trial 0 and
-# the final fit; the rest is slack for more trials and a slower machine.
-ROW_SHARE = 0.5
+# the final fit at the reference machine's speed; the rest is slack for more trials and a slower
+# machine. Measured on this 2-core machine shared with other jobs (load average about 7): counting
+# n-grams and the SVM fits took 2.2-2.9x the reference constants (2.4e-6 s per character, 7e-6 s
+# per row and output column; bench/RESULTS.md, scale), so trial 0 and the final fit on a 0.35
+# share take about 0.8 of the ceiling there, and a quiet machine spends the rest on more trials.
+ROW_SHARE = 0.35
 MIN_ROWS = 5_000  # never sub-sample below this many rows
 
 
@@ -114,7 +120,7 @@ def estimate(n_samples: int, n_labels: int, task: str, mean_chars: float) -> dic
     """Per effort, ``{"seconds": expected wall seconds, "trials": expected trials}``.
 
     Above the rows an effort can afford (:func:`affordable_rows`) the search trains on that many;
-    reading and sub-sampling every row still costs ``COSTS["per_row"]`` each."""
+    the aggregate queries over every stored row still cost ``COSTS["per_row"]`` each."""
     n = max(int(n_samples), 0)
     outputs = get_task(task).output_columns(n_labels)
     out: dict[str, dict[str, float]] = {}

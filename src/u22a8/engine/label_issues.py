@@ -6,7 +6,11 @@ Every sample needs a probability that comes from a model that did not see it:
   so the version's own mixed, calibrated outputs serve (the whole ensemble);
 - above it the protocol holds out one fold only, so a cheap member (the task's default TF-IDF
   word 1-2 + char 2-5 linear model, no embeddings; its n-gram counts are already in the
-  workspace) is fitted on each of the 5 folds and calibrated with one temperature.
+  workspace) is fitted on each of the 5 folds and calibrated with one temperature;
+- unless those 4 extra fits do not fit in the time left (a search's ceiling; a retrain, which
+  is on the path from new samples to a new version serving, never has it): then the held-out
+  rows alone are looked at (:data:`HELD_OUT_ONLY`), and a retrain keeps its version's other
+  issues (the runs layer merges them).
 
 The list: every sample whose given label is not its most probable one, plus those confident
 learning (after Northcutt et al., 2021) finds confidently of another class, ranked by
@@ -42,9 +46,12 @@ import numpy as np
 from .space import default_member
 from .training import Workspace
 
-__all__ = ["CHEAP_MEMBER", "MAX_ISSUES", "out_of_fold_probabilities", "rank_label_issues"]
+__all__ = ["CHEAP_MEMBER", "HELD_OUT_ONLY", "MAX_ISSUES", "out_of_fold_probabilities", "rank_label_issues"]
 
 CHEAP_MEMBER = "default TF-IDF word 1-2 + char 2-5 linear model, 5 folds"
+# When the cheap member's 4 extra fits do not fit (a low search on large data, a retrain on the
+# path from new samples to a new version serving), only the held-out rows are looked at.
+HELD_OUT_ONLY = "the version's ensemble on its held-out rows (no time for the other folds)"
 MAX_ISSUES = 2000  # kept per version: more than anyone reviews
 CONFIDENT_CAP = 0.9  # a probability this high is confident whatever its class's average
 # Flagged: the given label no likelier than for this share of the suggested class's samples (see above).

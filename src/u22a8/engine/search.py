@@ -33,8 +33,7 @@ from .ensemble import select_ensemble
 from .finetune_phase import blend_tuned_members, fine_tune_up_front
 from .finetuned_members import is_tuned
 from .rules import check_trainable
-from .estimate import COSTS
-from .sizing import fit_rows, sized
+from .sizing import drawn_note, fit_rows, sized
 from .shared import finished_or_running, open_study, publish_plan, wait_for_others
 from .families import get_family
 from .space import member_summary, suggest_member
@@ -82,11 +81,16 @@ def search(
     worker: str = "",
     counts_key: str | None = None,
     spent_seconds: float = 0.0,
+    stored_rows: int | None = None,
+    max_rows: int | None = None,
 ) -> TrainingResult:
     """Search configurations for ``data`` at ``effort``; the best (or an ensemble) fitted on all rows.
 
     ``time_limit_seconds`` can only lower the effort's ceiling; ``spent_seconds`` of it went before
-    the call (reading the samples: a million take seconds). ``counts_key`` names the data set
+    the call (reading the samples). ``stored_rows``: how many rows the data set holds when ``data``
+    is the store's draw of ``max_rows`` of them (the rows :func:`.sizing.search_rows` affords,
+    drawn in :mod:`.sizing`'s order); else ``data`` is all of it and the search draws here.
+    ``counts_key`` names the data set
     for the n-gram counts cache (see :mod:`.counts_cache`). With ``shared_study`` the trials
     live in an RDB storage where other processes (:func:`.shared.join_search`) add trials too.
     """
@@ -99,12 +103,14 @@ def search(
     clock = Clock(max(ceiling - spent_seconds, 0.25 * ceiling))
     stop = should_stop or (lambda: False)
     report = data_report(data)
-    n_stored = len(data.texts)
-    # The rows follow from the data and the effort alone (the reference machine's speed, not
-    # this one's load), so the same data and effort train on the same rows: a seeded search
-    # stays reproducible.
-    rows = fit_rows(data, effort, ceiling - COSTS["per_row"] * n_stored)
-    data, size_notes = sized(data, rows, f"what effort {effort}'s {ceiling:.0f} s ceiling affords")
+    why = f"what effort {effort}'s {ceiling:.0f} s ceiling affords"
+    if stored_rows is None:
+        n_stored = len(data.texts)
+        rows = fit_rows(data, effort, ceiling)  # the same data and effort: the same rows
+        data, size_notes = sized(data, rows, why)
+    else:
+        n_stored, rows = stored_rows, min(max_rows or stored_rows, stored_rows)
+        size_notes = drawn_note(len(data.texts), n_stored, why)
     ws = Workspace(data, cache_dir=cache_dir, should_stop=stop, counts_key=counts_key)
     ws.notes.extend(size_notes)
     embedder = MINILM if budget.embed else STATIC
@@ -194,10 +200,16 @@ def search(
     }
     if stop():
         raise SearchCanceled()
+    # Label issues on large data fit the cheap member on 4 more folds: only if that and the final
+    # fit still end within the ceiling (else they look at the held-out rows, see .label_issues).
+    more_folds = len(ws.folds) - ws.n_protocol
+    issue_folds = clock.elapsed() + more_folds * clock.fold_cost() + clock.final_reserve(len(members)) <= clock.limit
     result = assemble(ws, members, outputs, trials_done=done, cpu0=cpu0, report=report, extra_metrics=extra,
-                      fitted=fitted)
+                      fitted=fitted, issue_folds=issue_folds)
     if rows < n_stored:  # a refit trains on the same share of the data (see .sizing)
         result.params["max_rows"] = rows
+    # A refit of a model that has grown past what this effort affords draws what it affords then.
+    result.params["effort"] = effort
     ws.remember_counts([m for m in members if not is_tuned(m)])  # the first retrain then counts only its new texts
     ws.remember_warm(members)  # and starts its SVM fits from these
     return result

@@ -6,6 +6,12 @@ final fit use a sub-sample, and the run's report says so. The sub-sample is stab
 in it when its text's hash ranks among the smallest, so a retrain that adds a few samples keeps
 nearly the same rows (its n-gram counts and warm starts still apply), and every label keeps at
 least a few rows however rare it is. A refit uses the cap its version was searched with.
+
+The hash is the SHA-256 the store keeps of every text (``samples.text_hash``, indexed with the
+model), so the runs layer draws the same rows in SQL and reads only those: with a million stored
+samples, reading every row into the worker and hashing it here cost more than the low ceiling
+(bench/RESULTS.md). :func:`search_rows` is the cap both draws use; :func:`drawn_note` says what
+a search or refit on a draw made by the store trained on.
 """
 
 from __future__ import annotations
@@ -15,18 +21,20 @@ from typing import Any
 
 import numpy as np
 
-from .estimate import affordable_rows
+from .budget import BUDGETS
+from .estimate import COSTS, affordable_rows
 from .tasks import get_task
 from .types import Dataset
 
-__all__ = ["fit_rows", "subsample", "sized", "PER_LABEL_MIN"]
+__all__ = ["fit_rows", "search_rows", "subsample", "sized", "drawn_note", "PER_LABEL_MIN"]
 
 PER_LABEL_MIN = 20  # rows every label keeps in a sub-sample (all of them if it has fewer)
 
 
 def _rank_keys(texts: list[str]) -> np.ndarray:
-    """A stable pseudo-random order of the texts: the first 8 bytes of each one's hash."""
-    keys = b"".join(hashlib.blake2b(t.encode("utf-8"), digest_size=8).digest() for t in texts)
+    """A stable pseudo-random order of the texts: the first 8 bytes of each one's SHA-256, the
+    order of the store's hex ``text_hash`` (ties, equal texts, stay in the data's order)."""
+    keys = b"".join(hashlib.sha256(t.encode("utf-8")).digest()[:8] for t in texts)
     return np.frombuffer(keys, dtype=">u8")
 
 
@@ -65,8 +73,22 @@ def _labels_of(target: Any) -> list[Any]:
     return list(target) if isinstance(target, (list, tuple, set, frozenset)) else [target]
 
 
-def fit_rows(data: Dataset, effort: str, seconds: float) -> int:
-    """How many rows a search at ``effort`` with ``seconds`` left trains on."""
+def search_rows(effort: str, n_stored: int, n_labels: int, task: str, mean_chars: float,
+                time_limit_seconds: float | None = None) -> int:
+    """How many of ``n_stored`` rows a search at ``effort`` trains on: what its ceiling (or the
+    lower ``time_limit_seconds``) affords once every stored row has cost ``COSTS["per_row"]``.
+
+    It follows from the data's size and the effort alone (the reference machine's speed, not
+    this one's load), so the same data and effort train on the same rows: a seeded search stays
+    reproducible."""
+    ceiling = BUDGETS[effort].seconds
+    if time_limit_seconds is not None:
+        ceiling = min(ceiling, time_limit_seconds)
+    return affordable_rows(effort, n_stored, n_labels, task, mean_chars, ceiling - COSTS["per_row"] * n_stored)
+
+
+def fit_rows(data: Dataset, effort: str, time_limit_seconds: float | None = None) -> int:
+    """:func:`search_rows` for a data set held in memory whole."""
     n = len(data.texts)
     if n == 0:
         return 0
@@ -76,7 +98,7 @@ def fit_rows(data: Dataset, effort: str, seconds: float) -> int:
     n_labels = len({x for t in data.targets[::step] for x in _labels_of(t)}) if rules.has_labels else 1
     if rules.has_labels and data.labels:
         n_labels = max(n_labels, len(data.labels))
-    return affordable_rows(effort, n, n_labels, data.task, mean_chars, seconds)
+    return search_rows(effort, n, n_labels, data.task, mean_chars, time_limit_seconds)
 
 
 def sized(data: Dataset, rows: int | None, why: str) -> tuple[Dataset, list[str]]:
@@ -85,5 +107,11 @@ def sized(data: Dataset, rows: int | None, why: str) -> tuple[Dataset, list[str]
     if rows is None or rows >= n:
         return data, []
     sub = subsample(data, rows)
-    return sub, [f"searched and fitted on {len(sub.texts):,} of {n:,} samples ({why}); "
-                 f"a higher effort trains on more"]
+    return sub, drawn_note(len(sub.texts), n, why)
+
+
+def drawn_note(trained: int, stored: int, why: str) -> list[str]:
+    """The report's note for a search or refit on ``trained`` of ``stored`` rows (none: all)."""
+    if trained >= stored:
+        return []
+    return [f"searched and fitted on {trained:,} of {stored:,} samples ({why}); a higher effort trains on more"]

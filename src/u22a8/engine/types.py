@@ -99,6 +99,9 @@ class TrainingResult:
     # Likely label errors, most suspect first (classify): ``{index, label, suggested_label,
     # self_confidence, score, flagged}`` with ``index`` the sample's position in the Dataset (see .label_issues)
     label_issues: list[dict[str, Any]] = field(default_factory=list)
+    # The positions label issues were looked for at, when not every sample's (a retrain, a low
+    # search on large data: the held-out rows); None: all of them
+    issues_checked: list[int] | None = None
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from .. import engine
 from ..settings import Settings
 from ..store import Run, Store
-from .dataset import build_dataset
+from .dataset import build_dataset, training_rows
 
 __all__ = ["InviteHelpers", "shared_study_for", "help_search"]
 
@@ -40,7 +40,8 @@ def help_search(store: Store, settings: Settings, run_id: str, study_name: str, 
     if run is None or run.state != "running":
         return 0
     model = store.models.get(run.handle)
-    data = build_dataset(model.task, model.labels, store.samples.training_set(model.id))
+    samples, _, _ = training_rows(store, settings, model, run)  # the rows the search itself draws
+    data = build_dataset(model.task, model.labels, samples)
     last_look = [0.0, False]
 
     def run_ended() -> bool:

@@ -17,7 +17,7 @@ from typing import Any
 from .. import engine
 from ..settings import Settings
 from ..store import NewVersion, Run, Store
-from .dataset import build_dataset, label_issue_rows
+from .dataset import build_dataset, label_issue_rows, training_rows
 from .failures import public_reason
 from .model_files import artifact_key, clean_up_after_run, counts_key
 from .shared_search import InviteHelpers, shared_study_for
@@ -126,7 +126,8 @@ def _train(store: Store, settings: Settings, run: Run, owner: str, should_stop: 
            invite_helpers: InviteHelpers | None) -> None:
     phases = _Phases()
     model = store.models.get(run.handle)
-    samples = store.samples.training_set(model.id)
+    samples, n_stored, cap = training_rows(store, settings, model, run)
+    drawn = {"stored_rows": n_stored} if cap is not None else {}
     data = build_dataset(model.task, model.labels, samples, fallback_label=model.fallback_label,
                          fallback_min_precision=model.fallback_min_precision)
     cache_dir = settings.resolved_feature_cache_dir
@@ -147,6 +148,8 @@ def _train(store: Store, settings: Settings, run: Run, owner: str, should_stop: 
             time_limit_seconds=settings.search_time_limit_seconds,
             counts_key=counts_key(model.id),
             spent_seconds=phases.seconds["load"],  # the ceiling counts from the claim
+            max_rows=cap,
+            **drawn,
             **sharing,
         )
         promote, decision = True, "first version" if model.active_version is None else "fresh parameter search"
@@ -155,7 +158,8 @@ def _train(store: Store, settings: Settings, run: Run, owner: str, should_stop: 
         active = model.active_version
         if active is None:
             raise RuntimeError("retrain needs an active version")
-        result = engine.refit(data, active.params, cache_dir=cache_dir, counts_key=counts_key(model.id))
+        result = engine.refit(data, active.params, cache_dir=cache_dir, counts_key=counts_key(model.id),
+                              max_rows=cap, **drawn)
         promote, decision = engine.should_promote(result.metrics, active.metrics, settings.retrain_tolerance)
         phases.done("fit")
         if not promote:
@@ -172,13 +176,26 @@ def _train(store: Store, settings: Settings, run: Run, owner: str, should_stop: 
     version = NewVersion(
         params=result.params, metrics=result.metrics, report=result.report,
         sample_ids=[s.id for s in samples], artifact_key=key, artifact_sha256=sha,
-        label_issues=label_issue_rows(result.label_issues, samples),
+        label_issues=_label_issues(store, model, result, samples),
     )
     recorded = store.runs.finish(run.id, owner, "succeeded", decision=decision, cpu_seconds=_cpu(cpu0),
                                  version=version, promote=promote)
     phases.done("record")
     outcome = f"{len(result.artifact) / 1e6:.1f} MB artifact"
     phases.log(run, len(samples), outcome if recorded else f"{outcome} not recorded: lease lost or model deleted")
+
+
+def _label_issues(store: Store, model: Any, result: engine.TrainingResult, samples: list[Any]) -> list[dict[str, Any]]:
+    """The new version's label issues by sample id. A run that looked at some rows only (a
+    retrain: its held-out rows) keeps the active version's issues about the other samples; the
+    listing drops those relabeled or deleted since (see store.label_issues)."""
+    found = label_issue_rows(result.label_issues, samples)
+    if result.issues_checked is None or model.active_version is None:
+        return found
+    checked = {samples[i].id for i in result.issues_checked}
+    earlier = [x for x in store.versions.label_issues(model.handle, model.active_version.number)
+               if x["sample_id"] not in checked]
+    return sorted(found + earlier, key=lambda x: float(x["self_confidence"]))[:engine.MAX_ISSUES]
 
 
 def _report(store: Store, run: Run, owner: str, p: engine.Progress) -> None:

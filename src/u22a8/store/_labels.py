@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from .tables import SampleRow
 
-__all__ = ["TargetShape", "TARGET_SHAPES", "label_counts", "stored_shape", "carries_label", "distinct_label_count"]
+__all__ = ["TargetShape", "TARGET_SHAPES", "label_counts", "stored_shape", "carries_label", "carries_any_label",
+           "distinct_label_count", "of_model", "WHOLE_TABLE_ABOVE"]
 
 TargetShape = Literal["label", "labels", "score"]
 TARGET_SHAPES: tuple[TargetShape, ...] = ("label", "labels", "score")
@@ -50,6 +51,16 @@ def carries_label(s: Session, shape: TargetShape | None, label: str) -> ColumnEl
     return false()
 
 
+def carries_any_label(s: Session, shape: TargetShape | None, labels: list[str]) -> ColumnElement[bool]:
+    """A WHERE clause: the sample's target carries one of ``labels`` (see :func:`carries_label`)."""
+    if shape == "label":
+        return SampleRow.target["label"].as_string().in_(labels)
+    if shape == "labels":
+        each = _labels_of(s)
+        return exists(select(literal(1)).select_from(each).where(each.c.value.in_(labels)))
+    return false()
+
+
 def distinct_label_count(s: Session, model_id: int, shape: TargetShape | None = None) -> int:
     """How many different labels the model's samples carry."""
     shape = shape or stored_shape(s, model_id)
@@ -65,22 +76,38 @@ def distinct_label_count(s: Session, model_id: int, shape: TargetShape | None = 
     return int(s.scalar(q) or 0)
 
 
-def label_counts(s: Session, model_id: int, shape: TargetShape | None = None) -> dict[str, int]:
+# A model holding more samples than this has its labels counted in one pass over the table: walking
+# the (model, text hash) index visits rows in hash order, a random read each, which cost a million
+# samples 5 CPU seconds in SQLite against 1 for the pass (bench/RESULTS.md, scale).
+WHOLE_TABLE_ABOVE = 50_000
+
+
+def of_model(model_id: int, n_samples: int = 0) -> ColumnElement[bool]:
+    """WHERE the sample belongs to the model; for a model of over :data:`WHOLE_TABLE_ABOVE`
+    samples written so that no index on ``model_id`` applies (the planner then reads the table in
+    storage order; on PostgreSQL it chooses a sequential scan for so many rows anyway)."""
+    if n_samples > WHOLE_TABLE_ABOVE:
+        return (SampleRow.model_id + 0) == model_id
+    return SampleRow.model_id == model_id
+
+
+def label_counts(s: Session, model_id: int, shape: TargetShape | None = None, *, n_samples: int = 0) -> dict[str, int]:
     """Label → number of samples carrying it (a label listed twice on one sample counts once).
 
     Ordered most frequent first, ties in the order the labels first appear in the samples:
     the order a ``Counter`` over the training set gives, so messages built from it read the same.
-    Targets without labels count nothing.
+    Targets without labels count nothing. ``n_samples``: how many the model holds, if known
+    (a large model is counted in one pass, see :func:`of_model`).
     """
     shape = shape or stored_shape(s, model_id)
     if shape == "label":
         label: Any = SampleRow.target["label"].as_string()
-        q = select(label, func.count(), func.min(SampleRow.pk)).where(SampleRow.model_id == model_id)
+        q = select(label, func.count(), func.min(SampleRow.pk)).where(of_model(model_id, n_samples))
     elif shape == "labels":
         each = _labels_of(s)
         label = each.c.value
         q = (select(label, func.count(distinct(SampleRow.pk)), func.min(SampleRow.pk))
-             .select_from(SampleRow).join(each, true()).where(SampleRow.model_id == model_id))
+             .select_from(SampleRow).join(each, true()).where(of_model(model_id, n_samples)))
     else:
         return {}
     rows = sorted(s.execute(q.group_by(label)).all(), key=lambda r: (-r[1], r[2]))

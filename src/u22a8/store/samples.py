@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +15,8 @@ import orjson
 from ..errors import LimitExceeded, NotFound
 from ._convert import sample_record
 from ._pool_rows import leave_pool
-from ._labels import TargetShape, carries_label, distinct_label_count, label_counts, stored_shape
+from ._labels import (TargetShape, carries_any_label, carries_label, distinct_label_count,
+                      label_counts, of_model, stored_shape)
 from .database import Database, utcnow
 from .models import mark_samples_changed, model_row
 from ..resources import Sample, SampleCounts, SampleStats, TrainingSample
@@ -23,6 +25,7 @@ from .tables import SampleRow
 __all__ = ["SampleRepository", "NewSample", "text_hash"]
 
 _CHUNK = 2000  # values per IN (...): well under every backend's bound-parameter limit
+_LENGTH_SPREAD = 2000  # samples whose mean length stands for all (see SampleRepository.summary)
 
 
 def text_hash(text: str) -> str:
@@ -159,6 +162,51 @@ class SampleRepository:
                  .where(SampleRow.model_id == model_id).order_by(SampleRow.pk))
             return [TrainingSample(id=i, text=t, target=g, weight=w) for i, t, g, w in s.execute(q)]
 
+    def drawn_training_set(self, model_id: int, rows: int, per_label_min: int, *, n_samples: int | None = None,
+                           totals: dict[str, int] | None = None) -> list[TrainingSample]:
+        """A stable sub-sample of the training set, in :meth:`snapshot` order: the ``rows``
+        samples whose ``text_hash`` ranks first (ties by insertion), plus each label's first
+        ``per_label_min`` in that order when the ``rows`` hold fewer (all of a rarer label's).
+
+        The engine's :func:`~u22a8.engine.sizing.subsample` picks the same rows from the whole
+        set; here the database walks its (model, text hash) index and only the rows drawn are
+        read, which a search on a million samples needs to end within a low ceiling. ``n_samples``
+        and ``totals`` (samples per label): what :meth:`summary` said, if the caller has it.
+        """
+        cols = (SampleRow.pk, SampleRow.text_hash, SampleRow.sample_id, SampleRow.text, SampleRow.target,
+                SampleRow.weight)
+        in_order = (SampleRow.text_hash, SampleRow.pk)
+        with self._db.session(write=False) as s:
+            first = select(*cols).where(SampleRow.model_id == model_id).order_by(*in_order).limit(max(rows, 0))
+            drawn = {r[0]: r for r in s.execute(first)}
+            shape = stored_shape(s, model_id)
+            if shape in ("label", "labels"):
+                have = Counter(lab for r in drawn.values() for lab in _target_labels(r[4]))
+                if n_samples is None:
+                    n_samples = int(s.scalar(select(func.count()).where(SampleRow.model_id == model_id)) or 0)
+                if totals is None:
+                    totals = label_counts(s, model_id, shape, n_samples=n_samples)
+                short = [lab for lab, n in totals.items() if have[lab] < min(n, per_label_min)]
+                extra: list[Any] = []
+                for i in range(0, len(short), _CHUNK):  # rare labels' rows only: few
+                    extra.extend(s.execute(select(*cols).where(of_model(model_id, n_samples),
+                                                               carries_any_label(s, shape, short[i:i + _CHUNK]))))
+                taken = Counter(have)
+                wanted = set(short)
+                for r in sorted(extra, key=lambda r: (r[1], r[0])):
+                    labels = [lab for lab in _target_labels(r[4]) if lab in wanted]
+                    if r[0] in drawn or not labels:
+                        continue
+                    if any(taken[lab] < per_label_min for lab in labels):
+                        drawn[r[0]] = r
+                        taken.update(labels)
+            return [TrainingSample(id=r[2], text=r[3], target=r[4], weight=r[5])
+                    for _, r in sorted(drawn.items())]
+
+    def count(self, model_id: int) -> int:
+        with self._db.session(write=False) as s:
+            return int(s.scalar(select(func.count()).select_from(SampleRow).where(SampleRow.model_id == model_id)) or 0)
+
     def stats(self, model_id: int, shape: TargetShape | None = None) -> SampleStats:
         """Counts that decide whether a model can be trained, aggregated by the database.
 
@@ -172,20 +220,28 @@ class SampleRepository:
             scores = 0
             if shape == "score":
                 score = SampleRow.target["score"].as_float()
-                scores = s.scalar(select(func.count(distinct(score))).where(SampleRow.model_id == model_id)) or 0
-            return SampleStats(n_samples=int(n), label_counts=label_counts(s, model_id, shape),
+                scores = s.scalar(select(func.count(distinct(score))).where(of_model(model_id, n))) or 0
+            return SampleStats(n_samples=int(n), label_counts=label_counts(s, model_id, shape, n_samples=n),
                                distinct_scores=int(scores))
 
     def summary(self, model_id: int, shape: TargetShape | None = None) -> dict[str, Any]:
-        """Counts an effort estimate needs, without loading every text into the API process."""
+        """Counts an effort estimate (and a run's draw) needs, without loading every text: how many
+        samples, their mean length (over the first :data:`_LENGTH_SPREAD` in text-hash order, a
+        stable spread that costs no pass over the texts) and the samples per label."""
         with self._db.session(write=False) as s:
-            n, chars = s.execute(
-                select(func.count(), func.coalesce(func.avg(func.length(SampleRow.text)), 0.0)).where(
-                    SampleRow.model_id == model_id
-                )
-            ).one()
-            n_labels = len(label_counts(s, model_id, shape))
-            return {"n_samples": int(n), "mean_chars": float(chars), "n_labels": n_labels}
+            n = int(s.scalar(select(func.count()).select_from(SampleRow).where(SampleRow.model_id == model_id)) or 0)
+            spread = (select(SampleRow.text).where(SampleRow.model_id == model_id)
+                      .order_by(SampleRow.text_hash).limit(_LENGTH_SPREAD).subquery())
+            chars = s.scalar(select(func.coalesce(func.avg(func.length(spread.c.text)), 0.0))) or 0.0
+            counts = label_counts(s, model_id, shape, n_samples=n)
+            return {"n_samples": n, "mean_chars": float(chars), "n_labels": len(counts), "label_counts": counts}
+
+
+def _target_labels(target: dict[str, Any]) -> list[str]:
+    """The labels a stored target carries (none for a score), each once."""
+    if "label" in target:
+        return [str(target["label"])]
+    return [str(x) for x in dict.fromkeys(target.get("labels") or [])]
 
 
 def _may_add_labels(closed: list[Any] | None, samples: list[NewSample], max_labels: int) -> bool:

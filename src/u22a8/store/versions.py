@@ -78,6 +78,13 @@ class VersionRepository:
         with self._db.session(write=False) as s:
             return version_record(self._row(s, handle, number))
 
+    def label_issues(self, handle: str, number: int) -> list[dict[str, Any]]:
+        """The likely label errors version ``number`` stored (see :mod:`.label_issues`)."""
+        with self._db.session(write=False) as s:
+            model = model_row(s, handle)
+            return list(s.scalar(select(VersionRow.label_issues).where(
+                VersionRow.model_id == model.id, VersionRow.number == number)) or [])
+
     def activate(self, handle: str, number: int) -> Version:
         """Make an earlier (or later) version the one that serves: a rollback."""
         with self._db.session() as s:
