@@ -62,10 +62,16 @@ class Http:
         self.conn.request("GET", path)
         return self.conn.getresponse().read()
 
+    def server_pid(self) -> int | None:
+        """The pid of the u22a8 API process that holds this connection (its /metrics names it)."""
+        found = re.search(rb'u22a8_api_process\{[^}]*pid="(\d+)"', self.get("/metrics"))
+        return int(found.group(1)) if found else None
+
 
 # -- what one setup is: how to predict one text and a batch, from a fresh client -------------
 class Setup:
     name = ""
+    conn: Http | None = None  # the HTTP connection of the last client made, if any
 
     def client(self) -> tuple[Callable[[], Any], Callable[[list[str]], Any]]:
         raise NotImplementedError
@@ -94,7 +100,7 @@ class U22a8Http(Setup):
         self.name, self.port, self.key = name, port, key
 
     def client(self) -> tuple[Callable[[], Any], Callable[[list[str]], Any]]:
-        h = Http(self.port, {"Authorization": f"Bearer {self.key}"})
+        h = self.conn = Http(self.port, {"Authorization": f"Bearer {self.key}"})
         path = f"/v1/models/{HANDLE}/predict"
         return (lambda: h.post(path, {"inputs": [ONE]})), (lambda xs: h.post(path, {"inputs": xs}))
 
@@ -124,8 +130,34 @@ def _latencies(call: Callable[[], Any], n: int) -> list[float]:
     return out
 
 
-def _loop(setup: Setup, seconds: float, start: Any, results: Any) -> None:
+def _connect(setup: Setup, taken: Any) -> tuple[Callable[[], Any], int | None, int]:
+    """A client whose connection is held by an API process no other client of this measure holds.
+
+    Several API processes share one listening socket; the first to wake accepts whatever
+    connections are waiting, so two clients connecting at once often land on one process and the
+    other idles. A load balancer, or many clients, would spread them: here a client that lands
+    on a taken process reconnects (up to 50 times). Returns (call, server pid, reconnects)."""
     single, _ = setup.client()
+    if setup.conn is None:
+        return single, None, 0
+    for again in range(50):
+        pid = setup.conn.server_pid()
+        with taken.get_lock():
+            if pid is None or pid not in taken[:]:
+                taken[list(taken[:]).index(0)] = pid or -1
+                return single, pid, again
+        setup.conn.conn.close()
+        single, _ = setup.client()
+    return single, pid, 50
+
+
+def _loop(setup: Setup, seconds: float, start: Any, results: Any, taken: Any, spread: bool) -> None:
+    if spread:
+        single, pid, again = _connect(setup, taken)
+    else:
+        single, _ = setup.client()
+        pid = setup.conn.server_pid() if setup.conn is not None else None
+        again = 0
     for _ in range(20):
         single()
     start.wait()
@@ -133,23 +165,25 @@ def _loop(setup: Setup, seconds: float, start: Any, results: Any) -> None:
     while time.perf_counter() - t0 < seconds:
         single()
         done += 1
-    results.put(done / (time.perf_counter() - t0))
+    results.put((done / (time.perf_counter() - t0), pid, again))
 
 
-def concurrent(setup: Setup, clients: int, seconds: float) -> float:
-    """One-text requests per second with ``clients`` client processes at once."""
+def concurrent(setup: Setup, clients: int, seconds: float, spread: bool = False) -> tuple[float, list[int | None], int]:
+    """One-text requests per second with ``clients`` client processes at once; the server pid each
+    client's connection landed on; how many reconnects spreading them took (``spread``: one
+    client per API process, see :func:`_connect`)."""
     ctx = mp.get_context("fork")
-    start, results = ctx.Barrier(clients), ctx.Queue()
-    procs = [ctx.Process(target=_loop, args=(setup, seconds, start, results)) for _ in range(clients)]
+    start, results, taken = ctx.Barrier(clients), ctx.Queue(), ctx.Array("i", clients)
+    procs = [ctx.Process(target=_loop, args=(setup, seconds, start, results, taken, spread)) for _ in range(clients)]
     for p in procs:
         p.start()
-    rates = [results.get(timeout=seconds * 20 + 300) for _ in procs]
+    got = [results.get(timeout=seconds * 20 + 300) for _ in procs]
     for p in procs:
         p.join()
-    return sum(rates)
+    return sum(g[0] for g in got), [g[1] for g in got], sum(g[2] for g in got)
 
 
-def measure(setup: Setup, texts: list[str], n: int, batches: int, seconds: float) -> dict[str, float]:
+def measure(setup: Setup, texts: list[str], n: int, batches: int, seconds: float, spread: bool = False) -> dict[str, Any]:
     single, batch = setup.client()
     for _ in range(30):
         single()
@@ -159,10 +193,10 @@ def measure(setup: Setup, texts: list[str], n: int, batches: int, seconds: float
     for i in range(batches):
         batch(texts[(i * 100) % (len(texts) - 100):][:100])
     tps = batches * 100 / (time.perf_counter() - t0)
-    out = {"p50": percentile(lat, 50), "p99": percentile(lat, 99), "tps": tps}
-    out["c1"] = concurrent(setup, 1, seconds)
-    out["c2"] = concurrent(setup, 2, seconds)
-    print(setup.name, json.dumps({k: round(v, 3) for k, v in out.items()}), flush=True)
+    out: dict[str, Any] = {"p50": percentile(lat, 50), "p99": percentile(lat, 99), "tps": tps}
+    out["c1"], _, _ = concurrent(setup, 1, seconds)
+    out["c2"], out["c2_pids"], out["c2_reconnects"] = concurrent(setup, 2, seconds, spread)
+    print(setup.name, json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in out.items()}), flush=True)
     return out
 
 
@@ -202,7 +236,7 @@ def _serving_pids(url: str, want: int) -> set[str]:
     seen: set[str] = set()
     for _ in range(600):
         text = httpx.get(f"{url}/metrics", timeout=30).text
-        seen |= set(re.findall(r'u22a8_api_process\{executor="\d",pid="(\d+)"\}', text))
+        seen |= set(re.findall(r'u22a8_api_process\{[^}]*pid="(\d+)"', text))
         if len(seen) >= want:
             break
         time.sleep(0.2)
@@ -277,6 +311,7 @@ def main() -> None:
     ap.add_argument("--home", type=Path, default=None,
                     help="a platform home to reuse: when it holds the trained model, training is skipped")
     args = ap.parse_args()
+    load0 = os.getloadavg()
     train, test = banking77("train"), banking77("test")
     texts = [x["text"] for x in test]
     rows: dict[str, dict[str, float]] = {}
@@ -305,7 +340,8 @@ def main() -> None:
     # The same home and version, served by two API processes (`serve --workers 2`).
     with Server(workers=2, home=home, key_limits="predict=none") as server2:
         pids = _serving_pids(server2.url, 2)
-        rows["u22a8 HTTP, 2 processes"] = m(U22a8Http("u22a8 HTTP, 2 processes", server2.port, server2.key))
+        rows["u22a8 HTTP, 2 processes"] = measure(U22a8Http("u22a8 HTTP, 2 processes", server2.port, server2.key),
+                                                  texts, args.n, args.batches, args.seconds, spread=True)
         rows["u22a8 HTTP, 2 processes"]["ping"] = _ping(server2.port, args.n)
     overhead = asgi_overhead(home, args.n)
     print("asgi", overhead, flush=True)
@@ -328,9 +364,9 @@ def main() -> None:
         f"`python bench/predict_latency.py -n {args.n} --batches {args.batches} --seconds {args.seconds:g}` on "
         f"{time.strftime('%Y-%m-%d %H:%M')} UTC; the version's members: {', '.join(members)}. One keep-alive "
         f"`http.client` connection per client on loopback (answers decoded with orjson, the same client for u22a8 and "
-        f"mlflow); concurrent clients are processes. The machine (2 cores) was shared with other helpers' work "
-        f"(load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at the end): absolute times are inflated and "
-        f"noisy, the ratios within this run are what to read.",
+        f"mlflow); concurrent clients are processes, and clients and servers share the machine's "
+        f"{os.cpu_count()} cores. Load average (1 / 5 / 15 min) {load0[0]:.2f} / {load0[1]:.2f} / {load0[2]:.2f} "
+        f"at the start, {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} at the end.",
         "",
         "| setup | 1 text p50 | 1 text p99 | batches of 100 | 1 client, 1-text req/s | 2 clients, 1-text req/s | bare round trip p50 |",
         "|---|---|---|---|---|---|---|",
@@ -349,7 +385,10 @@ def main() -> None:
               f"for a predict the predictor answers in {overhead['direct']:.2f} ms (+{overhead['asgi'] - overhead['direct']:.2f} ms)",
               f"- two API processes (`serve --workers 2`, {len(pids)} seen answering): 2 clients "
               f"{u2['c2']:,.0f} req/s vs {u['c2']:,.0f} with one process ({u2['c2'] / u['c2']:.2f}x); "
-              f"1 client {u2['c1']:,.0f} vs {u['c1']:,.0f}"]
+              f"1 client {u2['c1']:,.0f} vs {u['c1']:,.0f}; the two clients' connections were held by "
+              f"{len(set(u2['c2_pids']))} distinct API processes ({u2['c2_reconnects']} reconnects to spread them: "
+              f"the processes share one listening socket and the first to wake accepts what is waiting); "
+              f"2 clients / 1 client on 2 processes: {u2['c2'] / u2['c1']:.2f}x, on 1 process: {u['c2'] / u['c1']:.2f}x"]
     if "mlflow serve" in rows:
         ml = rows["mlflow serve"]
         lines += [f"- mlflow serve p50 / u22a8 HTTP p50: {ml['p50'] / u['p50']:.2f}x (target ≥ 2.4x); batches of 100: "

@@ -130,3 +130,53 @@ def test_a_promotion_by_another_process_reaches_this_one_through_the_outbox(tmp_
             assert time.time() < deadline, "the other process's activation never reached this one"
             time.sleep(0.05)
         other.store.close()
+
+
+def test_a_batch_is_answered_by_the_lane_through_the_thread_pool(client: TestClient,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch too long for the event loop still skips FastAPI: the lane hands the predictor to
+    a worker thread itself, and answers the bytes the route answers."""
+    from u22a8.api import predict_lane
+
+    auth = make_key(client)
+    client.post(URL, json={"inputs": ["warm"]}, headers=auth)
+    texts = [f"thanks, that was wonderful {i}" if i % 2 else f"sorry, denied {i}" for i in range(100)]
+    platform = client.app.state.platform  # type: ignore[attr-defined]
+    cost = service.predict_cost(platform, None, H, len(texts), None)
+    assert cost is not None and cost > service.QUICK_SECONDS
+    hops: list[object] = []
+    hop = predict_lane.run_in_threadpool
+
+    async def counted(fn: object, *args: object, **kwargs: object) -> object:
+        hops.append(fn)
+        return await hop(fn, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(predict_lane, "run_in_threadpool", counted)
+    lane = client.post(URL, json={"inputs": texts}, headers=auth)
+    assert lane.status_code == 200 and hops == [service.predict]
+    assert len(lane.json()["predictions"]) == 100
+    by_route = client.post(URL, json={"inputs": texts, "version": lane.json()["version"]}, headers=auth)
+    assert hops == [service.predict]  # the route made its own hop
+    assert by_route.content == lane.content
+
+
+def test_an_unlimited_key_is_served_from_memory_where_counters_are_in_the_database(client: TestClient) -> None:
+    """Several API processes count rate limits in the database: a key with a predict limit pays
+    that write (through a worker thread), a key without one is answered from memory."""
+    from u22a8.server import build_platform
+
+    home = client.app.state.platform.settings.home  # type: ignore[attr-defined]
+    other = build_platform(Settings(home=home, rate_limit_storage="database"), with_executor=False)
+    try:
+        assert not other.limits.in_process
+        _, free = other.store.keys.create("acme", ["read"], rate_limits="predict=none")
+        _, counted = other.store.keys.create("acme", ["read"])
+        free_key, counted_key = other.store.keys.authenticate(free), other.store.keys.authenticate(counted)
+        assert free_key is not None and counted_key is not None
+        service.predict(other, free_key, H, ["warm"])  # loads the predictor and remembers the version
+        assert service.predict_is_quick(other, H, 1, None, free_key)
+        assert not service.predict_is_quick(other, H, 1, None, counted_key)
+        assert not service.predict_is_quick(other, H, 1, None)  # no key named: only counters here are free
+        assert service.predict(other, counted_key, H, ["x"]).predictions == service.predict(other, free_key, H, ["x"]).predictions
+    finally:
+        other.store.close()
