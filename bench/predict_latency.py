@@ -148,7 +148,7 @@ def _connect(setup: Setup, taken: Any) -> tuple[Callable[[], Any], int | None, i
                 return single, pid, again
         setup.conn.conn.close()
         single, _ = setup.client()
-    return single, pid, 50
+    return single, setup.conn.server_pid(), 50
 
 
 def _loop(setup: Setup, seconds: float, start: Any, results: Any, taken: Any, spread: bool) -> None:
