@@ -200,6 +200,45 @@ def measure(setup: Setup, texts: list[str], n: int, batches: int, seconds: float
     return out
 
 
+def paired(a: Setup, b: Setup, texts: list[str], n: int, batches: int) -> dict[str, float]:
+    """``a`` and ``b`` called alternately, one call each in turn, from one client each: a change of
+    the machine's load (other work on a shared machine) meets both alike, so their difference
+    and ratio hold where separate measures, minutes apart, would not. Medians of each."""
+    a1, ab = a.client()
+    b1, bb = b.client()
+    for _ in range(30):
+        a1(), b1()
+    la, lb = [], []
+    for _ in range(n):
+        la += _latencies(a1, 1)
+        lb += _latencies(b1, 1)
+    ta, tb = [], []
+    ab(texts[:100]), bb(texts[:100])
+    for i in range(batches):
+        chunk = texts[(i * 100) % (len(texts) - 100):][:100]
+        ta += _latencies(lambda: ab(chunk), 1)
+        tb += _latencies(lambda: bb(chunk), 1)
+    return {"a_p50": percentile(la, 50), "b_p50": percentile(lb, 50),
+            "a_batch": percentile(ta, 50), "b_batch": percentile(tb, 50)}
+
+
+def alternating_concurrency(one: Setup, two: Setup, seconds: float, rounds: int) -> dict[str, float]:
+    """1 and 2 clients on one API process and on two, in ``rounds`` interleaved rounds (1p c1, 2p c1,
+    1p c2, 2p c2, ...), medians of each: the speed-up of a second process, measured alike."""
+    got: dict[str, list[float]] = {"one_c1": [], "two_c1": [], "one_c2": [], "two_c2": []}
+    spread = 0
+    for _ in range(rounds):
+        got["one_c1"].append(concurrent(one, 1, seconds)[0])
+        got["two_c1"].append(concurrent(two, 1, seconds)[0])
+        got["one_c2"].append(concurrent(one, 2, seconds)[0])
+        rate, pids, again = concurrent(two, 2, seconds, spread=True)
+        got["two_c2"].append(rate)
+        spread += again + (0 if len(set(pids)) == 2 else 1000)
+    out = {k: percentile(v, 50) for k, v in got.items()}
+    out["reconnects"] = spread
+    return out
+
+
 # -- the mlflow peer ------------------------------------------------------------------------
 def mlflow_venv(venv: Path) -> Path:
     if not (venv / "bin" / "mlflow").exists():
@@ -308,6 +347,8 @@ def main() -> None:
     ap.add_argument("-n", type=int, default=300, help="single-text calls per setup")
     ap.add_argument("--batches", type=int, default=20, help="batches of 100 per setup")
     ap.add_argument("--seconds", type=float, default=5.0, help="per concurrency measure")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="interleaved rounds of the 1- vs 2-process concurrency measures")
     ap.add_argument("--home", type=Path, default=None,
                     help="a platform home to reuse: when it holds the trained model, training is skipped")
     args = ap.parse_args()
@@ -335,33 +376,44 @@ def main() -> None:
         rows["in-process"] = m(InProcess(predictor))
         rows["in-process, reference path"] = measure(InProcess(predictor, "in-process, reference path", True),
                                                      texts, max(50, args.n // 3), max(5, args.batches // 4), args.seconds)
-        rows["u22a8 HTTP, 1 process"] = m(U22a8Http("u22a8 HTTP, 1 process", server.port, server.key))
+        one = U22a8Http("u22a8 HTTP, 1 process", server.port, server.key)
+        rows["u22a8 HTTP, 1 process"] = m(one)
         rows["u22a8 HTTP, 1 process"]["ping"] = _ping(server.port, args.n)
-    # The same home and version, served by two API processes (`serve --workers 2`).
-    with Server(workers=2, home=home, key_limits="predict=none") as server2:
-        pids = _serving_pids(server2.url, 2)
-        rows["u22a8 HTTP, 2 processes"] = measure(U22a8Http("u22a8 HTTP, 2 processes", server2.port, server2.key),
-                                                  texts, args.n, args.batches, args.seconds, spread=True)
-        rows["u22a8 HTTP, 2 processes"]["ping"] = _ping(server2.port, args.n)
+        pair = paired(InProcess(predictor), one, texts, args.n, args.batches)
+        print("paired", pair, flush=True)
+        # The same home and version, served by two API processes (`serve --workers 2`) beside the
+        # first server (API only: the first one's executor stays the only one), so that the two
+        # can be measured in turns.
+        with Server(workers=2, home=home, key_limits="predict=none", args=("--no-executor",)) as server2:
+            pids = _serving_pids(server2.url, 2)
+            two = U22a8Http("u22a8 HTTP, 2 processes", server2.port, server2.key)
+            rows["u22a8 HTTP, 2 processes"] = measure(two, texts, args.n, args.batches, args.seconds, spread=True)
+            rows["u22a8 HTTP, 2 processes"]["ping"] = _ping(server2.port, args.n)
+            turns = alternating_concurrency(one, two, args.seconds, args.rounds)
+            print("alternating", turns, flush=True)
+        ml_pair: dict[str, float] | None = None
+        if not args.skip_mlflow:
+            venv = mlflow_venv(args.mlflow_venv)
+            proc, port, start = start_mlflow(venv)
+            try:
+                got = Http(port).post("/invocations", {"dataframe_split": {"columns": ["text"], "data": [[ONE]]}})
+                assert got["predictions"][0] == "card_arrival", got
+                rows["mlflow serve"] = m(MlflowHttp(port))
+                rows["mlflow serve"]["ping"] = percentile(_latencies(lambda: httpx.get(f"http://127.0.0.1:{port}/ping"), 50), 50)
+                rows["mlflow serve"]["start"] = start
+                ml_pair = paired(one, MlflowHttp(port), texts, args.n, args.batches)
+                print("paired with mlflow", ml_pair, flush=True)
+            finally:
+                proc.terminate()
+                proc.wait(30)
     overhead = asgi_overhead(home, args.n)
     print("asgi", overhead, flush=True)
-    if not args.skip_mlflow:
-        venv = mlflow_venv(args.mlflow_venv)
-        proc, port, start = start_mlflow(venv)
-        try:
-            got = Http(port).post("/invocations", {"dataframe_split": {"columns": ["text"], "data": [[ONE]]}})
-            assert got["predictions"][0] == "card_arrival", got
-            rows["mlflow serve"] = m(MlflowHttp(port))
-            rows["mlflow serve"]["ping"] = percentile(_latencies(lambda: httpx.get(f"http://127.0.0.1:{port}/ping"), 50), 50)
-            rows["mlflow serve"]["start"] = start
-        finally:
-            proc.terminate()
-            proc.wait(30)
     load = os.getloadavg()
     u, ip, u2 = rows["u22a8 HTTP, 1 process"], rows["in-process"], rows["u22a8 HTTP, 2 processes"]
     lines = [
         "## Predict latency: in-process vs u22a8 over HTTP vs mlflow serve (Banking77, effort low)",
-        f"`python bench/predict_latency.py -n {args.n} --batches {args.batches} --seconds {args.seconds:g}` on "
+        f"`python bench/predict_latency.py -n {args.n} --batches {args.batches} --seconds {args.seconds:g} "
+        f"--rounds {args.rounds}{' --skip-mlflow' if args.skip_mlflow else ''}` on "
         f"{time.strftime('%Y-%m-%d %H:%M')} UTC; the version's members: {', '.join(members)}. One keep-alive "
         f"`http.client` connection per client on loopback (answers decoded with orjson, the same client for u22a8 and "
         f"mlflow); concurrent clients are processes, and clients and servers share the machine's "
@@ -375,24 +427,35 @@ def main() -> None:
         ping = f"{r['ping']:.2f} ms" if "ping" in r else "–"
         lines.append(f"| {name} | {r['p50']:.2f} ms | {r['p99']:.2f} ms | {r['tps']:,.0f} texts/s | {r['c1']:,.0f} | "
                      f"{r['c2']:,.0f} | {ping} |")
-    lines += ["", "Ratios (same run):", "",
+    lines += ["", "Ratios (same run; \"in turns\": the two setups called alternately, one call each, medians, so "
+              "that a change of the machine's load meets both alike; the table's rows were measured one after another):",
+              "",
               f"- lean path: in-process p50 {ip['p50']:.2f} ms vs {rows['in-process, reference path']['p50']:.2f} ms "
               f"through scikit-learn/scipy.sparse ({rows['in-process, reference path']['p50'] / ip['p50']:.1f}x); "
               f"target ≤ 0.5 ms",
-              f"- u22a8 HTTP p50 − in-process p50: {u['p50'] - ip['p50']:+.2f} ms (target ≤ +0.7 ms); "
-              f"batches of 100 over HTTP: {u['tps'] / ip['tps']:.2f}x of in-process throughput (target ≥ 0.9x)",
+              f"- one text, in turns: u22a8 HTTP p50 {pair['b_p50']:.3f} ms vs in-process {pair['a_p50']:.3f} ms: "
+              f"{pair['b_p50'] - pair['a_p50']:+.3f} ms (target ≤ +0.7 ms); from the table's rows: "
+              f"{u['p50'] - ip['p50']:+.2f} ms",
+              f"- batches of 100, in turns: {pair['b_batch']:.2f} ms per batch over HTTP vs {pair['a_batch']:.2f} ms "
+              f"in-process: {pair['a_batch'] / pair['b_batch']:.2f}x of in-process throughput (target ≥ 0.9x); from the "
+              f"table's rows: {u['tps'] / ip['tps']:.2f}x",
               f"- u22a8's own HTTP layers, the app called in-process without a socket: {overhead['asgi']:.2f} ms p50 "
-              f"for a predict the predictor answers in {overhead['direct']:.2f} ms (+{overhead['asgi'] - overhead['direct']:.2f} ms)",
-              f"- two API processes (`serve --workers 2`, {len(pids)} seen answering): 2 clients "
-              f"{u2['c2']:,.0f} req/s vs {u['c2']:,.0f} with one process ({u2['c2'] / u['c2']:.2f}x); "
-              f"1 client {u2['c1']:,.0f} vs {u['c1']:,.0f}; the two clients' connections were held by "
-              f"{len(set(u2['c2_pids']))} distinct API processes ({u2['c2_reconnects']} reconnects to spread them: "
-              f"the processes share one listening socket and the first to wake accepts what is waiting); "
-              f"2 clients / 1 client on 2 processes: {u2['c2'] / u2['c1']:.2f}x, on 1 process: {u['c2'] / u['c1']:.2f}x"]
-    if "mlflow serve" in rows:
+              f"for a predict the predictor answers in {overhead['direct']:.2f} ms ({overhead['asgi'] - overhead['direct']:+.2f} ms)",
+              f"- two API processes (`serve --workers 2`, {len(pids)} seen answering), {args.rounds} rounds in turns "
+              f"with one process, medians: 2 clients {turns['two_c2']:,.0f} req/s vs {turns['one_c2']:,.0f} "
+              f"({turns['two_c2'] / turns['one_c2']:.2f}x); 1 client {turns['two_c1']:,.0f} vs {turns['one_c1']:,.0f} "
+              f"({turns['two_c1'] / turns['one_c1']:.2f}x). The two clients' connections were held by "
+              f"{len(set(u2['c2_pids']))} distinct API processes in the table's row "
+              f"({int(turns['reconnects']) % 1000} reconnects in all to spread them, {int(turns['reconnects']) // 1000} "
+              f"rounds where they could not be: the processes share one listening socket and the first to wake "
+              f"accepts what is waiting)"]
+    if "mlflow serve" in rows and ml_pair is not None:
         ml = rows["mlflow serve"]
-        lines += [f"- mlflow serve p50 / u22a8 HTTP p50: {ml['p50'] / u['p50']:.2f}x (target ≥ 2.4x); batches of 100: "
-                  f"u22a8 {u['tps'] / ml['tps']:.2f}x mlflow's throughput; mlflow start to first answer {ml['start']:.1f} s",
+        lines += [f"- mlflow serve vs u22a8 HTTP, in turns: p50 {ml_pair['b_p50']:.2f} ms vs {ml_pair['a_p50']:.2f} ms "
+                  f"({ml_pair['b_p50'] / ml_pair['a_p50']:.2f}x, target ≥ 2.4x; table: {ml['p50'] / u['p50']:.2f}x); "
+                  f"batches of 100: {ml_pair['b_batch']:.2f} ms vs {ml_pair['a_batch']:.2f} ms per batch "
+                  f"(u22a8 {ml_pair['b_batch'] / ml_pair['a_batch']:.2f}x mlflow's throughput); mlflow start to first "
+                  f"answer {ml['start']:.1f} s",
                   "- not like for like on batches: u22a8 answers each text with its label, confidence and all 77 "
                   "calibrated scores (about 3 KB of JSON); mlflow answers the label alone"]
     if trained["wall_seconds"] == trained["wall_seconds"]:
