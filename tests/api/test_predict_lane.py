@@ -143,7 +143,7 @@ def test_a_batch_is_answered_by_the_lane_through_the_thread_pool(client: TestCli
     texts = [f"thanks, that was wonderful {i}" if i % 2 else f"sorry, denied {i}" for i in range(100)]
     platform = client.app.state.platform  # type: ignore[attr-defined]
     cost = service.predict_cost(platform, None, H, len(texts), None)
-    assert cost is not None and cost > service.QUICK_SECONDS
+    assert cost is not None and cost.seconds > service.QUICK_SECONDS and not cost.quick
     hops: list[object] = []
     hop = predict_lane.run_in_threadpool
 
@@ -160,23 +160,40 @@ def test_a_batch_is_answered_by_the_lane_through_the_thread_pool(client: TestCli
     assert by_route.content == lane.content
 
 
-def test_an_unlimited_key_is_served_from_memory_where_counters_are_in_the_database(client: TestClient) -> None:
-    """Several API processes count rate limits in the database: a key with a predict limit pays
-    that write (through a worker thread), a key without one is answered from memory."""
-    from u22a8.server import build_platform
+def test_where_counters_are_in_the_database_the_lane_counts_through_a_thread(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Several API processes count rate limits in the database: the lane still answers, a key
+    with a predict limit through a worker thread (the count is a database write), a key without
+    one on the event loop; both get the same answer, and the count holds."""
+    from u22a8.api import predict_lane
 
     home = client.app.state.platform.settings.home  # type: ignore[attr-defined]
-    other = build_platform(Settings(home=home, rate_limit_storage="database"), with_executor=False)
-    try:
-        assert not other.limits.in_process
-        _, free = other.store.keys.create("acme", ["read"], rate_limits="predict=none")
-        _, counted = other.store.keys.create("acme", ["read"])
-        free_key, counted_key = other.store.keys.authenticate(free), other.store.keys.authenticate(counted)
-        assert free_key is not None and counted_key is not None
-        service.predict(other, free_key, H, ["warm"])  # loads the predictor and remembers the version
-        assert service.predict_is_quick(other, H, 1, None, free_key)
-        assert not service.predict_is_quick(other, H, 1, None, counted_key)
-        assert not service.predict_is_quick(other, H, 1, None)  # no key named: only counters here are free
-        assert service.predict(other, counted_key, H, ["x"]).predictions == service.predict(other, free_key, H, ["x"]).predictions
-    finally:
-        other.store.close()
+    settings = Settings(home=home, rate_limit_storage="database", rate_limit_predict="3/minute")
+    with TestClient(create_app(settings, with_executor=False)) as db:
+        platform = db.app.state.platform  # type: ignore[attr-defined]
+        assert not platform.limits.in_process
+        _, free = platform.store.keys.create("acme", ["read"], rate_limits="predict=none")
+        _, counted = platform.store.keys.create("acme", ["read"])
+        free_auth, counted_auth = {"Authorization": f"Bearer {free}"}, {"Authorization": f"Bearer {counted}"}
+        db.post(URL, json={"inputs": ["warm"]}, headers=free_auth)  # loads the predictor, caches the key
+        db.post(URL, json={"inputs": ["warm"]}, headers=counted_auth)  # caches this key (1 of 3)
+        for key, quick in ((platform.store.keys.authenticate(free), True), (platform.store.keys.authenticate(counted), False)):
+            assert service.predict_is_quick(platform, H, 1, None, key) is quick
+        assert not service.predict_is_quick(platform, H, 1, None)  # no key named: only counters here are free
+        hops: list[object] = []
+        hop = predict_lane.run_in_threadpool
+
+        async def counted_hop(fn: object, *args: object, **kwargs: object) -> object:
+            hops.append(fn)
+            return await hop(fn, *args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(predict_lane, "run_in_threadpool", counted_hop)
+        by_free = db.post(URL, json={"inputs": ["x"]}, headers=free_auth)
+        assert by_free.status_code == 200 and hops == []
+        by_counted = db.post(URL, json={"inputs": ["x"]}, headers=counted_auth)
+        assert by_counted.status_code == 200 and hops == [service.predict]
+        assert by_counted.content == by_free.content
+        assert db.post(URL, json={"inputs": ["x"]}, headers=counted_auth).status_code == 200  # 3 of 3
+        limited = db.post(URL, json={"inputs": ["x"]}, headers=counted_auth)
+        assert limited.status_code == 429 and limited.json()["code"] == "rate_limited"
+        assert len(hops) == 3

@@ -11,13 +11,13 @@ route stays the definition of the endpoint and of its errors:
 - the body is JSON, declared by Content-Type and Content-Length, within the route's limit;
 - it parses to exactly ``{"inputs": [str, ...], "top_k": int?}`` with no NUL byte, the shape
   ``schemas.PredictBody`` accepts (anything else, even valid, goes to the route);
-- ``service.predict_cost`` answers: the serving version and its predictor are in memory and
-  the key's rate limit is counted without I/O (in this process, or not limited at all).
+- ``service.predict_cost`` answers: the serving version and its predictor are in memory.
 
 The lane then makes the same service call the route makes, on the event loop when it is quick
-(``service.QUICK_SECONDS``) and through the thread pool otherwise (a batch), as the route would;
-a domain error it raises (rate limited, no such model, limits) is rendered by the same
-``error_response`` as the route's. The answer is encoded once, by orjson, as the route does.
+(``PredictCost.quick``: short, and the key's rate limit counted without I/O) and through the
+thread pool otherwise (a batch, counters in the database), as the route would; a domain error
+it raises (rate limited, no such model, limits) is rendered by the same ``error_response`` as
+the route's. The answer is encoded once, by orjson, as the route does.
 """
 
 from __future__ import annotations
@@ -102,9 +102,9 @@ class PredictLane:
         inputs, top_k = shape
         scope["route"] = self._predict_route(scope)
         try:
-            if cost <= service.QUICK_SECONDS:
+            if cost.quick:
                 found = service.predict(platform, key, handle, inputs, top_k=top_k)
-            else:  # a batch: the event loop keeps answering other requests meanwhile
+            else:  # a batch, or a count in the database: the event loop answers others meanwhile
                 found = await run_in_threadpool(service.predict, platform, key, handle, inputs, top_k=top_k)
         except U22A8Error as exc:
             response = error_response(exc)

@@ -10,7 +10,7 @@ from ..store import ApiKey
 from .access import checked_version_number, enter
 from .platform import Platform
 
-__all__ = ["QUICK_SECONDS", "Prediction", "predict", "check_predict_inputs", "predict_cost", "predict_is_quick"]
+__all__ = ["QUICK_SECONDS", "PredictCost", "Prediction", "predict", "check_predict_inputs", "predict_cost", "predict_is_quick"]
 
 # Work a request may do on the event loop itself: below this, a hop to a worker thread (and back)
 # costs more than it spares. Estimated from the predictor's own cost per text (see fast_path).
@@ -56,16 +56,26 @@ def predict(
     return Prediction(chosen.number, predictor.predict(inputs, top_k=top_k))
 
 
+@dataclass(frozen=True)
+class PredictCost:
+    """What :func:`predict` costs when its predictor is in memory (see :func:`predict_cost`)."""
+
+    seconds: float  # the predictor's own estimate for these inputs (see fast_path)
+    counter_io: bool  # the key's rate-limit count is a round trip to the database or Redis
+
+    @property
+    def quick(self) -> bool:
+        """Short and without I/O: worth answering on the event loop, not through a worker thread."""
+        return not self.counter_io and self.seconds <= QUICK_SECONDS
+
+
 def predict_cost(platform: Platform, key: ApiKey | None, handle: str, n_inputs: int,
-                 version: int | None) -> float | None:
-    """Seconds :func:`predict` would take answering from memory alone, or None when it would
-    not: the serving version remembered, its predictor loaded, and the key's rate-limit count
-    done without I/O (:meth:`RateLimits.counts_in_memory`; None for ``key``: only counters in
-    this process will do). The estimate is the predictor's own (see fast_path)."""
+                 version: int | None) -> PredictCost | None:
+    """What :func:`predict` would cost, when it reads nothing but the rate-limit counters: the
+    serving version remembered and its predictor loaded (else None: a database read or a first
+    load). ``counter_io`` unless the key's count needs no I/O (:meth:`RateLimits.counts_in_memory`;
+    with no ``key`` named, only counters in this process need none)."""
     if version is not None:
-        return None
-    counted_here = platform.limits.in_process if key is None else platform.limits.counts_in_memory(key, "predict")
-    if not counted_here:
         return None
     active = platform.active_versions.cached(handle)
     if active is None:
@@ -73,7 +83,8 @@ def predict_cost(platform: Platform, key: ApiKey | None, handle: str, n_inputs: 
     predictor = platform.predictors.loaded(active)
     if predictor is None:
         return None
-    return float(n_inputs * predictor.compile().seconds_per_text)
+    in_memory = platform.limits.in_process if key is None else platform.limits.counts_in_memory(key, "predict")
+    return PredictCost(float(n_inputs * predictor.compile().seconds_per_text), not in_memory)
 
 
 def predict_is_quick(platform: Platform, handle: str, n_inputs: int, version: int | None,
@@ -81,6 +92,6 @@ def predict_is_quick(platform: Platform, handle: str, n_inputs: int, version: in
     """Whether :func:`predict` would answer from memory alone, in less than :data:`QUICK_SECONDS`
     (see :func:`predict_cost`). A front door may then call it on its event loop rather than
     through a worker thread; anything else (a database read, a first load, a large batch, a
-    network embedder) goes through the thread pool."""
+    network embedder, counters in the database) goes through the thread pool."""
     cost = predict_cost(platform, key, handle, n_inputs, version)
-    return cost is not None and cost <= QUICK_SECONDS
+    return cost is not None and cost.quick
