@@ -200,24 +200,29 @@ def measure(setup: Setup, texts: list[str], n: int, batches: int, seconds: float
     return out
 
 
-def paired(a: Setup, b: Setup, texts: list[str], n: int, batches: int) -> dict[str, float]:
-    """``a`` and ``b`` called alternately, one call each in turn, from one client each: a change of
-    the machine's load (other work on a shared machine) meets both alike, so their difference
-    and ratio hold where separate measures, minutes apart, would not. Medians of each."""
+def paired(a: Setup, b: Setup, texts: list[str], n: int, batches: int, rounds: int = 10) -> dict[str, float]:
+    """``a`` and ``b`` in turns, block by block (``rounds`` blocks of each, n / rounds one-text
+    calls or batches / rounds batches per block, after a few unrecorded calls), one client each:
+    a change of the machine's load (other work on a shared machine) meets both alike, so their
+    difference and ratio hold where separate measures, minutes apart, would not. Blocks rather
+    than single calls: a server left idle while the other setup works would be measured
+    waking up (on a busy machine a woken process waits for a core), not answering. Medians."""
     a1, ab = a.client()
     b1, bb = b.client()
-    for _ in range(30):
-        a1(), b1()
-    la, lb = [], []
-    for _ in range(n):
-        la += _latencies(a1, 1)
-        lb += _latencies(b1, 1)
-    ta, tb = [], []
-    ab(texts[:100]), bb(texts[:100])
-    for i in range(batches):
-        chunk = texts[(i * 100) % (len(texts) - 100):][:100]
-        ta += _latencies(lambda: ab(chunk), 1)
-        tb += _latencies(lambda: bb(chunk), 1)
+    la: list[float] = []
+    lb: list[float] = []
+    ta: list[float] = []
+    tb: list[float] = []
+    per, per_batch = max(1, n // rounds), max(1, batches // rounds)
+    chunks = [texts[(i * 100) % (len(texts) - 100):][:100] for i in range(per_batch)]
+    for _ in range(rounds):
+        for single, many, lat, tim in ((a1, ab, la, ta), (b1, bb, lb, tb)):
+            for _ in range(5):
+                single()
+            lat += _latencies(single, per)
+            many(chunks[0])
+            for chunk in chunks:
+                tim += _latencies(lambda: many(chunk), 1)
     return {"a_p50": percentile(la, 50), "b_p50": percentile(lb, 50),
             "a_batch": percentile(ta, 50), "b_batch": percentile(tb, 50)}
 
@@ -427,8 +432,9 @@ def main() -> None:
         ping = f"{r['ping']:.2f} ms" if "ping" in r else "–"
         lines.append(f"| {name} | {r['p50']:.2f} ms | {r['p99']:.2f} ms | {r['tps']:,.0f} texts/s | {r['c1']:,.0f} | "
                      f"{r['c2']:,.0f} | {ping} |")
-    lines += ["", "Ratios (same run; \"in turns\": the two setups called alternately, one call each, medians, so "
-              "that a change of the machine's load meets both alike; the table's rows were measured one after another):",
+    lines += ["", "Ratios (same run; \"in turns\": the two setups measured alternately in 10 blocks each (a few "
+              "unrecorded calls, then n/10 one-text calls and batches/10 batches per block), medians, so that a change "
+              "of the machine's load meets both alike; the table's rows were measured one after another):",
               "",
               f"- lean path: in-process p50 {ip['p50']:.2f} ms vs {rows['in-process, reference path']['p50']:.2f} ms "
               f"through scikit-learn/scipy.sparse ({rows['in-process, reference path']['p50'] / ip['p50']:.1f}x); "
