@@ -294,10 +294,12 @@ def _ping(port: int, n: int) -> float:
     return percentile(_latencies(lambda: h.get("/healthz"), n), 50)
 
 
-def asgi_overhead(home: Path, n: int) -> dict[str, float]:
-    """The app called in this process, without a socket: what u22a8's own HTTP layers add to a
-    predict (middleware, lane or route, auth, encoding), unaffected by how the scheduler treats
-    two processes ping-ponging over loopback on a busy machine."""
+def asgi_overhead(home: Path, texts: list[str], n: int, batches: int) -> dict[str, float]:
+    """The app called in this process, without a socket, its answer decoded as the clients do:
+    what u22a8's own HTTP layers add to a predict (middleware, lane, auth, thread hop for a
+    batch, encoding, and the client's decoding), unaffected by how the scheduler treats two
+    processes ping-ponging over loopback on a busy machine. App and predictor in turns, blocks
+    of 10 calls or 2 batches; medians and minimums (the minimum: the cost with no preemption)."""
     import asyncio
 
     from u22a8.server import create_app
@@ -306,16 +308,15 @@ def asgi_overhead(home: Path, n: int) -> dict[str, float]:
     app = create_app(Settings(home=home), with_executor=False)
     platform = app.state.platform
     _, secret = platform.store.keys.create("bench", ["read"], rate_limits="predict=none")  # the model's owner
-    body = orjson.dumps({"inputs": [ONE]})
     path = f"/v1/models/{HANDLE}/predict"
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
-             "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
-             "server": ("127.0.0.1", 8000), "client": ("127.0.0.1", 5555),
-             "headers": [(b"host", b"127.0.0.1:8000"), (b"authorization", f"Bearer {secret}".encode()),
-                         (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]}
 
-    async def call() -> None:
+    async def call(body: bytes) -> None:
         sent: list[Any] = []
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+                 "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+                 "server": ("127.0.0.1", 8000), "client": ("127.0.0.1", 5555),
+                 "headers": [(b"host", b"127.0.0.1:8000"), (b"authorization", f"Bearer {secret}".encode()),
+                             (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]}
 
         async def receive() -> dict[str, Any]:
             return {"type": "http.request", "body": body, "more_body": False}
@@ -323,21 +324,40 @@ def asgi_overhead(home: Path, n: int) -> dict[str, float]:
         async def send(message: Any) -> None:
             sent.append(message)
 
-        await app(dict(scope), receive, send)
+        await app(scope, receive, send)
         assert sent[0]["status"] == 200, sent
         orjson.loads(sent[1]["body"])
 
+    async def timed(body: bytes) -> float:
+        t0 = time.perf_counter()
+        await call(body)
+        return (time.perf_counter() - t0) * 1000
+
     async def run() -> dict[str, float]:
+        one = orjson.dumps({"inputs": [ONE]})
+        chunks = [texts[(i * 100) % (len(texts) - 100):][:100] for i in range(2)]
+        many = [orjson.dumps({"inputs": c}) for c in chunks]
         for _ in range(50):
-            await call()
-        lat = []
-        for _ in range(n):
-            t0 = time.perf_counter()
-            await call()
-            lat.append((time.perf_counter() - t0) * 1000)
+            await call(one)
+        await call(many[0])
         predictor = platform.predictors.loaded(platform.active_versions.cached(HANDLE))
-        direct = _latencies(lambda: predictor.predict([ONE]), n)
-        return {"asgi": percentile(lat, 50), "direct": percentile(direct, 50)}
+        lat: list[float] = []
+        direct: list[float] = []
+        lat_b: list[float] = []
+        direct_b: list[float] = []
+        for _ in range(max(1, n // 10)):
+            for _ in range(10):
+                lat.append(await timed(one))
+            direct += _latencies(lambda: predictor.predict([ONE]), 10)
+        for _ in range(max(1, batches // 2)):
+            for body in many:
+                lat_b.append(await timed(body))
+            for chunk in chunks:
+                direct_b += _latencies(lambda: predictor.predict(chunk), 1)
+        return {"asgi": percentile(lat, 50), "direct": percentile(direct, 50),
+                "asgi_min": min(lat), "direct_min": min(direct),
+                "asgi_batch": percentile(lat_b, 50), "direct_batch": percentile(direct_b, 50),
+                "asgi_batch_min": min(lat_b), "direct_batch_min": min(direct_b)}
 
     try:
         return asyncio.run(run())
@@ -411,7 +431,7 @@ def main() -> None:
             finally:
                 proc.terminate()
                 proc.wait(30)
-    overhead = asgi_overhead(home, args.n)
+    overhead = asgi_overhead(home, texts, args.n, args.batches)
     print("asgi", overhead, flush=True)
     load = os.getloadavg()
     u, ip, u2 = rows["u22a8 HTTP, 1 process"], rows["in-process"], rows["u22a8 HTTP, 2 processes"]
@@ -445,8 +465,14 @@ def main() -> None:
               f"- batches of 100, in turns: {pair['b_batch']:.2f} ms per batch over HTTP vs {pair['a_batch']:.2f} ms "
               f"in-process: {pair['a_batch'] / pair['b_batch']:.2f}x of in-process throughput (target ≥ 0.9x); from the "
               f"table's rows: {u['tps'] / ip['tps']:.2f}x",
-              f"- u22a8's own HTTP layers, the app called in-process without a socket: {overhead['asgi']:.2f} ms p50 "
-              f"for a predict the predictor answers in {overhead['direct']:.2f} ms ({overhead['asgi'] - overhead['direct']:+.2f} ms)",
+              f"- u22a8's own HTTP layers, the app called in this process without a socket and its answer decoded as "
+              f"the clients do, in turns with the predictor alone: one text {overhead['asgi']:.3f} ms p50 vs "
+              f"{overhead['direct']:.3f} ms ({overhead['asgi'] - overhead['direct']:+.3f} ms; minimums "
+              f"{overhead['asgi_min']:.3f} vs {overhead['direct_min']:.3f} ms, "
+              f"{overhead['asgi_min'] - overhead['direct_min']:+.3f} ms); batches of 100 {overhead['asgi_batch']:.2f} "
+              f"vs {overhead['direct_batch']:.2f} ms p50 ({overhead['direct_batch'] / overhead['asgi_batch']:.2f}x; "
+              f"minimums {overhead['asgi_batch_min']:.2f} vs {overhead['direct_batch_min']:.2f} ms, "
+              f"{overhead['direct_batch_min'] / overhead['asgi_batch_min']:.2f}x)",
               f"- two API processes (`serve --workers 2`, {len(pids)} seen answering), {args.rounds} rounds in turns "
               f"with one process, medians: 2 clients {turns['two_c2']:,.0f} req/s vs {turns['one_c2']:,.0f} "
               f"({turns['two_c2'] / turns['one_c2']:.2f}x); 1 client {turns['two_c1']:,.0f} vs {turns['one_c1']:,.0f} "
