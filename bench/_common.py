@@ -35,8 +35,8 @@ class Server:
     """A real ``u22a8 serve`` in a temporary home."""
 
     def __init__(self, *, workers: int | None = 1, home: Path | None = None, key_limits: str | None = None,
-                 **env: str) -> None:
-        self.workers, self.key_limits = workers, key_limits
+                 args: tuple[str, ...] = (), **env: str) -> None:
+        self.workers, self.key_limits, self.args = workers, key_limits, args
         self.home = home or Path(tempfile.mkdtemp(prefix="u22a8-bench-"))
         self.port = free_port()
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("U22A8_")}
@@ -52,7 +52,8 @@ class Server:
         # workers=None: no --workers flag, for a baseline checkout older than the option.
         workers = [] if self.workers is None else ["--workers", str(self.workers)]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "u22a8.cli", "serve", *workers, "--port", str(self.port), "--log-level", "warning"],
+            [sys.executable, "-m", "u22a8.cli", "serve", *workers, "--port", str(self.port), "--log-level", "warning",
+             *self.args],
             env=self.env, stdout=log, stderr=subprocess.STDOUT,
         )
         for _ in range(3000):  # several API processes on a busy machine take minutes to import

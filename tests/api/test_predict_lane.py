@@ -130,3 +130,70 @@ def test_a_promotion_by_another_process_reaches_this_one_through_the_outbox(tmp_
             assert time.time() < deadline, "the other process's activation never reached this one"
             time.sleep(0.05)
         other.store.close()
+
+
+def test_a_batch_is_answered_by_the_lane_through_the_thread_pool(client: TestClient,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch too long for the event loop still skips FastAPI: the lane hands the predictor to
+    a worker thread itself, and answers the bytes the route answers."""
+    from u22a8.api import predict_lane
+
+    auth = make_key(client)
+    client.post(URL, json={"inputs": ["warm"]}, headers=auth)
+    texts = [f"thanks, that was wonderful {i}" if i % 2 else f"sorry, denied {i}" for i in range(100)]
+    platform = client.app.state.platform  # type: ignore[attr-defined]
+    cost = service.predict_cost(platform, None, H, len(texts), None)
+    assert cost is not None and cost.seconds > service.QUICK_SECONDS and not cost.quick
+    hops: list[object] = []
+    hop = predict_lane.run_in_threadpool
+
+    async def counted(fn: object, *args: object, **kwargs: object) -> object:
+        hops.append(fn)
+        return await hop(fn, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(predict_lane, "run_in_threadpool", counted)
+    lane = client.post(URL, json={"inputs": texts}, headers=auth)
+    assert lane.status_code == 200 and hops == [service.predict]
+    assert len(lane.json()["predictions"]) == 100
+    by_route = client.post(URL, json={"inputs": texts, "version": lane.json()["version"]}, headers=auth)
+    assert hops == [service.predict]  # the route made its own hop
+    assert by_route.content == lane.content
+
+
+def test_where_counters_are_in_the_database_the_lane_counts_through_a_thread(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Several API processes count rate limits in the database: the lane still answers, a key
+    with a predict limit through a worker thread (the count is a database write), a key without
+    one on the event loop; both get the same answer, and the count holds."""
+    from u22a8.api import predict_lane
+
+    home = client.app.state.platform.settings.home  # type: ignore[attr-defined]
+    settings = Settings(home=home, rate_limit_storage="database", rate_limit_predict="3/minute")
+    with TestClient(create_app(settings, with_executor=False)) as db:
+        platform = db.app.state.platform  # type: ignore[attr-defined]
+        assert not platform.limits.in_process
+        _, free = platform.store.keys.create("acme", ["read"], rate_limits="predict=none")
+        _, counted = platform.store.keys.create("acme", ["read"])
+        free_auth, counted_auth = {"Authorization": f"Bearer {free}"}, {"Authorization": f"Bearer {counted}"}
+        db.post(URL, json={"inputs": ["warm"]}, headers=free_auth)  # loads the predictor, caches the key
+        db.post(URL, json={"inputs": ["warm"]}, headers=counted_auth)  # caches this key (1 of 3)
+        for key, quick in ((platform.store.keys.authenticate(free), True), (platform.store.keys.authenticate(counted), False)):
+            assert service.predict_is_quick(platform, H, 1, None, key) is quick
+        assert not service.predict_is_quick(platform, H, 1, None)  # no key named: only counters here are free
+        hops: list[object] = []
+        hop = predict_lane.run_in_threadpool
+
+        async def counted_hop(fn: object, *args: object, **kwargs: object) -> object:
+            hops.append(fn)
+            return await hop(fn, *args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(predict_lane, "run_in_threadpool", counted_hop)
+        by_free = db.post(URL, json={"inputs": ["x"]}, headers=free_auth)
+        assert by_free.status_code == 200 and hops == []
+        by_counted = db.post(URL, json={"inputs": ["x"]}, headers=counted_auth)
+        assert by_counted.status_code == 200 and hops == [service.predict]
+        assert by_counted.content == by_free.content
+        assert db.post(URL, json={"inputs": ["x"]}, headers=counted_auth).status_code == 200  # 3 of 3
+        limited = db.post(URL, json={"inputs": ["x"]}, headers=counted_auth)
+        assert limited.status_code == 429 and limited.json()["code"] == "rate_limited"
+        assert len(hops) == 3

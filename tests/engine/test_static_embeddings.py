@@ -34,6 +34,24 @@ def test_static_vectors_are_normalised_and_deterministic() -> None:
     np.testing.assert_array_equal(a[0], b[0])
 
 
+def test_two_threads_may_encode_at_once() -> None:
+    """An API process predicts on its event loop and in worker threads at the same time; the
+    tokenizer's truncation setting, changed on every call, must not fail one of them
+    ("RuntimeError: Already borrowed", a 500 seen under two clients)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    emb = get_embedder(static_embeddings.STATIC)
+    texts = [f"my card number {i} has not arrived, what should I do about it?" for i in range(64)]
+    alone = emb.encode(texts)
+
+    def run(i: int) -> np.ndarray:
+        return emb.encode(texts if i % 2 else texts[:1])  # type: ignore[no-any-return]
+
+    with ThreadPoolExecutor(4) as pool:
+        for i, got in enumerate(pool.map(run, range(400))):
+            np.testing.assert_array_equal(got, alone if i % 2 else alone[:1])
+
+
 def test_low_effort_tries_knn_on_static_vectors_as_an_ensemble_partner() -> None:
     data = classify_data(20, seed=0)
     trials: list[dict] = []

@@ -11,11 +11,13 @@ route stays the definition of the endpoint and of its errors:
 - the body is JSON, declared by Content-Type and Content-Length, within the route's limit;
 - it parses to exactly ``{"inputs": [str, ...], "top_k": int?}`` with no NUL byte, the shape
   ``schemas.PredictBody`` accepts (anything else, even valid, goes to the route);
-- ``service.predict_is_quick``: the serving version and its predictor are in memory, the rate
-  limit counts in this process, and the inputs are cheap.
+- ``service.predict_cost`` answers: the serving version and its predictor are in memory.
 
-The lane then makes the same service call the route makes; a domain error it raises (rate
-limited, no such model, limits) is rendered by the same ``error_response`` as the route's.
+The lane then makes the same service call the route makes, on the event loop when it is quick
+(``PredictCost.quick``: short, and the key's rate limit counted without I/O) and through the
+thread pool otherwise (a batch, counters in the database), as the route would; a domain error
+it raises (rate limited, no such model, limits) is rendered by the same ``error_response`` as
+the route's. The answer is encoded once, by orjson, as the route does.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import re
 from typing import Any
 
 import orjson
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import service
@@ -93,12 +96,16 @@ class PredictLane:
                 break
         handle = match.group(1)
         shape = _body_shape(b"".join(parts))
-        if shape is None or not service.predict_is_quick(platform, handle, len(shape[0]), None):
+        cost = None if shape is None else service.predict_cost(platform, key, handle, len(shape[0]), None)
+        if shape is None or cost is None:
             return await self.app(scope, _replay(messages, receive), send)
         inputs, top_k = shape
         scope["route"] = self._predict_route(scope)
         try:
-            found = service.predict(platform, key, handle, inputs, top_k=top_k)
+            if cost.quick:
+                found = service.predict(platform, key, handle, inputs, top_k=top_k)
+            else:  # a batch, or a count in the database: the event loop answers others meanwhile
+                found = await run_in_threadpool(service.predict, platform, key, handle, inputs, top_k=top_k)
         except U22A8Error as exc:
             response = error_response(exc)
             assert response is not None

@@ -51,6 +51,9 @@ class MiniLM:
     def __init__(self) -> None:
         self._model: Any = None
         self._lock = threading.Lock()
+        # sentence-transformers sets its fast tokenizer's truncation on every call: two threads
+        # at once fail with "Already borrowed" (see StaticMiniLM), so one encodes at a time.
+        self._encode_lock = threading.Lock()
 
     @property
     def loaded(self) -> bool:
@@ -75,8 +78,9 @@ class MiniLM:
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         model = self._load()
-        vecs = model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
-                            convert_to_numpy=True, show_progress_bar=False)
+        with self._encode_lock:
+            vecs = model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
+                                convert_to_numpy=True, show_progress_bar=False)
         return np.asarray(vecs, dtype=np.float32)
 
 

@@ -41,6 +41,8 @@ from typing import Any
 
 import numpy as np
 
+from .tasks._base import ranked_rows
+
 __all__ = ["RULES", "MIN_EXAMPLES", "Rule", "register_rule", "choose_fallback", "fallback_mask", "uses_nearness",
            "fallback_predictions", "real_columns"]
 
@@ -245,16 +247,10 @@ def fallback_predictions(out: np.ndarray, labels: list[str], decision: dict[str,
     mask = fallback_mask(out, labels, decision, near)
     cols = real_columns(labels, decision.get("column"))
     k = len(cols) if not top_k or top_k <= 0 else min(top_k, len(cols))
-    results = []
-    for row, fell in zip(out, mask):
-        real = row[cols]
-        order = np.argsort(-real, kind="stable")[:k]
-        scores = {labels[int(cols[j])]: float(real[j]) for j in order}
-        if fell:
-            results.append({"label": decision["label"], "confidence": float(1.0 - real.max()) if len(real) else 1.0,
-                            "fallback": True, "scores": scores})
-        else:
-            best = int(order[0])
-            results.append({"label": labels[int(cols[best])], "confidence": float(real[best]), "fallback": False,
-                            "scores": scores})
-    return results
+    real = out[:, cols]
+    names, values = ranked_rows(real, [labels[int(j)] for j in cols], k)
+    unsure = (1.0 - real.max(axis=1)).tolist() if len(cols) else [1.0] * len(out)
+    label = decision["label"]
+    return [{"label": label, "confidence": c, "fallback": True, "scores": dict(zip(n, v))} if fell else
+            {"label": n[0], "confidence": v[0], "fallback": False, "scores": dict(zip(n, v))}
+            for n, v, c, fell in zip(names, values, unsure, mask.tolist())]

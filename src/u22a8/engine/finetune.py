@@ -31,7 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from .minilm_network import base_network, mean_pool, tokenizer, torch_threads, weights_from_bytes, weights_to_bytes
+from .minilm_network import (TOKENIZER_LOCK, base_network, mean_pool, tokenizer, torch_threads, weights_from_bytes,
+                             weights_to_bytes)
 from .types import SearchCanceled
 
 __all__ = ["Recipe", "FineTunedEncoder", "TunedLogits", "fine_tune", "probe_seconds_per_text", "planned_steps", "training_threads",
@@ -155,7 +156,8 @@ class FineTunedEncoder:
         if not texts:
             return np.zeros((0, self.head_w.shape[1]), dtype=np.float32)
         net, tok = self._network(), tokenizer()
-        ids = tok(texts, truncation=True, max_length=self.recipe.max_length)["input_ids"]
+        with TOKENIZER_LOCK:  # one shared fast tokenizer, reconfigured per call (see its docstring)
+            ids = tok(texts, truncation=True, max_length=self.recipe.max_length)["input_ids"]
         # Batches of similar lengths pad little (twice as fast on short texts). The order is a
         # function of the texts alone, so the same texts always meet the same batches.
         order = sorted(range(len(texts)), key=lambda i: (len(ids[i]), i))
@@ -165,7 +167,8 @@ class FineTunedEncoder:
         with _torch_threads(1), torch.inference_mode():
             for i in range(0, len(order), self.batch_size):
                 rows = order[i : i + self.batch_size]
-                batch = tok.pad({"input_ids": [ids[r] for r in rows]}, return_tensors="pt")
+                with TOKENIZER_LOCK:
+                    batch = tok.pad({"input_ids": [ids[r] for r in rows]}, return_tensors="pt")
                 pooled = mean_pool(net(**batch).last_hidden_state, batch["attention_mask"])
                 out[rows] = torch.nn.functional.normalize(pooled, dim=1).numpy()
         return out

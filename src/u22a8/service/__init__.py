@@ -78,7 +78,7 @@ from .models import (
 )
 from .platform import Platform
 from .pool import PoolPage, PoolUpload, add_pool_texts, clear_pool, delete_pool_text, list_pool, validate_pool_texts
-from .predict import Prediction, predict, predict_is_quick
+from .predict import QUICK_SECONDS, PredictCost, Prediction, predict, predict_cost, predict_is_quick
 from .run_events import open_run_events
 from .runs import RunPage, cancel_run, elapsed_seconds, get_run, list_runs
 from .sample_formats import parse_sample_body
@@ -214,8 +214,11 @@ __all__ = [
     "version_report",
     "export_version",
     # predict
+    "PredictCost",
     "Prediction",
+    "QUICK_SECONDS",
     "predict",
+    "predict_cost",
     "predict_is_quick",
     # keys
     "OWNER_RE",

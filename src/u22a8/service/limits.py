@@ -109,6 +109,12 @@ class RateLimits:
             item = own.get(limit_class, item)
         return None if item is None else _Policy(limit_class, item)
 
+    def counts_in_memory(self, key: ApiKey, limit_class: str) -> bool:
+        """Whether admitting ``key`` in ``limit_class`` does no I/O: the counters live in this
+        process, or this key is not limited in that class (nothing is counted). Several API
+        processes count in the database or Redis, so only an unlimited key skips that there."""
+        return self.in_process or self._policy(key, limit_class) is None
+
     def admit(self, key: ApiKey, limit_class: str | None) -> None:
         """Count one request of ``key`` in ``limit_class`` (None: not limited)."""
         if limit_class is None:

@@ -10,7 +10,7 @@ from ..store import ApiKey
 from .access import checked_version_number, enter
 from .platform import Platform
 
-__all__ = ["Prediction", "predict", "check_predict_inputs", "predict_is_quick"]
+__all__ = ["QUICK_SECONDS", "PredictCost", "Prediction", "predict", "check_predict_inputs", "predict_cost", "predict_is_quick"]
 
 # Work a request may do on the event loop itself: below this, a hop to a worker thread (and back)
 # costs more than it spares. Estimated from the predictor's own cost per text (see fast_path).
@@ -56,16 +56,42 @@ def predict(
     return Prediction(chosen.number, predictor.predict(inputs, top_k=top_k))
 
 
-def predict_is_quick(platform: Platform, handle: str, n_inputs: int, version: int | None) -> bool:
-    """Whether :func:`predict` would answer from memory alone, in less than :data:`QUICK_SECONDS`:
-    the serving version remembered, its predictor loaded, the rate-limit counters in this
-    process, and the inputs cheap for this predictor. A front door may then call it on its event
-    loop rather than through a worker thread; anything else (a database read, a first load, a
-    large batch, a network embedder) goes through the thread pool."""
-    if version is not None or not platform.limits.in_process:
-        return False
+@dataclass(frozen=True)
+class PredictCost:
+    """What :func:`predict` costs when its predictor is in memory (see :func:`predict_cost`)."""
+
+    seconds: float  # the predictor's own estimate for these inputs (see fast_path)
+    counter_io: bool  # the key's rate-limit count is a round trip to the database or Redis
+
+    @property
+    def quick(self) -> bool:
+        """Short and without I/O: worth answering on the event loop, not through a worker thread."""
+        return not self.counter_io and self.seconds <= QUICK_SECONDS
+
+
+def predict_cost(platform: Platform, key: ApiKey | None, handle: str, n_inputs: int,
+                 version: int | None) -> PredictCost | None:
+    """What :func:`predict` would cost, when it reads nothing but the rate-limit counters: the
+    serving version remembered and its predictor loaded (else None: a database read or a first
+    load). ``counter_io`` unless the key's count needs no I/O (:meth:`RateLimits.counts_in_memory`;
+    with no ``key`` named, only counters in this process need none)."""
+    if version is not None:
+        return None
     active = platform.active_versions.cached(handle)
     if active is None:
-        return False
+        return None
     predictor = platform.predictors.loaded(active)
-    return predictor is not None and n_inputs * predictor.compile().seconds_per_text <= QUICK_SECONDS
+    if predictor is None:
+        return None
+    in_memory = platform.limits.in_process if key is None else platform.limits.counts_in_memory(key, "predict")
+    return PredictCost(float(n_inputs * predictor.compile().seconds_per_text), not in_memory)
+
+
+def predict_is_quick(platform: Platform, handle: str, n_inputs: int, version: int | None,
+                     key: ApiKey | None = None) -> bool:
+    """Whether :func:`predict` would answer from memory alone, in less than :data:`QUICK_SECONDS`
+    (see :func:`predict_cost`). A front door may then call it on its event loop rather than
+    through a worker thread; anything else (a database read, a first load, a large batch, a
+    network embedder, counters in the database) goes through the thread pool."""
+    cost = predict_cost(platform, key, handle, n_inputs, version)
+    return cost is not None and cost.quick

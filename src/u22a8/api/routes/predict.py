@@ -21,7 +21,7 @@ async def predict(handle: str, body: PredictBody, key: KeyDep, platform: Platfor
     # A short prediction from memory runs right here: the hop to a worker thread and back would
     # cost more than the work. A database read, a first load or a large batch goes to a thread,
     # so the event loop keeps answering other requests meanwhile.
-    if service.predict_is_quick(platform, handle, len(body.inputs), body.version):
+    if service.predict_is_quick(platform, handle, len(body.inputs), body.version, key):
         found = service.predict(*args, top_k=body.top_k, version=body.version)
     else:
         found = await run_in_threadpool(service.predict, *args, top_k=body.top_k, version=body.version)

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..registry import Registry
 
-__all__ = ["Task", "TargetShape", "TARGET_FIELDS", "label_problem", "register_task", "unregister_task", "get_task", "task_names", "tasks"]
+__all__ = ["Task", "TargetShape", "TARGET_FIELDS", "label_problem", "ranked_rows", "register_task", "unregister_task", "get_task", "task_names", "tasks"]
 
 # How a stored target is written: {"label": str} | {"labels": [str, …]} | {"score": float}.
 TargetShape = Literal["label", "labels", "score"]
@@ -174,6 +174,25 @@ class Task:
     def base_metrics(self, value: float, n_samples: int, protocol: str, n_eval: int) -> dict[str, Any]:
         return {"primary": round(float(value), 6), "primary_name": self.primary_metric, "n_samples": int(n_samples),
                 "n_evaluated": int(n_eval), "protocol": protocol}
+
+
+def ranked_rows(out: np.ndarray, names: Sequence[str], k: int | None = None,
+                ) -> tuple[list[list[str]], list[list[float]]]:
+    """Per row of ``out``, the names and values of its ``k`` largest columns (all when None),
+    largest first: what ``np.argsort(-row, kind="stable")`` orders, for the whole matrix in one call.
+
+    A prediction of 100 texts on 77 labels used to index 7,700 numpy scalars one by one; here
+    the sort, the gather and the conversion to Python floats are each one vectorised call, and
+    the values are the same floats (``tolist`` converts exactly as ``float`` does). Ties keep
+    column order (a stable sort, row by row: a row ranks the same whatever the batch).
+    """
+    order = np.argsort(-out, axis=1, kind="stable")
+    if k is not None:
+        order = order[:, :k]
+    labels = np.asarray(list(names), dtype=object)
+    if not len(labels):  # no columns to rank: one empty ranking per row
+        return [[] for _ in range(out.shape[0])], [[] for _ in range(out.shape[0])]
+    return labels[order].tolist(), np.take_along_axis(out, order, axis=1).tolist()
 
 
 def label_problem(label: str, allowed: Collection[str] | None, max_chars: int) -> str | None:

@@ -15,7 +15,7 @@ import numpy as np
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 
 from ..calibration import fit_temperature, softmax
-from ._base import Task, label_problem, register_task
+from ._base import Task, label_problem, ranked_rows, register_task
 from ._words import describe_counts
 
 __all__ = ["Classify", "MIN_CLASSES", "MIN_PER_CLASS", "MISSING_CLASS_MARGIN"]
@@ -114,13 +114,8 @@ class Classify(Task):
                     top_k: int | None) -> list[dict[str, Any]]:
         out = out / out.sum(axis=1, keepdims=True)  # exact sum to 1 after mixing and rounding
         k = len(labels) if not top_k or top_k <= 0 else min(top_k, len(labels))
-        results = []
-        for row in out:
-            order = np.argsort(-row, kind="stable")[:k]
-            best = int(order[0])
-            results.append({"label": labels[best], "confidence": float(row[best]),
-                            "scores": {labels[j]: float(row[j]) for j in order}})
-        return results
+        names, values = ranked_rows(out, labels, k)
+        return [{"label": n[0], "confidence": v[0], "scores": dict(zip(n, v))} for n, v in zip(names, values)]
 
     def neighbour_targets(self, y: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
         classes = np.unique(y)

@@ -8,6 +8,7 @@ absent on at least 2, so each per-label decision has both sides in training and 
 from __future__ import annotations
 
 from collections import Counter
+from itertools import compress
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -111,14 +112,17 @@ class MultiLabel(Task):
     def predictions(self, out: np.ndarray, labels: list[str], thresholds: list[float] | None,
                     top_k: int | None) -> list[dict[str, Any]]:
         cut = np.asarray(thresholds if thresholds is not None else [0.5] * len(labels))
-        results = []
-        for row in out:
-            order = np.argsort(-row)
-            results.append({
-                "labels": [labels[j] for j in order if row[j] >= cut[j]],
-                "scores": {labels[j]: float(row[j]) for j in order[: top_k or len(labels)]},
-            })
-        return results
+        if not labels:
+            return [{"labels": [], "scores": {}} for _ in range(out.shape[0])]
+        # Whole-matrix calls (see ranked_rows); argsort's default sort, whose tie order this
+        # task has always served.
+        order = np.argsort(-out, axis=1)
+        names = np.asarray(labels, dtype=object)[order].tolist()
+        values = np.take_along_axis(out, order, axis=1).tolist()
+        passed = np.take_along_axis(out >= cut, order, axis=1).tolist()
+        k = top_k or len(labels)
+        return [{"labels": list(compress(n, p)), "scores": dict(zip(n[:k], v[:k]))}
+                for n, v, p in zip(names, values, passed)]
 
     def neighbour_output(self, weights: np.ndarray, neighbours: np.ndarray, n_classes: int) -> np.ndarray:
         share = np.einsum("nk,nkl->nl", weights, neighbours.astype(np.float64))

@@ -1,0 +1,106 @@
+"""The JSON-ready predictions built from a whole matrix at once (tasks' ``predictions`` and
+``fallback_predictions``) equal, value for value and key order for key order, what the former
+row-by-row loops built: same labels, same floats, same score order, ties included."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from u22a8.engine import get_task
+from u22a8.engine.fallback import fallback_mask, fallback_predictions, real_columns
+
+LABELS = [f"label_{i}" for i in range(9)]
+
+
+def _outputs(seed: int, rows: int = 40) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    out = rng.dirichlet(np.ones(len(LABELS)), size=rows)
+    out[:5, 2:5] = out[:5, 1:2]  # ties: the order among equal scores must not change either
+    out[5] = 1.0 / len(LABELS)  # all tied
+    return out
+
+
+# -- the loops the predictions were built with before (one row, one numpy scalar at a time) ----
+def _classify_rows(out: np.ndarray, labels: list[str], top_k: int | None) -> list[dict[str, Any]]:
+    out = out / out.sum(axis=1, keepdims=True)
+    k = len(labels) if not top_k or top_k <= 0 else min(top_k, len(labels))
+    results = []
+    for row in out:
+        order = np.argsort(-row, kind="stable")[:k]
+        best = int(order[0])
+        results.append({"label": labels[best], "confidence": float(row[best]),
+                        "scores": {labels[j]: float(row[j]) for j in order}})
+    return results
+
+
+def _multilabel_rows(out: np.ndarray, labels: list[str], thresholds: list[float] | None,
+                     top_k: int | None) -> list[dict[str, Any]]:
+    cut = np.asarray(thresholds if thresholds is not None else [0.5] * len(labels))
+    results = []
+    for row in out:
+        order = np.argsort(-row)
+        results.append({"labels": [labels[j] for j in order if row[j] >= cut[j]],
+                        "scores": {labels[j]: float(row[j]) for j in order[: top_k or len(labels)]}})
+    return results
+
+
+def _fallback_rows(out: np.ndarray, labels: list[str], decision: dict[str, Any], top_k: int | None) -> list[dict[str, Any]]:
+    out = out / out.sum(axis=1, keepdims=True)
+    mask = fallback_mask(out, labels, decision)
+    cols = real_columns(labels, decision.get("column"))
+    k = len(cols) if not top_k or top_k <= 0 else min(top_k, len(cols))
+    results = []
+    for row, fell in zip(out, mask):
+        real = row[cols]
+        order = np.argsort(-real, kind="stable")[:k]
+        scores = {labels[int(cols[j])]: float(real[j]) for j in order}
+        if fell:
+            results.append({"label": decision["label"], "confidence": float(1.0 - real.max()) if len(real) else 1.0,
+                            "fallback": True, "scores": scores})
+        else:
+            best = int(order[0])
+            results.append({"label": labels[int(cols[best])], "confidence": float(real[best]), "fallback": False,
+                            "scores": scores})
+    return results
+
+
+def _same(got: list[dict[str, Any]], want: list[dict[str, Any]]) -> None:
+    assert got == want
+    for g, w in zip(got, want):  # dict equality ignores order; the JSON a client reads does not
+        assert list(g["scores"]) == list(w["scores"])
+        assert all(type(v) is float for v in g["scores"].values())
+
+
+@pytest.mark.parametrize("top_k", [None, 0, 1, 3, 9, 50])
+def test_classify_predictions_equal_the_row_loop(top_k: int | None) -> None:
+    out = _outputs(1)
+    _same(get_task("classify").predictions(out, LABELS, None, top_k), _classify_rows(out, LABELS, top_k))
+    one = out[:1]  # one text takes the same code
+    _same(get_task("classify").predictions(one, LABELS, None, top_k), _classify_rows(one, LABELS, top_k))
+
+
+@pytest.mark.parametrize("top_k", [None, 1, 4])
+@pytest.mark.parametrize("thresholds", [None, [0.1] * 4 + [0.3] * 5])
+def test_multilabel_predictions_equal_the_row_loop(top_k: int | None, thresholds: list[float] | None) -> None:
+    out = np.random.default_rng(2).random((40, len(LABELS)))
+    out[:5, 2:6] = 0.5  # ties at the default threshold itself
+    _same(get_task("multilabel").predictions(out, LABELS, thresholds, top_k),
+          _multilabel_rows(out, LABELS, thresholds, top_k))
+    for got, want in zip(get_task("multilabel").predictions(out, LABELS, thresholds, top_k),
+                         _multilabel_rows(out, LABELS, thresholds, top_k)):
+        assert got["labels"] == want["labels"]  # a list: order included
+
+
+@pytest.mark.parametrize("top_k", [None, 1, 3])
+@pytest.mark.parametrize("column", [None, 4])
+@pytest.mark.parametrize("rule,threshold", [("max_probability", 0.2), ("margin", 0.05), ("entropy", 0.1)])
+def test_fallback_predictions_equal_the_row_loop(top_k: int | None, column: int | None, rule: str,
+                                                 threshold: float) -> None:
+    out = _outputs(3)
+    decision = {"label": "out_of_scope", "column": column, "rule": rule, "threshold": threshold}
+    got, want = fallback_predictions(out, LABELS, decision, top_k), _fallback_rows(out, LABELS, decision, top_k)
+    assert any(p["fallback"] for p in want) and not all(p["fallback"] for p in want)  # both branches
+    _same(got, want)
