@@ -76,13 +76,17 @@ def test_labeling_with_the_keyboard(server: LiveServer) -> None:
             names = [b.inner_text() for b in labels.all()]
             assert len(names) == 3 and names[0].startswith("1")
             first_label = names[0].split(" ", 1)[1]
+            page.wait_for_load_state("load")
             page.keyboard.press("1")  # stores the first label
-            expect(page.locator(".flash")).to_contain_text(f'Stored as "{first_label}"')
+            expect(page.locator(".flash")).to_contain_text(f'Stored as "{first_label}"', timeout=30_000)
             second = page.locator("#label-text").inner_text()
             assert second != first
 
+            # The keys work once the page's deferred script has run: a key pressed while the new
+            # page is still loading is lost (CI under load pressed it too early).
+            page.wait_for_load_state("load")
             page.keyboard.press("s")  # skips
-            expect(page).to_have_url(re.compile(r"skip="))
+            expect(page).to_have_url(re.compile(r"skip="), timeout=30_000)
             third = page.locator("#label-text").inner_text()
             assert third not in (first, second)
             shot(page, "21-label-after-skip")
