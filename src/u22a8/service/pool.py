@@ -10,35 +10,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ValidationError
 
 from ..errors import InvalidRequest, LimitExceeded
 from ..settings import Settings
 from ..store import ApiKey, NewPoolText, PoolCounts, PoolText
 from .access import check_sample_access, checked_handle, enter
-from .fields import check_id, check_text
 from .platform import Platform
 from .sample_formats import parse_pool_body
+from .samples import TextWithId
 
 __all__ = ["PoolUpload", "PoolPage", "validate_pool_texts", "add_pool_texts", "list_pool", "delete_pool_text",
            "clear_pool"]
 
 
-class PoolTextIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    id: str | None = Field(default=None, min_length=1, max_length=200)
-    text: str
-
-    @field_validator("text")
-    @classmethod
-    def _text(cls, v: str) -> str:
-        return check_text(v)
-
-    @field_validator("id")
-    @classmethod
-    def _id(cls, v: str | None) -> str | None:
-        return check_id(v)
+class PoolTextIn(TextWithId):
+    """One pool text as sent: the same id and text rules as a sample's."""
 
 
 @dataclass(frozen=True)

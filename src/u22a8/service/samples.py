@@ -52,18 +52,13 @@ def _depth(value: Any) -> int:
     return deepest
 
 
-class SampleIn(BaseModel):
-    """One uploaded sample as sent; the task decides which of label, labels and score it needs."""
+class TextWithId(BaseModel):
+    """A text as uploaded with its optional id: what a sample and a pool text share, one rule each."""
 
     model_config = ConfigDict(extra="forbid")
 
     id: str | None = Field(default=None, min_length=1, max_length=200)
     text: str
-    label: str | None = None
-    labels: list[str] | None = None
-    score: float | None = None
-    weight: float = Field(default=1.0, gt=0, le=1e6)
-    metadata: dict[str, Any] | None = None
 
     @field_validator("text")
     @classmethod
@@ -74,6 +69,16 @@ class SampleIn(BaseModel):
     @classmethod
     def _id(cls, v: str | None) -> str | None:
         return check_id(v)
+
+
+class SampleIn(TextWithId):
+    """One uploaded sample as sent; the task decides which of label, labels and score it needs."""
+
+    label: str | None = None
+    labels: list[str] | None = None
+    score: float | None = None
+    weight: float = Field(default=1.0, gt=0, le=1e6)
+    metadata: dict[str, Any] | None = None
 
     @field_validator("score")
     @classmethod
