@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -82,11 +83,15 @@ class Server:
             self.proc.wait(20)
 
 
-def train_model(http: httpx.Client, handle: str, samples: list[dict[str, Any]], effort: str) -> dict[str, Any]:
-    """Create, upload, train; return timings measured from the train POST."""
-    http.post("/v1/models", json={"handle": handle, "task": "classify"}).raise_for_status()
+def upload(http: httpx.Client, handle: str, samples: list[dict[str, Any]], task: str = "classify") -> None:
+    """Create the model and upload its samples, 5,000 per request."""
+    http.post("/v1/models", json={"handle": handle, "task": task}).raise_for_status()
     for i in range(0, len(samples), 5000):
         http.post(f"/v1/models/{handle}/samples", json={"samples": samples[i : i + 5000]}).raise_for_status()
+
+
+def train_and_wait(http: httpx.Client, handle: str, effort: str) -> dict[str, Any]:
+    """POST /train and wait until the model is no longer busy; the wall time from the POST and the run."""
     t0 = time.perf_counter()
     run_id = http.post(f"/v1/models/{handle}/train", json={"effort": effort}).json()["run_id"]
     while http.get(f"/v1/models/{handle}").json()["state"] == "busy":
@@ -96,6 +101,57 @@ def train_model(http: httpx.Client, handle: str, samples: list[dict[str, Any]], 
     if run["state"] != "succeeded":
         raise RuntimeError(f"training failed: {run}")
     return {"wall_seconds": wall, "run": run}
+
+
+def train_model(http: httpx.Client, handle: str, samples: list[dict[str, Any]], effort: str) -> dict[str, Any]:
+    """Create, upload, train; return timings measured from the train POST."""
+    upload(http, handle, samples)
+    return train_and_wait(http, handle, effort)
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of ``pid`` and every descendant (a server's API, executor and worker processes), from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        children.setdefault(parent, []).append(int(entry.name))
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                rss[int(entry.name)] = int(line.split()[1]) * 1024
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        total += rss.get(p, 0)
+        todo.extend(children.get(p, []))
+    return total
+
+
+class PeakRss:
+    """``with PeakRss(pid) as rss: ...``: the largest :func:`tree_rss` seen every 0.2 s meanwhile, in ``rss.peak`` (bytes)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak, self._halt = pid, 0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._halt.wait(0.2):
+            self.peak = max(self.peak, tree_rss(self.pid))
+
+    def __enter__(self) -> "PeakRss":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._halt.set()
+        self._thread.join(2)
 
 
 def write_section(name: str, body: str) -> None:

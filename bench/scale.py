@@ -20,11 +20,10 @@ import io
 import json
 import os
 import random
-import threading
 import time
 from pathlib import Path
 
-from _common import Server, banking77, write_section
+from _common import PeakRss, Server, banking77, write_section
 
 _PER_REQUEST = 20_000
 _CEILING = {"low": 20.0, "medium": 180.0, "high": 600.0, "max": 1800.0}
@@ -66,46 +65,6 @@ def synthetic(train: list[dict[str, str]], n: int, seed: int = 0) -> list[dict[s
     return out
 
 
-def _tree_rss(pid: int) -> int:
-    """Resident bytes of ``pid`` and every descendant, from /proc."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            parent = int(stat.rsplit(")", 1)[1].split()[1])
-            status = (entry / "status").read_text()
-        except OSError:
-            continue
-        children.setdefault(parent, []).append(int(entry.name))
-        for line in status.splitlines():
-            if line.startswith("VmRSS:"):
-                rss[int(entry.name)] = int(line.split()[1]) * 1024
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
-        total += rss.get(p, 0)
-        todo.extend(children.get(p, []))
-    return total
-
-
-class PeakRss(threading.Thread):
-    def __init__(self, pid: int) -> None:
-        super().__init__(daemon=True)
-        self.pid, self.peak, self._halt = pid, 0, threading.Event()
-
-    def run(self) -> None:
-        while not self._halt.wait(0.2):
-            self.peak = max(self.peak, _tree_rss(self.pid))
-
-    def stop(self) -> int:
-        self._halt.set()
-        self.join(2)
-        return self.peak
-
-
 def _body(items: list[dict[str, str]], kind: str) -> tuple[bytes, str]:
     if kind == "csv":
         buf = io.StringIO()
@@ -145,19 +104,18 @@ def ingest(http, pid: int, handle: str, samples: list[dict[str, str]]) -> dict[s
 
 
 def train(http, server: Server, handle: str, effort: str, test: list[dict[str, str]]) -> dict:
-    peak = PeakRss(server.proc.pid)  # type: ignore[union-attr]
-    peak.start()
-    load = os.getloadavg()[0]
-    t0 = time.perf_counter()
-    run_id = http.post(f"/v1/models/{handle}/train", json={"effort": effort, "reoptimize_params": True}).json()
-    run_id = run_id.get("run_id")
-    while True:
-        run = http.get(f"/v1/models/{handle}/runs/{run_id}").json()
-        if run["state"] in ("succeeded", "failed", "canceled"):
-            break
-        time.sleep(0.2)
-    wall = time.perf_counter() - t0
-    rss = peak.stop()
+    with PeakRss(server.proc.pid) as peak:  # type: ignore[union-attr]
+        load = os.getloadavg()[0]
+        t0 = time.perf_counter()
+        run_id = http.post(f"/v1/models/{handle}/train", json={"effort": effort, "reoptimize_params": True}).json()
+        run_id = run_id.get("run_id")
+        while True:
+            run = http.get(f"/v1/models/{handle}/runs/{run_id}").json()
+            if run["state"] in ("succeeded", "failed", "canceled"):
+                break
+            time.sleep(0.2)
+        wall = time.perf_counter() - t0
+    rss = peak.peak
     if run["state"] != "succeeded":
         raise RuntimeError(f"training failed: {run}")
     version = http.get(f"/v1/models/{handle}/versions/{run['version']}").json()

@@ -34,7 +34,6 @@ import platform
 import resource
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +42,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import DATA, RESULTS, Server, write_section  # noqa: E402
+from _common import DATA, RESULTS, PeakRss, Server, train_and_wait, upload, write_section  # noqa: E402
 
 EFFORTS = ("low", "medium", "high", "max")
 CEILING = {"low": 20, "medium": 180, "high": 600, "max": 1800}
@@ -209,41 +208,6 @@ def _dev_thresholds(p: np.ndarray, Y: np.ndarray) -> np.ndarray:
 
 
 # -- the engine over HTTP -----------------------------------------------------------------------
-def _tree_rss_mb(pid: int) -> float:
-    """Resident memory of ``pid`` and all its descendants, in MB (from /proc)."""
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
-        try:
-            with open(f"/proc/{p}/status") as f:
-                total += next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
-            for tid in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{tid}/children") as f:
-                    todo += [int(c) for c in f.read().split()]
-        except (OSError, StopIteration, ValueError):
-            continue
-    return total / 1024
-
-
-class PeakRss:
-    def __init__(self, pid: int) -> None:
-        self.pid, self.peak, self._stop = pid, 0.0, threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, _tree_rss_mb(self.pid))
-            self._stop.wait(0.2)
-
-    def __enter__(self) -> "PeakRss":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
 def _sample(task: str, text: str, target: Any) -> dict[str, Any]:
     key = {"classify": "label", "multilabel": "labels", "score": "score"}[task]
     return {"text": text, key: target}
@@ -255,20 +219,11 @@ def run_engine(name: str, effort: str) -> dict[str, Any]:
     x_test, y_test = data["test"]
     handle = f"bench.{name}"  # handles are owner.name; the key's owner is "bench"
     with Server() as server, server.client() as http:
-        http.post("/v1/models", json={"handle": handle, "task": spec.task}).raise_for_status()
-        rows = [_sample(spec.task, t, y) for t, y in zip(x_train, y_train)]
-        for i in range(0, len(rows), 5000):
-            http.post(f"/v1/models/{handle}/samples", json={"samples": rows[i: i + 5000]}).raise_for_status()
+        upload(http, handle, [_sample(spec.task, t, y) for t, y in zip(x_train, y_train)], spec.task)
         assert server.proc is not None
         with PeakRss(server.proc.pid) as rss:
-            t0 = time.perf_counter()
-            run_id = http.post(f"/v1/models/{handle}/train", json={"effort": effort}).json()["run_id"]
-            while http.get(f"/v1/models/{handle}").json()["state"] == "busy":
-                time.sleep(0.2)
-            wall = time.perf_counter() - t0
-        run = http.get(f"/v1/models/{handle}/runs/{run_id}").json()
-        if run["state"] != "succeeded":
-            raise RuntimeError(f"training failed: {run.get('error')}")
+            trained = train_and_wait(http, handle, effort)
+        wall, run = trained["wall_seconds"], trained["run"]
         model = http.get(f"/v1/models/{handle}").json()
         report = http.get(f"/v1/models/{handle}/versions/{model['active_version']['number']}/report").json()
         preds: list[dict[str, Any]] = []
@@ -284,7 +239,7 @@ def run_engine(name: str, effort: str) -> dict[str, Any]:
     metrics = report.get("metrics") or {}
     search = metrics.get("search", {})
     return {"set": name, "effort": effort, **m, "wall_seconds": wall, "cpu_seconds": run.get("cpu_seconds"),
-            "peak_mb": rss.peak, "trials": run.get("trials_done"), "cv": metrics.get("primary"),
+            "peak_mb": rss.peak / 2**20, "trials": run.get("trials_done"), "cv": metrics.get("primary"),
             "chosen": metrics.get("chosen") or _chosen(report.get("params") or {}),
             "members": search.get("members") or [search.get("best")],
             "stopped_for_time": search.get("stopped_for_time"), "notes": (report.get("data") or {}).get("notes", []),
