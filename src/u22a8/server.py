@@ -6,6 +6,7 @@ Nothing else builds these objects: ``u22a8 serve``, the quickstart and the tests
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,7 +15,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from . import api, console
 from ._version import __version__
-from .runs import EventDispatcher, make_executor, make_webhook_runner, use_encoders_dir
+from .runs import EventDispatcher, exit_with_parent, make_executor, make_webhook_runner, use_encoders_dir
 from .service import Platform, PredictorCache, limit_inference_threads
 from .settings import Settings, get_settings
 from .store import Store
@@ -86,6 +87,9 @@ def api_only_app() -> FastAPI:
     from .quiet import quiet_libraries
 
     quiet_libraries()  # each API process filters its own warnings (the environment came from the parent)
+    # uvicorn's supervisor gives its processes no way to learn that it was killed: without this
+    # they would keep answering on the port after ``kill -9`` of ``serve``.
+    exit_with_parent(os.getppid())
     return create_app(get_settings(), with_executor=False)
 
 

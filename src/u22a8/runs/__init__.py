@@ -9,6 +9,7 @@ from ..settings import Settings
 from ..store import Store
 from .dispatcher import EventDispatcher, EventHandler, Subscription
 from .executor import RunExecutor, worker_identity
+from .lifetime import exit_with_parent
 from .webhook_delivery import WebhookDeliverer
 from .webhook_guard import UnsafeUrl, check_url_shape, resolve_target
 from .webhooks import WebhookRunner
@@ -57,6 +58,7 @@ __all__ = [
     "check_url_shape",
     "resolve_target",
     "worker_identity",
+    "exit_with_parent",
     "prepare_encoders",
     "prepare_encoders_in_background",
     "use_encoders_dir",

@@ -15,6 +15,7 @@ from ..store import Store
 from .derived_encoders import prepare_encoders_in_background, use_encoders_dir
 from .dispatcher import EventDispatcher
 from .executor import RunExecutor, worker_identity
+from .lifetime import exit_with_parent
 from .worker import execute_run
 
 __all__ = ["LocalExecutor"]
@@ -25,8 +26,9 @@ _child_store: Store | None = None
 _child_settings: Settings | None = None
 
 
-def _init_child(settings_data: dict[str, Any]) -> None:
+def _init_child(settings_data: dict[str, Any], parent_pid: int) -> None:
     global _child_store, _child_settings
+    exit_with_parent(parent_pid)  # an idle worker too: a killed server leaves no process behind
     # Training runs at a lower priority than the API in the same machine: predictions stay fast
     # while a search uses every core it can get.
     os.nice(10)
@@ -85,7 +87,7 @@ class LocalExecutor(RunExecutor):
             max_workers=self.settings.run_slots,
             mp_context=ctx,
             initializer=_init_child,
-            initargs=(self.settings.model_dump(),),
+            initargs=(self.settings.model_dump(), os.getpid()),
             max_tasks_per_child=25,
         )
         return pool

@@ -19,6 +19,7 @@ from ..settings import Settings
 from ..store import NewVersion, Run, Store
 from .dataset import build_dataset, label_issue_rows, training_rows
 from .failures import public_reason
+from .lifetime import ORPHAN_EXIT_CODE
 from .model_files import artifact_key, clean_up_after_run, counts_key
 from .shared_search import InviteHelpers, shared_study_for
 
@@ -42,7 +43,7 @@ class _Heartbeat(threading.Thread):
             if self._parent_pid is not None and os.getppid() != self._parent_pid:
                 # The server that started us is gone (killed): stop at once so the lease lapses
                 # and the restarted server's reaper re-queues the run.
-                os._exit(3)
+                os._exit(ORPHAN_EXIT_CODE)
             try:
                 run = self._store.runs.heartbeat(self._run_id, self._owner, self._lease)
             except Exception:  # the database may be restarting; the lease has slack for that

@@ -1,0 +1,37 @@
+"""A child process ends when the process that started it is gone.
+
+A server killed with SIGKILL (an operator's ``kill -9``, the OOM killer, a test) runs no clean-up:
+its spawned children (training pool workers, the API processes of ``serve --workers N``) would
+live on as orphans, holding memory, the port and, for a training worker, a run whose lease they
+keep renewing. Nothing tells a spawned child that its parent died (the pipes a
+``ProcessPoolExecutor`` child reads are open in the child itself too, so it never reads end of
+file), so each such child watches its parent id and exits when it changes.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+__all__ = ["exit_with_parent"]
+
+ORPHAN_EXIT_CODE = 3  # also what a training run's heartbeat uses when it finds its server gone
+
+
+def exit_with_parent(parent_pid: int, interval: float = 0.5) -> threading.Thread:
+    """Start a daemon thread that ends this process once its parent is no longer ``parent_pid``.
+
+    ``os._exit``: an orphan must not run atexit handlers or join threads that wait on the dead
+    parent; its run's lease lapses and the next server's reaper re-queues it."""
+
+    def _watch() -> None:
+        stop = threading.Event()
+        while not stop.wait(interval):
+            if os.getppid() != parent_pid:
+                os._exit(ORPHAN_EXIT_CODE)
+
+    if os.getppid() != parent_pid:  # already orphaned before the watch began
+        os._exit(ORPHAN_EXIT_CODE)
+    watcher = threading.Thread(target=_watch, name="exit-with-parent", daemon=True)
+    watcher.start()
+    return watcher
