@@ -127,6 +127,20 @@ def test_a_tiny_time_limit_still_gives_a_result() -> None:
     assert result.trials_done == 1 and result.metrics["primary"] > 0.9
 
 
+def test_a_run_out_of_time_serves_its_held_out_fit_instead_of_fitting_again() -> None:
+    """A default trial that overran the ceiling (a slow or busy machine) must not be followed by
+    a fit on all rows that overruns it again: the model the metrics were measured on is served."""
+    data = classify_data(n_per_label=150)
+    late = engine.search(data, "low", time_limit_seconds=0.01)
+    notes = " ".join(late.report["notes"])
+    assert "final fit skipped" in notes and "of them" in notes
+    predictor = _predictor(late)
+    got = [p["label"] for p in predictor.predict(list(data.texts[:60]))]
+    assert sum(g == t for g, t in zip(got, data.targets[:60])) >= 55
+    on_time = engine.search(data, "low")
+    assert not any("final fit skipped" in n for n in on_time.report["notes"])
+
+
 def test_sample_weights_are_respected() -> None:
     base = classify_data()
     # The same new phrase labelled both ways; the weights say which one counts.

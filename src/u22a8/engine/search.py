@@ -202,6 +202,9 @@ def search(
         raise SearchCanceled()
     # Label issues on large data fit the cheap member on 4 more folds: only if that and the final
     # fit still end within the ceiling (else they look at the held-out rows, see .label_issues).
+    fitting = sum(1 for m in members if m["model"].get("family") != "knn")  # kNN fits nothing of note
+    if fitted is None and not clock.fits(0, max(fitting, 1)):
+        fitted = _held_out_fits(ws, members)
     more_folds = len(ws.folds) - ws.n_protocol
     issue_folds = clock.elapsed() + more_folds * clock.fold_cost() + clock.final_reserve(len(members)) <= clock.limit
     result = assemble(ws, members, outputs, trials_done=done, cpu0=cpu0, report=report, extra_metrics=extra,
@@ -213,6 +216,21 @@ def search(
     ws.remember_counts([m for m in members if not is_tuned(m)])  # the first retrain then counts only its new texts
     ws.remember_warm(members)  # and starts its SVM fits from these
     return result
+
+
+def _held_out_fits(ws: Workspace, members: list[dict[str, Any]]) -> list[Any] | None:
+    """When the trials have left no time to fit the chosen members on all rows (the default
+    trial always completes, so on a machine slower than the sizing assumed it alone can use up
+    the ceiling), serve their fold-0 fits as they are: the same models whose held-out outputs
+    gave the metrics, fitted on the other folds' rows. Members without one (kNN fits nothing
+    of note) are fitted on all rows as usual. None when no member has one."""
+    kept = [ws.holdout_fit(m) for m in members]
+    if all(k is None for k in kept):
+        return None
+    train = len(ws.folds[0][0])
+    ws.notes.append(f"final fit skipped: no time was left to fit on all {ws.n:,} rows, so the model serves "
+                    f"the search's fit on {train:,} of them (the one its held-out metrics come from)")
+    return kept
 
 
 def _prefer_default(study: optuna.Study, kept: dict[int, Any], best: int, task: str, n_eval: int) -> int:

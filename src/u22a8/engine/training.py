@@ -39,6 +39,7 @@ log = logging.getLogger("u22a8.engine")
 
 _MATRIX_MEMO = 6  # fold matrices kept in memory: each holds a sparse matrix of every row
 _FITS_MEMO = 16  # SVM fits whose dual variables a run may keep for the next one (see .warm_start)
+_HOLDOUT_MEMO = 2  # fold-0 fits (features + head) kept whole: the search may serve one (see holdout_fit)
 
 
 def _key(obj: Any) -> str:
@@ -82,6 +83,8 @@ class Workspace:
         self._cues: dict[str, np.ndarray] = {}
         self._embedders: dict[str, CachedEmbedder] = {}
         self._matrices: OrderedDict[str, tuple[sp.csr_matrix, sp.csr_matrix]] = OrderedDict()
+        self._fold_features: dict[str, TextFeatures] = {}  # fold-0 features, while their matrices are kept
+        self._holdout_fits: OrderedDict[str, tuple[TextFeatures, Any]] = OrderedDict()
         self._warm = WarmStarts(Path(cache_dir)) if cache_dir is not None and counts_key else None
         # (member, part) → what its last SVM fit needs to keep its dual variables (see remember_warm)
         self._fits: OrderedDict[str, tuple[np.ndarray, list[str], np.ndarray]] = OrderedDict()
@@ -173,10 +176,13 @@ class Workspace:
             self._matrices.move_to_end(key)
             return self._matrices[key]
         train, test = self.folds[fold]
-        pair = self.counted(features).fold(self.text_features(features), train, test, self.weighted_dense(features))
+        tf = self.text_features(features)
+        pair = self.counted(features).fold(tf, train, test, self.weighted_dense(features))
         self._matrices[key] = pair
+        if fold == 0:
+            self._fold_features[key] = tf
         while len(self._matrices) > _MATRIX_MEMO:
-            self._matrices.popitem(last=False)
+            self._fold_features.pop(self._matrices.popitem(last=False)[0], None)
         return pair
 
     def full(self, features: dict[str, Any]) -> tuple[TextFeatures, sp.csr_matrix]:
@@ -252,8 +258,22 @@ class Workspace:
         train, test = self.folds[fold]
         out = self.task_rules.lone_label_output(self.y[train], len(test), len(self.labels or []))
         if out is None:
-            out = self.head_output(self.fit_head(member, x_train, train, "holdout" if fold == 0 else None), x_test)
+            head = self.fit_head(member, x_train, train, "holdout" if fold == 0 else None)
+            out = self.head_output(head, x_test)
+            tf = self._fold_features.get(_key([member["features"], fold])) if fold == 0 else None
+            if tf is not None:
+                fit_key = _key([member["features"], member["model"]])  # not its ensemble weight
+                self._holdout_fits[fit_key] = (tf, head)
+                self._holdout_fits.move_to_end(fit_key)
+                while len(self._holdout_fits) > _HOLDOUT_MEMO:
+                    self._holdout_fits.popitem(last=False)
         return out, self.task_rules.fold_score(self.y[test], out)
+
+    def holdout_fit(self, member: dict[str, Any]) -> tuple[TextFeatures, Any] | None:
+        """``member``'s features and head as fitted on fold 0's training rows, if still kept: a
+        complete model (its held-out outputs are the ones the metrics come from) that the search
+        serves when fitting on all rows would not end within the ceiling."""
+        return self._holdout_fits.get(_key([member["features"], member["model"]]))
 
     def protocol_rows(self) -> np.ndarray:
         return np.concatenate([self.folds[k][1] for k in range(self.n_protocol)])
