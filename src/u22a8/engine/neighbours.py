@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["top_k", "PrunedIndex", "pruned_index"]
+__all__ = ["top_k", "max_norm", "PrunedIndex", "pruned_index"]
 
 _U = 2.0**-24  # float32 unit roundoff
 MIN_PRUNED_ROWS = 2048  # below this a full product is as cheap as the bounds (tests lower it)
@@ -62,15 +62,18 @@ def _refine(X: np.ndarray, q: np.ndarray, rows: np.ndarray, sims32: np.ndarray, 
             err: float) -> tuple[np.ndarray, np.ndarray]:
     """One query: ``rows`` ⊇ the answer with float32 ``sims32`` (each within ``err`` of exact)."""
     m = len(rows)
-    kth = np.partition(sims32, m - k)[m - k]
-    keep = rows[sims32 >= kth - 2 * err]
-    return _pick(keep, _exact(X, keep, q.astype(np.float64)), k)
+    if m > k:
+        rows = rows[sims32 >= np.partition(sims32, m - k)[m - k] - 2 * err]
+    sims = _exact(X, rows, q.astype(np.float64))
+    order = np.lexsort((rows, -sims))[:k]
+    return rows[order], sims[order].astype(np.float32)
 
 
-def top_k(X: np.ndarray, Q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def top_k(X: np.ndarray, Q: np.ndarray, k: int, xmax: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(rows, float32 sims), each (queries × k), of the rule for every query row of ``Q``.
 
-    ``X`` (n × d) and ``Q`` are float32; ``k`` ≤ n."""
+    ``X`` (n × d) and ``Q`` are float32; ``k`` ≤ n; ``xmax``: :func:`max_norm` of ``X`` (a
+    caller with several blocks of queries computes it once)."""
     n, d = X.shape
     idx = np.empty((len(Q), k), dtype=np.intp)
     top = np.zeros((len(Q), k), dtype=np.float32)
@@ -78,7 +81,7 @@ def top_k(X: np.ndarray, Q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]
         return idx, top
     sims = Q @ X.T
     qnorm = np.sqrt(np.einsum("ij,ij->i", Q, Q, dtype=np.float64))
-    err = _dot_error(d) * qnorm * _max_norm(X)
+    err = _dot_error(d) * qnorm * (max_norm(X) if xmax is None else xmax)
     kth = np.partition(sims, n - k, axis=1)[:, n - k]
     wide = (sims >= (kth - 2 * err)[:, None]).sum(axis=1)
     zero = qnorm == 0
@@ -101,8 +104,12 @@ def top_k(X: np.ndarray, Q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]
     return idx, top
 
 
-def _max_norm(X: np.ndarray) -> float:
-    return float(np.sqrt(np.einsum("ij,ij->i", X, X, dtype=np.float64).max())) if len(X) else 0.0
+def max_norm(X: np.ndarray) -> float:
+    """An upper bound on the largest row norm of float32 ``X`` (its float32 sums of squares,
+    rounded up by their own error bound)."""
+    if not len(X):
+        return 0.0
+    return float(np.sqrt(float(np.einsum("ij,ij->i", X, X).max()) * (1 + 2 * _dot_error(X.shape[1]))))
 
 
 def pruned_index(X: np.ndarray) -> "PrunedIndex | None":
@@ -117,7 +124,7 @@ class PrunedIndex:
     def __init__(self, X: np.ndarray, r: int | None = None) -> None:
         self.X = X = np.ascontiguousarray(X, dtype=np.float32)
         n, d = X.shape
-        self.r = r = int(r if r is not None else max(1, d // 4))
+        self.r = r = int(r if r is not None else max(1, 5 * d // 16))
         x64 = X.astype(np.float64)
         gram = x64.T @ x64
         _, V = np.linalg.eigh(gram)  # orthonormal columns, whatever the Gram's own rounding
@@ -127,7 +134,7 @@ class PrunedIndex:
         # The rest of each row as its norm, rounded up so the bound stays a bound in float32.
         self.rest = np.nextafter(np.linalg.norm(rot[:, r:], axis=1).astype(np.float32), np.float32(np.inf))
         self.V = np.ascontiguousarray(V, dtype=np.float32)
-        self.xmax = _max_norm(X)
+        self.xmax = max_norm(X)
         # |approx − its exact part| and the rounding of the rotated query, relative to |q|·xmax
         # (derivation in the tests' docstring; it is about 5e-4 at d = 256, a few extra rows).
         self.bound_error = _U * (2 * np.sqrt(d) * (d + 1) + r + 16)

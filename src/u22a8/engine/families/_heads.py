@@ -15,7 +15,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 
-from ..neighbours import top_k
+from ..neighbours import max_norm, top_k
 from ..tasks import get_task
 from ._base import get_family
 
@@ -137,8 +137,8 @@ class KNNHead(BaseEstimator):  # type: ignore[misc]
     def _k(self) -> int:
         return max(1, min(int(self.k), self.X_.shape[0]))
 
-    def _block(self, X: np.ndarray) -> np.ndarray:
-        return self.vote(*top_k(self.X_, X, self._k()))
+    def _block(self, X: np.ndarray, xmax: float | None = None) -> np.ndarray:
+        return self.vote(*top_k(self.X_, X, self._k(), xmax))
 
     def vote(self, idx: np.ndarray, top: np.ndarray) -> np.ndarray:
         """The output of neighbours ``idx`` with float32 sims ``top`` (queries × k, as
@@ -155,7 +155,8 @@ class KNNHead(BaseEstimator):  # type: ignore[misc]
         X = _dense(X)
         if X.shape[0] == 0:
             return self._block(np.zeros((1, self.X_.shape[1]), dtype=np.float32))[:0]
-        return np.concatenate([self._block(X[i : i + self._BATCH]) for i in range(0, X.shape[0], self._BATCH)])
+        xmax = max_norm(self.X_)
+        return np.concatenate([self._block(X[i : i + self._BATCH], xmax) for i in range(0, X.shape[0], self._BATCH)])
 
     def predict(self, X: Any) -> np.ndarray:
         return self.decision_function(X)
