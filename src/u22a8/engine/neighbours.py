@@ -22,6 +22,8 @@ whose bound reaches the floor are read. Every float error is bounded with room t
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 __all__ = ["top_k", "max_norm", "PrunedIndex", "pruned_index"]
@@ -58,13 +60,14 @@ def _no_direction(n: int, k: int) -> np.ndarray:
     return np.argpartition(np.zeros(n, dtype=np.float32), k - 1)[:k]
 
 
-def _refine(X: np.ndarray, q: np.ndarray, rows: np.ndarray, sims32: np.ndarray, k: int,
+def _refine(X: np.ndarray, q64: np.ndarray, rows: np.ndarray, sims32: np.ndarray, k: int,
             err: float) -> tuple[np.ndarray, np.ndarray]:
-    """One query: ``rows`` ⊇ the answer with float32 ``sims32`` (each within ``err`` of exact)."""
+    """One query (``q64``: float64): ``rows`` ⊇ the answer with float32 ``sims32`` (each within
+    ``err`` of exact)."""
     m = len(rows)
     if m > k:
         rows = rows[sims32 >= np.partition(sims32, m - k)[m - k] - 2 * err]
-    sims = _exact(X, rows, q.astype(np.float64))
+    sims = _exact(X, rows, q64)
     order = np.lexsort((rows, -sims))[:k]
     return rows[order], sims[order].astype(np.float32)
 
@@ -82,25 +85,23 @@ def top_k(X: np.ndarray, Q: np.ndarray, k: int, xmax: float | None = None) -> tu
     sims = Q @ X.T
     qnorm = np.sqrt(np.einsum("ij,ij->i", Q, Q, dtype=np.float64))
     err = _dot_error(d) * qnorm * (max_norm(X) if xmax is None else xmax)
-    kth = np.partition(sims, n - k, axis=1)[:, n - k]
-    wide = (sims >= (kth - 2 * err)[:, None]).sum(axis=1)
+    # Candidates: the m largest float32 sims of each row (one partition, as the k largest took),
+    # enough unless a row has more than m within its margin (ties): such rows go one at a time.
+    m = min(n, k + 16)
+    cand = np.argpartition(-sims, m - 1, axis=1)[:, :m] if m < n else np.broadcast_to(np.arange(n), sims.shape)
+    cand = np.ascontiguousarray(cand)
+    csims = np.take_along_axis(sims, cand, axis=1)
+    kth = np.partition(csims, m - k, axis=1)[:, m - k]
     zero = qnorm == 0
+    alone = ~zero & (m < n) & (csims.min(axis=1) >= kth - 2 * err)
     idx[zero], top[zero] = _no_direction(n, k), 0
-    # Candidates of every row at once (the m largest float32 sims, m the widest row's count),
-    # unless one row's ties would make that block huge: those rows go one at a time.
-    alone = ~zero & (wide > 4 * k + 64)
-    together = np.flatnonzero(~zero & ~alone)
     for i in np.flatnonzero(alone):
-        idx[i], top[i] = _refine(X, Q[i], np.arange(n), sims[i], k, err[i])
-    if len(together):
-        m = int(wide[together].max())
-        step = max(1, _BLOCK // (m * d))
-        for s in range(0, len(together), step):
-            rows_i = together[s : s + step]
-            part = sims[rows_i]
-            cand = np.argpartition(-part, m - 1, axis=1)[:, :m] if m < n else np.broadcast_to(np.arange(n), part.shape)
-            cand = np.ascontiguousarray(cand)
-            idx[rows_i], top[rows_i] = _pick(cand, _exact(X, cand, Q[rows_i, None, :].astype(np.float64)), k)
+        idx[i], top[i] = _refine(X, Q[i].astype(np.float64), np.arange(n), sims[i], k, err[i])
+    together = np.flatnonzero(~zero & ~alone)
+    step = max(1, _BLOCK // (m * d))
+    for s in range(0, len(together), step):
+        rows_i = together[s : s + step]
+        idx[rows_i], top[rows_i] = _pick(cand[rows_i], _exact(X, cand[rows_i], Q[rows_i, None, :].astype(np.float64)), k)
     return idx, top
 
 
@@ -124,37 +125,49 @@ class PrunedIndex:
     def __init__(self, X: np.ndarray, r: int | None = None) -> None:
         self.X = X = np.ascontiguousarray(X, dtype=np.float32)
         n, d = X.shape
-        self.r = r = int(r if r is not None else max(1, 5 * d // 16))
+        # 5/16 of the axes: fewer leave more rows to read whole, more make the bounds' matrix
+        # larger (bench/RESULTS.md); one stage beat two (a second on the rows the first kept).
+        self.r = r = min(d, int(r if r is not None else max(1, 5 * d // 16)))
         x64 = X.astype(np.float64)
-        gram = x64.T @ x64
-        _, V = np.linalg.eigh(gram)  # orthonormal columns, whatever the Gram's own rounding
+        _, V = np.linalg.eigh(x64.T @ x64)  # orthonormal columns, whatever the Gram's own rounding
         V = V[:, ::-1]  # largest axes first
         rot = x64 @ V
         self.A = np.ascontiguousarray(rot[:, :r], dtype=np.float32)
         # The rest of each row as its norm, rounded up so the bound stays a bound in float32.
         self.rest = np.nextafter(np.linalg.norm(rot[:, r:], axis=1).astype(np.float32), np.float32(np.inf))
-        self.V = np.ascontiguousarray(V, dtype=np.float32)
+        self.V = np.ascontiguousarray(V[:, :r], dtype=np.float32)
         self.xmax = max_norm(X)
-        # |approx − its exact part| and the rounding of the rotated query, relative to |q|·xmax
-        # (derivation in the tests' docstring; it is about 5e-4 at d = 256, a few extra rows).
+        # Float error, relative to |q|·xmax, of what a search computes (first order, u = 2^-24):
+        # each rotated query coordinate (q @ V in float32, V rounded to float32) is off by at most
+        # (d + 1)·u·|q| (``_coordinate_error``); A · q_r is then off by √r·(d + 1)·u (the query's
+        # coordinates) + u (A's rounding) + r·u (the product); the bound's own roundings a few u
+        # more. About 4e-4 at d = 256: a few more rows read, never one fewer.
         self.bound_error = _U * (2 * np.sqrt(d) * (d + 1) + r + 16)
         self.dot_error = _dot_error(d)
+        self._coordinate_error = (d + 1) * _U
 
     def search(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(rows, float32 sims) of the rule for the float32 vector ``q``, as :func:`top_k` gives."""
-        n = len(self.X)
-        qnorm = float(np.sqrt(np.dot(q.astype(np.float64), q.astype(np.float64))))
+        n, r = len(self.X), self.r
+        q64 = q.astype(np.float64)
+        qq = float(q64 @ q64)
+        qnorm = math.sqrt(qq)
         if qnorm == 0:
             return _no_direction(n, k), np.zeros(k, dtype=np.float32)
-        scale = qnorm * self.xmax
-        qrot = q @ self.V
-        approx = self.A @ qrot[: self.r]
-        qrest = np.float32(np.linalg.norm(qrot[self.r :].astype(np.float64)) + self.bound_error * qnorm)
-        # A floor for the k-th sim: the k-th exact sim among the rows the projection ranks first.
-        first = np.partition(approx, n - k)[n - k]
-        seeds = np.flatnonzero(approx >= first)
-        seed_sims = self.X[seeds] @ q
-        floor = np.partition(seed_sims, len(seeds) - k)[len(seeds) - k] - self.dot_error * scale
-        bound = approx + qrest * self.rest
-        rows = np.flatnonzero(bound >= floor - self.bound_error * scale)
-        return _refine(self.X, q, rows, self.X[rows] @ q, k, self.dot_error * scale)
+        tol = (self.dot_error + self.bound_error) * qnorm * self.xmax
+        qr = q @ self.V
+        approx = self.A @ qr
+        # |the query beyond the r axes|, bounded from above: the rotation keeps |q|, and the
+        # first r coordinates are each within _coordinate_error·|q| of exact.
+        head = qr.astype(np.float64)
+        low = max(0.0, math.sqrt(float(head @ head)) - math.sqrt(r) * self._coordinate_error * qnorm)
+        qrest = np.float32(math.sqrt(max(0.0, qq - low * low)) * (1 + 1e-9) + 1e-30)
+        # A floor for the k-th sim: the k-th float32 sim (less its error) among the k rows the
+        # projection ranks first; only rows whose bound reaches it can be among the k.
+        seeds = np.flatnonzero(approx >= np.partition(approx, n - k)[n - k])
+        sims = self.X[seeds] @ q
+        floor = float(sims.min() if len(seeds) == k else np.partition(sims, len(seeds) - k)[len(seeds) - k]) - tol
+        bound = self.rest * qrest
+        bound += approx
+        rows = np.flatnonzero(bound >= floor)
+        return _refine(self.X, q64, rows, self.X[rows] @ q, k, self.dot_error * qnorm * self.xmax)
