@@ -236,3 +236,16 @@ def test_knn_on_the_static_vectors_answers_like_the_head() -> None:
     predictor = Predictor("classify", labels, [linear, member])
     assert predictor.compile().members[1].index is not None
     _assert_same(predictor, PROBES + list(data.texts))
+
+
+def test_a_knn_heads_cached_row_norm_is_not_stored() -> None:
+    """The kNN head keeps its rows' largest norm once computed; an artifact must not carry it."""
+    data = classify_data()
+    member, labels = _member("classify", "knn", FEATURES["embed"], data)
+    predictor = Predictor("classify", labels, [member])
+    predictor.compile()
+    assert "_xmax" in member.head.__dict__
+    artifact = engine.dump_predictor(predictor)
+    assert b"_xmax" not in artifact
+    loaded = engine.load_predictor(artifact, engine.artifact_checksum(artifact))
+    np.testing.assert_allclose(loaded.outputs(PROBES), predictor.reference_outputs(PROBES), rtol=0, atol=1e-6)

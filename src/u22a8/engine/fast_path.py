@@ -34,7 +34,7 @@ import numpy as np
 
 from .features import TextFeatures, _block_texts
 from .families._heads import KNNHead, LinearHead, MultiLabelHead, ScoreHead
-from .neighbours import max_norm, pruned_index
+from .neighbours import pruned_index
 from .tasks import Task, get_task
 
 __all__ = ["Plan", "compile_plan"]
@@ -196,7 +196,8 @@ class _Member:
         self.knn = head if isinstance(head, KNNHead) else None
         # One text reads a fraction of the training rows (same neighbours: see .neighbours).
         self.index = pruned_index(head.X_) if self.knn is not None else None
-        self.xmax = max_norm(head.X_) if self.knn is not None else 0.0
+        if self.knn is not None:
+            self.knn.max_norm()  # kept by the head: computed at load, not by the first batch
         self.linear = None if self.knn is not None else _linear_parts(head)
         if self.knn is None and self.linear is None:
             raise _NotCompiled(f"head {type(head).__name__}")
@@ -238,7 +239,7 @@ class _Member:
             idx, top = self.index.search(X[0], head._k())
             return head.vote(idx[None], top[None])
         step = head._BATCH
-        return np.concatenate([head._block(X[i : i + step], self.xmax) for i in range(0, X.shape[0], step)])
+        return np.concatenate([head._block(X[i : i + step]) for i in range(0, X.shape[0], step)])
 
 
 class _Answer:

@@ -14,10 +14,12 @@ product's error bound of the k-th largest is re-summed in float64, and the rule 
 :class:`PrunedIndex` answers one query without reading every row: the rows are rotated once onto
 their principal axes (at load), the first ``r`` rotated coordinates of every row are kept in a
 small matrix, and the rest of each row only as its norm. For a query, ``A_r · q_r`` plus
-``|q_rest| · |x_rest|`` (Cauchy-Schwarz) bounds each row's sim from above; the exact sims of the
-k rows the bound ranks first give a floor that the k-th sim cannot be below, and only the rows
-whose bound reaches the floor are read. Every float error is bounded with room to spare (see
-:func:`_dot_error`), so no row of the answer is ever pruned: the answer is the rule's, exactly.
+``|q_rest| · |x_rest|`` (Cauchy-Schwarz) bounds each row's sim from above; the sims of the k
+rows the projection ranks first give a floor that the k-th sim cannot be below, and only the
+rows whose bound reaches the floor are read whole. Every float error is bounded with room to
+spare (see ``PrunedIndex.bound_error``), so no row of the answer is ever pruned: the answer is
+the rule's, exactly. The index is built when a version is loaded, from the fitted rows alone:
+artifacts do not change.
 """
 
 from __future__ import annotations

@@ -125,6 +125,7 @@ class KNNHead(BaseEstimator):  # type: ignore[misc]
         self.tau = tau
 
     def fit(self, X: Any, y: np.ndarray, sample_weight: np.ndarray | None = None) -> "KNNHead":
+        self.__dict__.pop("_xmax", None)
         self.X_ = _dense(X)
         self.y_ = np.asarray(y)
         self.w_ = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float32)
@@ -137,8 +138,21 @@ class KNNHead(BaseEstimator):  # type: ignore[misc]
     def _k(self) -> int:
         return max(1, min(int(self.k), self.X_.shape[0]))
 
-    def _block(self, X: np.ndarray, xmax: float | None = None) -> np.ndarray:
-        return self.vote(*top_k(self.X_, X, self._k(), xmax))
+    def max_norm(self) -> float:
+        """:func:`~u22a8.engine.neighbours.max_norm` of the training rows: a pass over all of
+        them, so kept once per loaded head (not stored: artifacts stay as they were)."""
+        found = self.__dict__.get("_xmax")
+        if found is None:
+            found = self.__dict__["_xmax"] = max_norm(self.X_)
+        return float(found)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(super().__getstate__())
+        state.pop("_xmax", None)
+        return state
+
+    def _block(self, X: np.ndarray) -> np.ndarray:
+        return self.vote(*top_k(self.X_, X, self._k(), self.max_norm()))
 
     def vote(self, idx: np.ndarray, top: np.ndarray) -> np.ndarray:
         """The output of neighbours ``idx`` with float32 sims ``top`` (queries × k, as
@@ -155,8 +169,7 @@ class KNNHead(BaseEstimator):  # type: ignore[misc]
         X = _dense(X)
         if X.shape[0] == 0:
             return self._block(np.zeros((1, self.X_.shape[1]), dtype=np.float32))[:0]
-        xmax = max_norm(self.X_)
-        return np.concatenate([self._block(X[i : i + self._BATCH], xmax) for i in range(0, X.shape[0], self._BATCH)])
+        return np.concatenate([self._block(X[i : i + self._BATCH]) for i in range(0, X.shape[0], self._BATCH)])
 
     def predict(self, X: Any) -> np.ndarray:
         return self.decision_function(X)
