@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from u22a8 import engine
-from u22a8.engine import Dataset, family_names, get_family, get_task, task_names
+from u22a8.engine import Dataset, family_names, get_family, get_task, neighbours, task_names
 from u22a8.engine.embeddings import get_embedder, register_embedder
 from u22a8.engine.families.finetuned import PassThroughHead
 from u22a8.engine.features import TextFeatures
@@ -66,6 +66,13 @@ class FakeTunedEncoder(HashEmbedder):
 
 register_embedder(FAKE, HashEmbedder)
 
+
+@pytest.fixture(autouse=True)
+def _pruned_knn(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every kNN member here answers one text through the pruned index (served models get it
+    from 2,048 training rows), a batch through the product: both are compared with the head."""
+    monkeypatch.setattr(neighbours, "MIN_PRUNED_ROWS", 1)
+
 # Every TextFeatures parameter, and the variants below that exercise it.
 FEATURES: dict[str, dict[str, Any]] = {
     "word": {"word_ngrams": (1, 2), "char_ngrams": None, "word_weight": 0.7, "edges": True},
@@ -96,6 +103,9 @@ def _member(task: str, family: str, features: dict[str, Any], data: Dataset, wei
 def _assert_same(predictor: Predictor, texts: list[str]) -> None:
     plan = predictor.compile()
     assert plan.fallbacks == [], plan.fallbacks
+    for m in plan.members:
+        if getattr(m, "knn", None) is not None and m.knn.X_.shape[1] <= neighbours.MAX_PRUNED_DIM:
+            assert m.index is not None
     fast, ref = predictor.outputs(texts), predictor.reference_outputs(texts)
     assert fast.shape == ref.shape
     np.testing.assert_allclose(fast, ref, rtol=0, atol=1e-6)
@@ -191,4 +201,51 @@ def test_the_plan_is_not_stored_and_is_rebuilt_on_load() -> None:
     artifact = engine.dump_predictor(predictor)
     loaded = engine.load_predictor(artifact, engine.artifact_checksum(artifact))
     assert "_plan" in loaded.__dict__  # compiled at load, not on the first request
+    np.testing.assert_allclose(loaded.outputs(PROBES), predictor.reference_outputs(PROBES), rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("k", [3, 25, 200])
+def test_knn_with_k_beyond_the_class_sizes_and_tied_duplicates_answers_like_the_head(k: int) -> None:
+    """20 texts per label (k=25 takes more than a class has), 60 in all (k=200 takes every row),
+    and the same texts again under another label: exact ties that straddle the k-th place."""
+    data = classify_data()
+    flipped = {"friendly": "curt", "curt": "sorry", "sorry": "friendly"}
+    tied = Dataset("classify", list(data.texts) + list(data.texts[:15]),
+                   list(data.targets) + [flipped[y] for y in data.targets[:15]])
+    for variant in ("embed", "word"):
+        t = get_task("classify")
+        labels, y = t.encode(tied.targets)
+        tf = TextFeatures(**FEATURES[variant])
+        if tf.embed:
+            tf.embedder = get_embedder(tf.embed)
+        head = get_family("knn").make_head(t, {"family": "knn", "k": k, "tau": 0.05})
+        head.fit(tf.fit(tied.texts).transform(tied.texts), y)
+        predictor = Predictor("classify", labels, [Member(tf, head, 1.0, 0.9)])
+        _assert_same(predictor, PROBES + list(tied.texts))
+
+
+def test_knn_on_the_static_vectors_answers_like_the_head() -> None:
+    """The low effort's partner: kNN on the distilled MiniLM (prepared by `make install`)."""
+    from u22a8.engine.static_embeddings import STATIC
+
+    assert engine.static_missing() is None
+    data = classify_data()
+    features = {"word_ngrams": None, "char_ngrams": None, "embed": STATIC, "embed_weight": 1.0}
+    member, labels = _member("classify", "knn", features, data, weight=0.4, temperature=1.3)
+    linear, _ = _member("classify", "svm", FEATURES["word"], data, weight=0.6, temperature=0.5)
+    predictor = Predictor("classify", labels, [linear, member])
+    assert predictor.compile().members[1].index is not None
+    _assert_same(predictor, PROBES + list(data.texts))
+
+
+def test_a_knn_heads_cached_row_norm_is_not_stored() -> None:
+    """The kNN head keeps its rows' largest norm once computed; an artifact must not carry it."""
+    data = classify_data()
+    member, labels = _member("classify", "knn", FEATURES["embed"], data)
+    predictor = Predictor("classify", labels, [member])
+    predictor.compile()
+    assert "_xmax" in member.head.__dict__
+    artifact = engine.dump_predictor(predictor)
+    assert b"_xmax" not in artifact
+    loaded = engine.load_predictor(artifact, engine.artifact_checksum(artifact))
     np.testing.assert_allclose(loaded.outputs(PROBES), predictor.reference_outputs(PROBES), rtol=0, atol=1e-6)

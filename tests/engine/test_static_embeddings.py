@@ -70,3 +70,14 @@ def test_without_prepared_vectors_low_trains_sparse_and_says_why(tmp_path: Path,
     result = engine.search(classify_data(20, seed=0), "low")
     assert all(not m["features"].get("embed") for m in result.params["members"])
     assert any("minilm-static" in note and "not prepared" in note for note in result.report["notes"])
+
+
+def test_one_text_is_embedded_bit_for_bit_as_model2vec_embeds_it_in_a_batch() -> None:
+    """One text skips model2vec's per-call setup (issue 13); its vector must not move."""
+    emb = get_embedder(static_embeddings.STATIC)
+    texts = ["", " ", "?!", "my card has not arrived", "I still have not received my new card, what should I do?",
+             "Ünïcödé résumé naïve café 你好", "😀 🙂", "top up my account " * 200, "a" * 5000]
+    batch = emb.encode(texts)
+    assert emb._one is not None  # model2vec as pinned: the one-text path is on
+    for text, want in zip(texts, batch):
+        np.testing.assert_array_equal(emb.encode([text])[0], want)

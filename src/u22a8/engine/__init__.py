@@ -44,6 +44,7 @@ Modules, one job each::
     sizing             the rows a search affords on large data, drawn in a stable order
     predictor          serving object
     fast_path          the predictor compiled into arrays for serving (same outputs, no sklearn per call)
+    neighbours         kNN's k nearest rows: one rule; one text through a pruned index
     artifact_format    its stored form: data only (skops, trusted types), checksummed
     legacy_pickle      pickled artifacts of old versions, from the platform's own store only
     data_report        duplicates, conflicts, balance

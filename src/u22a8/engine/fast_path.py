@@ -13,8 +13,8 @@ fitted objects when the predictor is loaded:
 - dense blocks (sentence embeddings, tone cues) are computed as before and multiplied with
   their coefficient rows; members sharing an embedder run it once per call;
 - heads: every linear head (one multiclass model, one binary model per label, a regressor)
-  becomes one coefficient matrix and one intercept row; kNN keeps its own numpy code on a dense
-  row; calibration (temperature) and the mixing weights are the task's, as before.
+  becomes one coefficient matrix and one intercept row; kNN finds one text's neighbours with
+  :class:`.neighbours.PrunedIndex` (a batch: one product, as the head does); calibration (temperature) and the mixing weights are the task's, as before.
 
 What the plan cannot compile (a head or a feature object it does not know: a family added
 later, a legacy artifact's odd member) runs through the reference path for that member alone,
@@ -34,6 +34,7 @@ import numpy as np
 
 from .features import TextFeatures, _block_texts
 from .families._heads import KNNHead, LinearHead, MultiLabelHead, ScoreHead
+from .neighbours import pruned_index
 from .tasks import Task, get_task
 
 __all__ = ["Plan", "compile_plan"]
@@ -193,6 +194,10 @@ class _Member:
         self.features = _Features(member.features)
         head = member.head
         self.knn = head if isinstance(head, KNNHead) else None
+        # One text reads a fraction of the training rows (same neighbours: see .neighbours).
+        self.index = pruned_index(head.X_) if self.knn is not None else None
+        if self.knn is not None:
+            self.knn.max_norm()  # kept by the head: computed at load, not by the first batch
         self.linear = None if self.knn is not None else _linear_parts(head)
         if self.knn is None and self.linear is None:
             raise _NotCompiled(f"head {type(head).__name__}")
@@ -230,6 +235,9 @@ class _Member:
         assert head is not None
         if X.shape[0] == 0:
             return head._block(np.zeros((1, head.X_.shape[1]), dtype=_F32))[:0]
+        if X.shape[0] == 1 and self.index is not None:
+            idx, top = self.index.search(X[0], head._k())
+            return head.vote(idx[None], top[None])
         step = head._BATCH
         return np.concatenate([head._block(X[i : i + step]) for i in range(0, X.shape[0], step)])
 

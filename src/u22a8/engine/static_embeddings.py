@@ -113,6 +113,7 @@ class StaticMiniLM:
 
     def __init__(self) -> None:
         self._model: Any = None
+        self._one: _OneText | None = None
         self._version: str | None = None
         self._lock = threading.Lock()
         # model2vec sets the tokenizer's truncation on every encode, a mutation of a Rust object
@@ -139,7 +140,12 @@ class StaticMiniLM:
                 from model2vec import StaticModel
 
                 _ensure_prepared()
-                self._model = StaticModel.from_pretrained(str(_static_dir()), force_download=False)
+                model = StaticModel.from_pretrained(str(_static_dir()), force_download=False)
+                self._one = _OneText(model) if _OneText.applies(model) else None
+                if self._one is not None and not self._one.agrees(model):
+                    log.warning("model2vec embeds texts differently from the one-text path: not using it")
+                    self._one = None
+                self._model = model
         return self._model
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -148,5 +154,50 @@ class StaticMiniLM:
         # No multiprocessing: this runs inside worker processes and the API.
         model = self._load()
         with self._encode_lock:
+            if len(texts) == 1 and self._one is not None:
+                return self._one(texts[0])
             vecs = model.encode(list(texts), use_multiprocessing=False, normalize=True)
         return np.asarray(vecs, dtype=np.float32)
+
+
+class _OneText:
+    """One text embedded as ``StaticModel.encode`` does it, without its per-call setup.
+
+    For one text, model2vec's ``encode`` spent more time setting the tokenizer's truncation
+    (twice), slicing batches and making a progress bar than tokenising and averaging. This does
+    the same steps, in the same float16/float32 arithmetic, with the truncation the model leaves
+    set after every encode (its ``max_length``). Used only where ``agrees`` finds the bits equal
+    to model2vec's on a few texts when the model loads (a newer model2vec could change them).
+    """
+
+    _PROBES = ("", "?!", "my card has not arrived", "I still have not received my new card, what should I do?",
+               "Ünïcödé résumé naïve café 你好 " * 3, "top up " * 300)
+
+    def __init__(self, model: Any) -> None:
+        self.tokenizer, self.embedding, self.unk = model.tokenizer, model.embedding, model.unk_token_id
+        self.cut = None if model.max_length is None else model.max_length * model.median_token_length
+
+    @staticmethod
+    def applies(model: Any) -> bool:
+        """model2vec's plain case: no token remapping, no per-token weights, mean pooling."""
+        return (getattr(model, "token_mapping", None) is None and getattr(model, "weights", None) is None
+                and bool(getattr(model, "normalize", False)) and model.config.get("pooling", "mean") == "mean")
+
+    def agrees(self, model: Any) -> bool:
+        want = np.asarray(model.encode(list(self._PROBES), use_multiprocessing=False, normalize=True), dtype=np.float32)
+        return all(np.array_equal(self(t)[0], w) for t, w in zip(self._PROBES, want))
+
+    def __call__(self, text: str) -> np.ndarray:
+        if self.cut is not None:
+            text = text[: self.cut]
+        ids = self.tokenizer.encode_batch_fast([text], add_special_tokens=False)[0].ids
+        if self.unk is not None:
+            ids = [i for i in ids if i != self.unk]
+        dtype = self.embedding.dtype
+        if not ids:  # model2vec: a zero row divided by its norm (+1e-32) stays zero
+            return np.zeros((1, self.embedding.shape[1]), dtype=np.float32)
+        # model2vec's mean over the tokens (a float32 sum, token by token, then the division, in
+        # the table's dtype) and its norm (np.linalg.norm's sum of squares) on the one row
+        v = (self.embedding[ids].astype(np.float32).sum(axis=0) / np.float32(len(ids))).astype(dtype).astype(np.float32)
+        norm = np.sqrt(np.add.reduce(v * v)) + 1e-32
+        return (v / norm).astype(dtype).astype(np.float32)[None, :]  # type: ignore[no-any-return]

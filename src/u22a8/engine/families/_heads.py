@@ -15,6 +15,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 
+from ..neighbours import max_norm, top_k
 from ..tasks import get_task
 from ._base import get_family
 
@@ -111,7 +112,9 @@ class KNNHead(BaseEstimator):  # type: ignore[misc]
     Each of the ``k`` most similar training texts votes with weight ``exp(similarity / tau)``
     (times its sample weight). Its errors differ from a linear model's on n-grams, which is what
     makes it worth having in an ensemble. How the votes combine is the task's
-    (:meth:`~u22a8.engine.tasks.Task.neighbour_output`).
+    (:meth:`~u22a8.engine.tasks.Task.neighbour_output`). Which rows are the ``k`` most similar,
+    ties included, is :mod:`~u22a8.engine.neighbours`'s rule, so a text finds the same neighbours
+    alone, in a batch, or through the serving plan's pruned search.
     """
 
     _BATCH = 1024  # query rows per similarity block: bounds memory to BATCH × n_train floats
@@ -122,6 +125,7 @@ class KNNHead(BaseEstimator):  # type: ignore[misc]
         self.tau = tau
 
     def fit(self, X: Any, y: np.ndarray, sample_weight: np.ndarray | None = None) -> "KNNHead":
+        self.__dict__.pop("_xmax", None)
         self.X_ = _dense(X)
         self.y_ = np.asarray(y)
         self.w_ = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float32)
@@ -131,18 +135,32 @@ class KNNHead(BaseEstimator):  # type: ignore[misc]
             self.index_ = index
         return self
 
-    def _weights(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        k = max(1, min(int(self.k), self.X_.shape[0]))
-        sims = X @ self.X_.T
-        idx = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-        top = np.take_along_axis(sims, idx, axis=1)
+    def _k(self) -> int:
+        return max(1, min(int(self.k), self.X_.shape[0]))
+
+    def max_norm(self) -> float:
+        """:func:`~u22a8.engine.neighbours.max_norm` of the training rows: a pass over all of
+        them, so kept once per loaded head (not stored: artifacts stay as they were)."""
+        found = self.__dict__.get("_xmax")
+        if found is None:
+            found = self.__dict__["_xmax"] = max_norm(self.X_)
+        return float(found)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(super().__getstate__())
+        state.pop("_xmax", None)
+        return state
+
+    def _block(self, X: np.ndarray) -> np.ndarray:
+        return self.vote(*top_k(self.X_, X, self._k(), self.max_norm()))
+
+    def vote(self, idx: np.ndarray, top: np.ndarray) -> np.ndarray:
+        """The output of neighbours ``idx`` with float32 sims ``top`` (queries × k, as
+        :func:`~u22a8.engine.neighbours.top_k` gives them, largest first)."""
         w = np.exp((top - top.max(axis=1, keepdims=True)) / self.tau)
         if self.w_ is not None:
             w = w * self.w_[idx]
-        return idx, w / np.clip(w.sum(axis=1, keepdims=True), 1e-12, None)
-
-    def _block(self, X: np.ndarray) -> np.ndarray:
-        idx, w = self._weights(X)
+        w = w / np.clip(w.sum(axis=1, keepdims=True), 1e-12, None)
         targets = self.index_ if hasattr(self, "index_") else self.y_
         return get_task(self.task).neighbour_output(w, targets[idx], len(getattr(self, "classes_", ())))
 
