@@ -25,6 +25,7 @@ from _common import banking77, percentile, write_section
 
 from u22a8 import engine
 from u22a8.engine import embeddings, static_embeddings
+from u22a8.engine.embeddings import MINILM_COSTS
 
 
 def _minilm(backend: str) -> Any:
@@ -111,6 +112,10 @@ The first {len(texts)} Banking77 train texts, both backends in one process, alte
 Runtime: **{rate("onnx") / rate("torch"):.1f}x** the texts per wall second, **{cpu("torch") / cpu("onnx"):.1f}x** less
 CPU, one-text latency {percentile(latency["torch"], 50) / percentile(latency["onnx"], 50):.1f}x lower (p50). Vectors: largest difference per
 component {diff:.1g}, lowest cosine {cosine:.7f} (the feature cache keeps one version for both).
+
+The cost model (`engine/embeddings.py: MINILM_COSTS`) keeps torch's 2.7e-3 s per text from a
+quiet machine and counts ONNX Runtime at {MINILM_COSTS["onnx"][1]:.1e} (a {MINILM_COSTS["torch"][1] / MINILM_COSTS["onnx"][1]:.1f}x speed-up, below the ratio
+measured here: torch's two threads lose most when the machine is busy) and {MINILM_COSTS["onnx"][0]:.0f} s to load against 6.
 """
     print(body)
     write_section("minilm-backends", body)

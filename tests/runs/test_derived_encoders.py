@@ -67,3 +67,15 @@ def test_a_machine_without_the_onnx_export_makes_it_in_the_background(tmp_path: 
     (settings.resolved_models_dir / "minilm-l6-v2-onnx").symlink_to(prepared / "minilm-l6-v2-onnx")
     assert minilm_onnx.onnx_missing() is None
     assert prepare_encoders_in_background(settings) is None
+
+
+def test_an_export_refused_here_is_not_tried_again_at_every_start(tmp_path: Path) -> None:
+    pytest.importorskip("onnxruntime")
+    prepared = Settings(home=tmp_path).resolved_models_dir
+    settings = Settings(home=tmp_path, models_dir=tmp_path / "models")
+    settings.resolved_models_dir.mkdir(parents=True)
+    (settings.resolved_models_dir / "minilm-static-256").symlink_to(prepared / "minilm-static-256")
+    (settings.resolved_models_dir / "minilm-l6-v2-onnx.refused").write_text("MiniLM stays on torch: ...\n")
+    assert prepare_encoders_in_background(settings) is None
+    assert prepare_encoders(settings) == settings.resolved_models_dir  # at once: nothing to make
+    assert not (settings.resolved_models_dir / "minilm-l6-v2-onnx").exists()

@@ -169,7 +169,8 @@ class OnnxMiniLM:
 
 def prepare_onnx() -> Path | None:
     """Export MiniLM to ONNX if it is not there yet; its path, or None when this machine cannot
-    (a library missing, or the export does not reproduce torch: MiniLM then stays on torch).
+    (a library missing, the export failing or not reproducing torch: MiniLM then stays on torch,
+    and a note beside the models says why; delete it to let ``u22a8 prepare`` try again).
 
     Safe to call from several processes at once: each exports into a private temporary folder
     and the first to finish renames it into place.
@@ -188,20 +189,26 @@ def prepare_onnx() -> Path | None:
             _export(work / _FILE)
             worst = _difference_from_torch(work / _FILE)
             if worst > TOLERANCE:
-                why = f"MiniLM stays on torch: its ONNX export differs from torch by {worst:.2g} (> {TOLERANCE:.0e})"
-                log.warning(why)
-                (models_dir() / _REFUSED).write_text(why + "\n")
-                return None
-            (models_dir() / _REFUSED).unlink(missing_ok=True)
+                return _refuse(f"its ONNX export differs from torch by {worst:.2g} (> {TOLERANCE:.0e})")
             try:
                 os.rename(work, target.parent)
             except OSError:  # another process got there first
                 if not target.exists():
                     raise
+            (models_dir() / _REFUSED).unlink(missing_ok=True)
+        except Exception as exc:  # an export that fails costs speed, never the install
+            log.warning("MiniLM's ONNX export failed", exc_info=True)
+            return _refuse(f"its ONNX export failed ({type(exc).__name__}: {exc})")
         finally:
             shutil.rmtree(work, ignore_errors=True)
     log.info("MiniLM exported to ONNX in %s (largest difference from torch %.1g)", target, worst)
     return target
+
+
+def _refuse(why: str) -> None:
+    note = f"MiniLM stays on torch: {why}. Delete this file and run `u22a8 prepare` to try again."
+    log.warning(note)
+    (models_dir() / _REFUSED).write_text(note + "\n")
 
 
 def _pooled_network() -> Any:

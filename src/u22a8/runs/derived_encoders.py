@@ -32,7 +32,7 @@ def use_encoders_dir(settings: Settings) -> None:
 def prepare_encoders(settings: Settings) -> Path | None:
     """Make what is missing, now; None when another process is already at it."""
     use_encoders_dir(settings)
-    if engine.static_missing() is None and engine.onnx_missing() is None:
+    if engine.static_missing() is None and not _onnx_to_make():
         return settings.resolved_models_dir
     settings.resolved_models_dir.mkdir(parents=True, exist_ok=True)
     with open(settings.resolved_models_dir / ".prepare.lock", "w") as lock:
@@ -42,8 +42,15 @@ def prepare_encoders(settings: Settings) -> Path | None:
             return None
         if engine.static_missing() is not None:
             engine.prepare_static()
-        engine.prepare_onnx()  # returns at once if present; None (torch stays) if it cannot
+        if _onnx_to_make():
+            engine.prepare_onnx()  # None if it cannot: MiniLM then stays on torch
         return settings.resolved_models_dir
+
+
+def _onnx_to_make() -> bool:
+    # Not when the libraries are missing or an export here was refused (a note says why): a
+    # worker start would otherwise export again, for minutes, every time.
+    return engine.onnx_missing() is not None and engine.onnx_exportable()
 
 
 def _to_make() -> str | None:
@@ -51,10 +58,7 @@ def _to_make() -> str | None:
     static = engine.static_missing()
     if static is not None and "not installed" not in static:
         return static
-    onnx = engine.onnx_missing()
-    if onnx is not None and "not installed" not in onnx and engine.onnx_exportable():
-        return onnx
-    return None
+    return engine.onnx_missing() if _onnx_to_make() else None
 
 
 def prepare_encoders_in_background(settings: Settings) -> subprocess.Popen[bytes] | None:
