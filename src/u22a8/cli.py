@@ -99,7 +99,8 @@ def worker(
 
 @app.command()
 def prepare() -> None:
-    """Make the models derived on this machine (static embeddings distilled from MiniLM, once)."""
+    """Make the models derived on this machine, once: static embeddings distilled from MiniLM, and
+    MiniLM exported to ONNX Runtime (its fast path)."""
     from .runs import prepare_encoders
     from .settings import get_settings
 
@@ -108,7 +109,10 @@ def prepare() -> None:
     if where is None:
         typer.echo("another process is preparing the models; try again in a minute", err=True)
         raise typer.Exit(1)
-    typer.echo(f"models ready in {where}")
+    from .engine import onnx_missing
+
+    onnx = onnx_missing()
+    typer.echo(f"models ready in {where}" + (f" (MiniLM runs on torch: {onnx})" if onnx else ""))
 
 
 @app.command()

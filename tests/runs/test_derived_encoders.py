@@ -48,3 +48,34 @@ def test_a_second_preparer_on_the_machine_steps_aside(tmp_path: Path) -> None:
         fcntl.flock(held, fcntl.LOCK_EX)
         assert prepare_encoders(settings) is None
     assert not (settings.resolved_models_dir / "minilm-static-256").exists()
+
+
+def test_a_machine_without_the_onnx_export_makes_it_in_the_background(tmp_path: Path) -> None:
+    """Static embeddings there, MiniLM's ONNX file not (a machine prepared before it existed):
+    the server starts a prepare for it, and nothing once it is there."""
+    from u22a8.engine import minilm_onnx
+
+    pytest.importorskip("onnxruntime")
+    prepared = Settings(home=tmp_path).resolved_models_dir  # `make install` prepared both here
+    settings = Settings(home=tmp_path, models_dir=tmp_path / "models")
+    settings.resolved_models_dir.mkdir(parents=True)
+    (settings.resolved_models_dir / "minilm-static-256").symlink_to(prepared / "minilm-static-256")
+    proc = prepare_encoders_in_background(settings)
+    assert proc is not None
+    proc.kill()
+    proc.wait(10)
+    (settings.resolved_models_dir / "minilm-l6-v2-onnx").symlink_to(prepared / "minilm-l6-v2-onnx")
+    assert minilm_onnx.onnx_missing() is None
+    assert prepare_encoders_in_background(settings) is None
+
+
+def test_an_export_refused_here_is_not_tried_again_at_every_start(tmp_path: Path) -> None:
+    pytest.importorskip("onnxruntime")
+    prepared = Settings(home=tmp_path).resolved_models_dir
+    settings = Settings(home=tmp_path, models_dir=tmp_path / "models")
+    settings.resolved_models_dir.mkdir(parents=True)
+    (settings.resolved_models_dir / "minilm-static-256").symlink_to(prepared / "minilm-static-256")
+    (settings.resolved_models_dir / "minilm-l6-v2-onnx.refused").write_text("MiniLM stays on torch: ...\n")
+    assert prepare_encoders_in_background(settings) is None
+    assert prepare_encoders(settings) == settings.resolved_models_dir  # at once: nothing to make
+    assert not (settings.resolved_models_dir / "minilm-l6-v2-onnx").exists()

@@ -21,6 +21,7 @@ Modules, one job each::
     cues               tone cues (politeness strategies)
     embeddings         MiniLM loader, embedder registry
     static_embeddings  distilled static MiniLM (low)
+    minilm_onnx        MiniLM exported to ONNX Runtime (the fast path)
     cache              on-disk per-text vectors
     counts_cache       n-gram counts between runs
     evaluation         protocol folds
@@ -74,6 +75,7 @@ from .refit import refit, refit_rows
 from .rules import check_trainable, missing_for_counts, should_promote
 from .search import search
 from .sizing import PER_LABEL_MIN, search_rows
+from .minilm_onnx import onnx_exportable, onnx_missing, prepare_onnx
 from .static_embeddings import prepare_static, set_models_dir, static_missing
 from .shared import join_search
 from .types import (
@@ -142,6 +144,9 @@ __all__ = [
     "prepare_static",
     "set_models_dir",
     "static_missing",
+    "prepare_onnx",
+    "onnx_missing",
+    "onnx_exportable",
     "set_inference_threads",
     "forget_counts",
     "wait_for_counts_saves",

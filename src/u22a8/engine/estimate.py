@@ -3,9 +3,9 @@
 Costs are linear in what drives them, with constants measured on the reference machine (see
 "Figures behind engine defaults" in bench/RESULTS.md): counting n-grams and building per-fold
 matrices grow with characters; a fit grows as its family says (``Family.fit_rates``, per
-sample and output column); a MiniLM embedding costs a fixed time per
-text plus loading the model (cached texts are free, which this model ignores, so it errs on the
-slow side). The trial loop then applies the search's own time rule (:func:`.trials.trial_fits`):
+sample and output column); a MiniLM embedding costs a fixed time per text on the backend this
+machine has (ONNX Runtime or torch) plus loading it (cached texts are free, which this model
+ignores, so it errs on the slow side). The trial loop then applies the search's own time rule (:func:`.trials.trial_fits`):
 a trial starts only if it and the final fit still fit in the ceiling.
 
 Fine-tuning (max, tasks that allow it) is planned as the search plans it
@@ -17,6 +17,7 @@ get what is left.
 from __future__ import annotations
 
 from .budget import BUDGETS, TUNE_MARGIN, TUNE_SHARE
+from .embeddings import minilm_costs
 from .evaluation import N_FOLDS, SMALL_DATA
 from .families import get_family
 from .finetuned_members import plan_recipe, tuned_seconds
@@ -30,8 +31,6 @@ COSTS = {
     "fold_overhead": 0.05,  # per fold: slicing, scoring
     # Per fold from medium up: tone cues and dense blocks to stack, larger ensembles to score.
     "fold_overhead_rich": 0.2,
-    "embed_load": 6.0,  # importing torch + sentence-transformers and reading MiniLM, once
-    "embed_per_text": 2.7e-3,  # MiniLM on CPU
     "dense_share": 0.6,  # share of trials with the embedding block once it is in the space
     # Per stored row, whatever the rows trained on: the aggregate queries over every stored row
     # (count, labels; the API's trainability check and the worker's draw), 2 CPU s per million
@@ -61,7 +60,8 @@ def _effort(effort: str, n: int, outputs: int, task: str, mean_chars: float) -> 
     chars = COSTS["per_char"] * n * max(mean_chars, 1.0)
     protocol = N_FOLDS if n <= SMALL_DATA else 1
     train_rows = n * (N_FOLDS - 1) / N_FOLDS
-    embed_cost = COSTS["embed_load"] + COSTS["embed_per_text"] * n
+    embed_load, embed_per_text = minilm_costs()  # on the backend this machine has
+    embed_cost = embed_load + embed_per_text * n
     dense = budget.embed and embed_cost <= budget.seconds / 4  # the search's own skip rule
     sparse_rate, dense_rate = get_family(rules.default_family).fit_rates
     fit_rate = sparse_rate

@@ -17,7 +17,8 @@ import numpy as np
 
 from .budget import TUNE_MARGIN, TUNE_SHARE
 from .ensemble import blend_tuned
-from .estimate import COSTS, estimate
+from .embeddings import minilm_costs
+from .estimate import estimate
 from .finetune import LOAD_SECONDS, TRAIN_SECONDS_PER_TEXT, Recipe, probe_seconds_per_text, training_threads
 from .finetuned_members import TunedFits, fit_tuned, is_tuned, plan_recipe, tuned_members, tuned_seconds
 from .training import Workspace
@@ -104,7 +105,8 @@ def _search_seconds(ws: Workspace) -> float:
     it counts (already done here, up front). Reference machine speed; the ceiling caps it."""
     mean_chars = float(np.mean([len(t) for t in ws.texts])) if ws.n else 0.0
     high = estimate(ws.n, len(ws.labels or []), ws.task, mean_chars)["high"]["seconds"]
-    return max(high - COSTS["embed_load"] - COSTS["embed_per_text"] * ws.n, 1.0)
+    embed_load, embed_per_text = minilm_costs()
+    return max(high - embed_load - embed_per_text * ws.n, 1.0)
 
 
 class _TuningReport:

@@ -1,9 +1,11 @@
-"""Derived encoders the engine needs on disk (the distilled static embeddings), made once per machine.
+"""Derived encoders the engine needs on disk, made once per machine: the distilled static
+embeddings, and MiniLM exported to ONNX.
 
 Every process that trains or predicts points the engine at their directory (``U22A8_MODELS_DIR``). A server or
-worker that finds the static embeddings missing distills them in a separate, low-priority
-process, so neither the API nor a run waits; a file lock keeps concurrent starts on one machine
-from distilling twice. Until the files exist, searches train without them (and say so).
+worker that finds one missing makes it in a separate, low-priority process, so neither the API
+nor a run waits; a file lock keeps concurrent starts on one machine from doing it twice. Until
+the files exist, searches train without the static embeddings (and say so) and MiniLM runs on
+torch (slower, the same vectors).
 """
 
 from __future__ import annotations
@@ -28,9 +30,9 @@ def use_encoders_dir(settings: Settings) -> None:
 
 
 def prepare_encoders(settings: Settings) -> Path | None:
-    """Distill what is missing, now; None when another process is already at it."""
+    """Make what is missing, now; None when another process is already at it."""
     use_encoders_dir(settings)
-    if engine.static_missing() is None:
+    if engine.static_missing() is None and not _onnx_to_make():
         return settings.resolved_models_dir
     settings.resolved_models_dir.mkdir(parents=True, exist_ok=True)
     with open(settings.resolved_models_dir / ".prepare.lock", "w") as lock:
@@ -38,18 +40,35 @@ def prepare_encoders(settings: Settings) -> Path | None:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             return None
-        engine.prepare_static()
+        if engine.static_missing() is not None:
+            engine.prepare_static()
+        if _onnx_to_make():
+            engine.prepare_onnx()  # None if it cannot: MiniLM then stays on torch
         return settings.resolved_models_dir
+
+
+def _onnx_to_make() -> bool:
+    # Not when the libraries are missing or an export here was refused (a note says why): a
+    # worker start would otherwise export again, for minutes, every time.
+    return engine.onnx_missing() is not None and engine.onnx_exportable()
+
+
+def _to_make() -> str | None:
+    """What a background prepare would make here, or None."""
+    static = engine.static_missing()
+    if static is not None and "not installed" not in static:
+        return static
+    return engine.onnx_missing() if _onnx_to_make() else None
 
 
 def prepare_encoders_in_background(settings: Settings) -> subprocess.Popen[bytes] | None:
     """Start ``u22a8 prepare`` at low priority if something is missing; None if nothing is, or
     if the settings say not to (``U22A8_PREPARE_MODELS=false``)."""
     use_encoders_dir(settings)
-    reason = engine.static_missing()
-    if reason is None or "not installed" in reason or not settings.prepare_models:
+    reason = _to_make()
+    if reason is None or not settings.prepare_models:
         return None
     env = {**os.environ, "U22A8_MODELS_DIR": str(settings.resolved_models_dir)}
-    log.info("preparing static embeddings in the background (%s)", reason)
+    log.info("preparing derived encoders in the background (%s)", reason)
     return subprocess.Popen([sys.executable, "-m", "u22a8.cli", "prepare"], env=env, stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=lambda: os.nice(15))
