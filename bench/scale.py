@@ -9,7 +9,8 @@ dropped, doubled or swapped), each text made distinct by a short suffix, labels 
 NDJSON and half CSV; the estimate endpoint is asked; each effort is trained (POST /train →
 ready, wall clock) while the resident memory of every process of the server (API, executor,
 workers) is summed every 0.2 s; the model then predicts Banking77's test.csv over HTTP.
-Figures go to the ``scale`` section of bench/RESULTS.md, one row per size and effort.
+Figures go to the ``scale`` section of bench/RESULTS.md, one row per size and effort;
+``--ingest-only`` uploads and asks for the estimate only, and writes its own ``scale-ingest`` section.
 """
 
 from __future__ import annotations
@@ -100,6 +101,8 @@ def ingest(http, pid: int, handle: str, samples: list[dict[str, str]]) -> dict[s
         counts[kind] += len(chunk)
     out = {k: counts[k] / seconds[k] for k in seconds if seconds[k]}
     out.update({f"{k}_cpu": counts[k] / cpu[k] for k in cpu if cpu[k]})
+    # CPU seconds of the API process per request: what one upload costs a machine it shares.
+    out.update({f"{k}_cpu_per_request": cpu[k] / (counts[k] / _PER_REQUEST) for k in cpu if counts[k]})
     return out
 
 
@@ -151,6 +154,27 @@ def retrain(http, handle: str, version: int) -> dict:
             "notes": notes, "load": os.getloadavg()[0]}
 
 
+def _ingest_section(sizes: str, rows: list) -> str:
+    load = os.getloadavg()
+    lines = [
+        "### Ingest only: samples per second over HTTP, 20k samples per request",
+        f"`python bench/scale.py --sizes {sizes} --ingest-only` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+        f"one API process on 2 cores shared with the benchmark's client and other jobs (load average at the end "
+        f"{load[0]:.1f}).",
+        "",
+        "| samples | format | samples per wall s | samples per API-process CPU s | API-process CPU s per 20k request |",
+        "|---|---|---|---|---|",
+    ]
+    for n, _effort, rates, _est, _got in rows:
+        for kind in ("ndjson", "csv"):
+            if kind in rates:
+                lines.append(f"| {n:,} | {kind} | {rates[kind]:,.0f} | {rates[kind + '_cpu']:,.0f} "
+                             f"| {rates[kind + '_cpu_per_request']:.2f} |")
+    text = "\n".join(lines)
+    print(text)
+    return text
+
+
 def _trained_on(version: dict, notes: list[str]) -> str:
     """How many rows the version was fitted on: its params' cap when it was sub-sampled."""
     cap = (version.get("params") or {}).get("max_rows")
@@ -189,6 +213,9 @@ def main() -> None:
                 retrains.append((n, again))
             if args.ingest_only:
                 rows.append((n, "-", rates, None, None))
+    if args.ingest_only:
+        write_section("scale-ingest", _ingest_section(args.sizes, rows))
+        return
     load = os.getloadavg()
     lines = [
         "## Scale: synthetic Banking77 sets of 100k-1M samples (ingest, effort wall time, memory, accuracy)",

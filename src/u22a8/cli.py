@@ -52,7 +52,7 @@ def serve(
     import uvicorn
 
     from .quiet import quiet_libraries, say, startup_line
-    from .server import Runner, create_app
+    from .server import Runner, create_app, keep_startup_objects_out_of_gc
     from .settings import get_settings
 
     quiet_libraries()
@@ -61,6 +61,7 @@ def serve(
     where = f"http://{host}:{port} (data in {settings.home.resolve()}); Ctrl-C stops it"
     if n == 1:
         application = create_app(settings, with_executor=not no_executor)
+        keep_startup_objects_out_of_gc()
         say(startup_line("serving", where))
         uvicorn.run(application, host=host, port=port, log_level=log_level, access_log=False)
         return

@@ -299,3 +299,27 @@ def test_migrations_are_idempotent_and_reach_head(store: Store) -> None:
     tables = set(inspect(store.db.engine).get_table_names())
     assert {ModelRow.__tablename__, RunRow.__tablename__, "samples", "versions", "api_keys"} <= tables
     assert store.models.get("acme.tone").handle == "acme.tone"
+
+
+def test_large_upserts_match_by_id_and_by_text_and_leave_the_pool(store: Store) -> None:
+    """Thousands of keys looked up at once (each lookup binds its keys as one parameter) on both backends."""
+    from u22a8.store import NewPoolText
+
+    _model(store)
+    n = 5000
+    store.pool.add("acme.tone", [NewPoolText(f"text {i}") for i in range(0, n, 1000)], max_per_model=100)
+    first = [NewSample(f"text {i}", {"label": "x"}, id=f"id{i}" if i % 2 else None) for i in range(n)]
+    counts = store.samples.upsert("acme.tone", first, max_per_model=3 * n)
+    assert (counts.added, counts.updated, counts.unchanged, counts.sample_count) == (n, 0, 0, n)
+    model_id = store.models.get("acme.tone").id
+    assert store.pool.state(model_id).count == 0  # every pool text became a sample
+
+    again = [NewSample(f"text {i}", {"label": "y" if i % 3 == 0 else "x"}, id=f"id{i}" if i % 2 else None)
+             for i in range(n // 2, n + n // 2)]
+    counts = store.samples.upsert("acme.tone", again, max_per_model=3 * n)
+    changed = sum(1 for i in range(n // 2, n) if i % 3 == 0)
+    assert (counts.added, counts.updated, counts.unchanged) == (n // 2, changed, n // 2 - changed)
+    assert counts.sample_count == store.samples.count(model_id) == n + n // 2
+    stored = {s.text: s.target for s in store.samples.snapshot(model_id)}
+    assert stored["text 2501"] == {"label": "x"}  # by id, unchanged
+    assert stored["text 2505"] == {"label": "y"} and stored["text 2508"] == {"label": "y"}  # by id and by text

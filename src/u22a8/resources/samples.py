@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .fields import given, shown, shown_property
+from .fields import shown, shown_property
 
 __all__ = ["TrainingSample", "Sample", "SampleCounts", "SampleStats"]
 
@@ -49,8 +49,8 @@ class SampleCounts:
     added: int = shown()
     updated: int = shown()
     unchanged: int = shown()
-    # The model's total after the upload: the repository that counted does not know it.
-    sample_count = given(int)
+    # The model's total after the upload, counted in the upload's transaction.
+    sample_count: int = shown()
 
 
 @dataclass(frozen=True)

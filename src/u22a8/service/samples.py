@@ -7,8 +7,9 @@ and reason of every bad sample, and nothing is stored.
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -16,7 +17,7 @@ from ..errors import InvalidRequest, LimitExceeded
 from ..settings import Settings
 from ..store import ApiKey, NewSample, Sample
 from .access import check_model_access, check_sample_access, checked_handle, enter
-from .fields import LABEL_MAX, check_id, check_text, id_problem, is_unicode
+from .fields import LABEL_MAX, check_id, check_text, is_unicode
 from .platform import Platform
 from .sample_formats import parse_sample_body
 
@@ -125,14 +126,18 @@ def validate_samples(items: list[Any], task: str, labels: list[str] | None, sett
     if len(items) > settings.max_samples_per_request:
         raise LimitExceeded(f"{len(items)} samples in one request; the limit is {settings.max_samples_per_request}")
     allowed = set(labels) if labels else None
+    common = _Common(task, allowed, settings.max_text_chars)
     errors: list[dict[str, Any]] = []
     good: list[NewSample] = []
     for i, item in enumerate(items):
-        problem = _one(item, task, allowed, settings)
-        if isinstance(problem, str):
-            errors.append({"index": i, "error": problem})
-        else:
-            good.append(problem)
+        sample = common.sample(item)
+        if sample is None:  # anything unusual is judged in full, which names the problem
+            judged = _one(item, task, allowed, settings)
+            if isinstance(judged, str):
+                errors.append({"index": i, "error": judged})
+                continue
+            sample = judged
+        good.append(sample)
     if errors:
         shown = "; ".join(f"#{e['index']}: {e['error']}" for e in errors[:5])
         more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
@@ -152,42 +157,67 @@ def _check_batch_labels(samples: list[NewSample], max_labels: int) -> None:
         raise LimitExceeded(f"the samples carry {len(found)} different labels; a model may hold {max_labels}")
 
 
-_PLAIN_KEYS = frozenset(("id", "text", "label", "labels", "score", "weight", "metadata"))
+_NEEDS = {"classify": "label", "multilabel": "labels", "score": "score"}
 
 
-class _Plain(NamedTuple):
-    """A sample :func:`_plain` accepted: the fields of :class:`SampleIn`, without the model."""
+class _Common:
+    """The common sample (plain strings, finite numbers, only the task's target field, no
+    metadata) accepted without the model's validation machinery, which cost more per sample
+    than storing it: :meth:`sample` gives its NewSample, or None for anything else, which
+    :func:`_one` then judges. It accepts exactly what :func:`_one` accepts, with the same result.
 
-    id: str | None
-    text: str
-    label: str | None
-    labels: list[str] | None
-    score: float | None
-    weight: float
-    metadata: None
+    A label is checked once per upload (an upload repeats a few labels many times), and samples
+    with the same label share one target (targets are never changed once made)."""
 
+    def __init__(self, task: str, allowed: set[str] | None, max_chars: int) -> None:
+        self.need = _NEEDS[task]
+        self.keys = frozenset(("id", "text", "weight", self.need))
+        self.allowed, self.max_chars = allowed, max_chars
+        self.targets: dict[str, dict[str, Any]] = {}  # a label judged good → its classify target
+        self.bad: set[str] = set()
 
-def _plain(item: dict[str, Any]) -> _Plain | None:
-    """The common sample (plain strings, a finite number, no metadata) checked without the
-    model's validation machinery, which cost more than storing the sample; None for anything
-    else, which :class:`SampleIn` then judges. Accepts exactly what the model accepts."""
-    if not _PLAIN_KEYS.issuperset(item) or item.get("metadata") is not None:
-        return None
-    text, label, labels, sid = item.get("text"), item.get("label"), item.get("labels"), item.get("id")
-    if type(text) is not str or not text.strip() or "\x00" in text or not is_unicode(text):
-        return None
-    if label is not None and type(label) is not str:
-        return None
-    if labels is not None and (type(labels) is not list or any(type(x) is not str for x in labels)):
-        return None
-    if sid is not None and (type(sid) is not str or not 1 <= len(sid) <= 200 or id_problem(sid) is not None):
-        return None
-    score, weight = item.get("score"), item.get("weight", 1.0)
-    if score is not None and (type(score) not in (int, float) or not math.isfinite(score)):
-        return None
-    if type(weight) not in (int, float) or not (0 < weight <= 1e6):
-        return None
-    return _Plain(sid, text, label, labels, None if score is None else float(score), float(weight), None)
+    def label_ok(self, label: Any) -> bool:
+        if type(label) is not str or label in self.bad:
+            return False
+        if label in self.targets:
+            return True
+        fine = (bool(label.strip()) and len(label) <= LABEL_MAX and "\x00" not in label and is_unicode(label)
+                and (self.allowed is None or label in self.allowed))
+        if fine:
+            self.targets[label] = {"label": label}
+        else:
+            self.bad.add(label)
+        return fine
+
+    def sample(self, item: Any) -> NewSample | None:
+        if type(item) is not dict or not item.keys() <= self.keys:
+            return None
+        text, sid, weight = item.get("text"), item.get("id"), item.get("weight", 1.0)
+        if (type(text) is not str or not text or text.isspace() or len(text) > self.max_chars or "\x00" in text
+                or not (text.isascii() or is_unicode(text))):
+            return None
+        if sid is not None and (type(sid) is not str or not 1 <= len(sid) <= 200 or "\x00" in sid
+                                or not (sid.isascii() or is_unicode(sid))):
+            return None
+        if type(weight) not in (int, float) or not 0 < weight <= 1e6:
+            return None
+        if self.need == "label":
+            label = item.get("label")
+            if not self.label_ok(label):
+                return None
+            target = self.targets[label]
+        elif self.need == "labels":
+            found = item.get("labels")
+            if type(found) is not list or not found or not all(self.label_ok(x) for x in found):
+                return None
+            target = {"labels": sorted(set(found))}
+        else:
+            score = item.get("score")
+            # An integer past a float's range (JSON may spell one) is left to the model to name.
+            if not (type(score) is float and math.isfinite(score) or type(score) is int and abs(score) <= sys.float_info.max):
+                return None
+            target = {"score": float(score)}
+        return NewSample(text=text, target=target, id=sid, weight=float(weight), metadata=None)
 
 
 def _one(item: Any, task: str, allowed: set[str] | None, settings: Settings) -> NewSample | str:
@@ -195,14 +225,12 @@ def _one(item: Any, task: str, allowed: set[str] | None, settings: Settings) -> 
         return "a sample must be an object"
     if "__error__" in item:
         return str(item["__error__"])
-    s: SampleIn | _Plain | None = _plain(item)
-    if s is None:  # anything unusual goes through the model, which names the problem
-        try:
-            s = SampleIn.model_validate(item)
-        except ValidationError as exc:
-            e = exc.errors()[0]
-            where = ".".join(str(p) for p in e["loc"])
-            return f"{where}: {e['msg']}" if where else e["msg"]
+    try:
+        s = SampleIn.model_validate(item)
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        where = ".".join(str(p) for p in e["loc"])
+        return f"{where}: {e['msg']}" if where else e["msg"]
     if len(s.text) > settings.max_text_chars:
         return f"text has {len(s.text)} characters; the limit is {settings.max_text_chars}"
     given = [name for name in ("label", "labels", "score") if getattr(s, name) is not None]
@@ -228,13 +256,13 @@ def _one(item: Any, task: str, allowed: set[str] | None, settings: Settings) -> 
 def add_samples(platform: Platform, key: ApiKey, handle: str, raw: bytes, content_type: str) -> SampleUpload:
     """Parse, validate and store one upload (the API's POST body or the console's file), all or nothing."""
     enter(platform, key, "write", handle)
-    model = platform.store.models.get(handle)
+    task, labels = platform.store.models.task_and_labels(handle)
     items = parse_sample_body(raw, content_type)
-    samples = validate_samples(items, model.task, model.labels, platform.settings)
+    samples = validate_samples(items, task, labels, platform.settings)
     counts = platform.store.samples.upsert(handle, samples, max_per_model=platform.settings.max_samples_per_model,
                                            max_labels=platform.settings.max_labels_per_model)
-    total = platform.store.models.get(handle).sample_count
-    return SampleUpload(added=counts.added, updated=counts.updated, unchanged=counts.unchanged, sample_count=total)
+    return SampleUpload(added=counts.added, updated=counts.updated, unchanged=counts.unchanged,
+                        sample_count=counts.sample_count)
 
 
 def list_samples(

@@ -37,8 +37,9 @@ def _labels_of(s: Session) -> Any:
     return func.json_array_elements_text(SampleRow.target["labels"]).table_valued("value")
 
 
-def carries_label(s: Session, shape: TargetShape | None, label: str) -> ColumnElement[bool]:
-    """A WHERE clause: the sample's target carries ``label`` (a whole label, compared exactly).
+def carries_label(s: Session, shape: TargetShape | None, label: str | ColumnElement[str]) -> ColumnElement[bool]:
+    """A WHERE clause: the sample's target carries ``label`` (a whole label, compared exactly;
+    a bound parameter, to run one statement for many labels).
 
     Answered by the database on both backends, so a filter on a rare label reads only the rows
     that match. Targets without labels (scores, or a model without samples) match nothing.

@@ -52,6 +52,11 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA synchronous=NORMAL")
+        # Up to 64 MiB of pages per connection (SQLite's default is 2 MiB), taken only as pages
+        # are read: an upload inserts into two indexes keyed by random hashes, and with the
+        # default the pages it changes no longer fit once a model holds some 100k samples, so
+        # they are written out and read back within the transaction.
+        cur.execute("PRAGMA cache_size=-65536")
         cur.close()
 
     @event.listens_for(engine, "begin")

@@ -127,6 +127,15 @@ class ModelRepository:
         with self._db.session(write=False) as s:
             return load_model(s, model_row(s, handle))
 
+    def task_and_labels(self, handle: str) -> tuple[str, list[str] | None]:
+        """What an upload is judged by: the model's task and closed label set, without the
+        sample count and runs :meth:`get` also reads (counting a million samples takes a while)."""
+        with self._db.session(write=False) as s:
+            row = s.execute(select(ModelRow.task, ModelRow.labels).where(ModelRow.handle == handle)).first()
+            if row is None:
+                raise NotFound(f"no model {handle!r}")
+            return row.task, row.labels
+
     def active_version(self, handle: str) -> Version | None:
         """Just the serving version: the predict hot path needs nothing else."""
         with self._db.session(write=False) as s:

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, delete, distinct, func, insert, select, update
+from sqlalchemy import String, bindparam, delete, distinct, func, insert, select, update
 from sqlalchemy.orm import Session
 
 import orjson
@@ -17,6 +17,7 @@ from ._convert import sample_record
 from ._pool_rows import leave_pool
 from ._labels import (TargetShape, carries_any_label, carries_label, distinct_label_count,
                       label_counts, of_model, stored_shape)
+from ._batch import KeyList, executemany
 from .database import Database, utcnow
 from .models import mark_samples_changed, model_row
 from ..resources import Sample, SampleCounts, SampleStats, TrainingSample
@@ -51,9 +52,10 @@ class SampleRepository:
                max_labels: int | None = None) -> SampleCounts:
         """Store every sample or none: the whole batch is one transaction.
 
-        A batch is matched against the stored samples in a few queries (by client id, else by
-        text hash) and written with one multi-row INSERT and one multi-row UPDATE of plain
-        column tuples: no ORM object per row, which cost a 20k-sample upload seconds.
+        A batch is matched against the stored samples in two queries (by client id, else by text
+        hash; each binds its keys as one parameter) and written with one multi-row INSERT and one
+        multi-row UPDATE of plain column tuples (``_batch``): no ORM object per row, which cost a
+        20k-sample upload seconds.
         Within a batch the last sample with a key wins; the counts compare each key's first
         sample with what was stored.
 
@@ -80,41 +82,43 @@ class SampleRepository:
                     unchanged += 1
                 else:
                     updated += 1
-            if added:
-                total = s.scalar(select(func.count()).select_from(SampleRow).where(SampleRow.model_id == model.id)) or 0
-                if total + added > max_per_model:
-                    raise LimitExceeded(f"model {handle!r} would hold {total + added} samples; "
-                                        f"the limit is {max_per_model}")
-            inserts = [
-                {"model_id": model.id, "sample_id": x.id if x.id is not None else "s_" + h[:20], "text": x.text,
-                 "text_hash": h, "target": x.target, "weight": x.weight, "metadata": x.metadata,
-                 "created_at": now, "updated_at": now}
-                for old, x, h in final.values() if old is None
-            ]
-            changes = [
-                {"b_pk": old.pk, "text": x.text, "text_hash": h, "target": x.target, "weight": x.weight,
-                 "metadata": x.metadata, "updated_at": now}
-                for old, x, h in final.values() if old is not None and not old.same_as(x)
-            ]
+            total = int(s.scalar(select(func.count()).select_from(SampleRow).where(SampleRow.model_id == model.id)) or 0)
+            if added and total + added > max_per_model:
+                raise LimitExceeded(f"model {handle!r} would hold {total + added} samples; "
+                                    f"the limit is {max_per_model}")
+            new = [(x, h) for old, x, h in final.values() if old is None]
+            changed = [(old.pk, x, h) for old, x, h in final.values() if old is not None and not old.same_as(x)]
             if max_labels is not None and _may_add_labels(model.labels, samples, max_labels):
                 new_labels = _labels_new_to(s, model.id, samples)
             else:
                 new_labels = False
             table = SampleRow.__table__
-            if inserts:
-                _executemany(s, insert(table), inserts)
-            if changes:
-                _executemany(s, update(table).where(table.c.pk == bindparam("b_pk")), changes)
+            if new:
+                executemany(s, insert(table), {
+                    "model_id": [model.id] * len(new),
+                    "sample_id": [x.id if x.id is not None else "s_" + h[:20] for x, h in new],
+                    "text": [x.text for x, _ in new], "text_hash": [h for _, h in new],
+                    "target": [x.target for x, _ in new], "weight": [x.weight for x, _ in new],
+                    "metadata": [x.metadata for x, _ in new],
+                    "created_at": [now] * len(new), "updated_at": [now] * len(new),
+                }, serializers=_SERIALIZERS)
+            if changed:
+                executemany(s, update(table).where(table.c.pk == bindparam("b_pk")), {
+                    "b_pk": [pk for pk, _, _ in changed],
+                    "text": [x.text for _, x, _ in changed], "text_hash": [h for _, _, h in changed],
+                    "target": [x.target for _, x, _ in changed], "weight": [x.weight for _, x, _ in changed],
+                    "metadata": [x.metadata for _, x, _ in changed], "updated_at": [now] * len(changed),
+                }, serializers=_SERIALIZERS)
             if new_labels:
                 n_labels = distinct_label_count(s, model.id)
                 if n_labels > max_labels:
                     raise LimitExceeded(f"model {handle!r} would hold {n_labels} different labels; "
                                         f"the limit is {max_labels}")
-            if inserts or changes:
+            if new or changed:
                 mark_samples_changed(s, model)
             # A text that is now labeled is no longer a candidate for labeling (issue 12).
             leave_pool(s, model.id, (h for _old, _x, h in final.values()))
-            return SampleCounts(added=added, updated=updated, unchanged=unchanged)
+            return SampleCounts(added=added, updated=updated, unchanged=unchanged, sample_count=total + added)
 
     def list(
         self, handle: str, *, after: int | None = None, limit: int = 100, label: str | None = None,
@@ -271,48 +275,18 @@ def _labels_new_to(s: Session, model_id: int, samples: list[NewSample]) -> bool:
             found.update(x.target.get("labels") or ())
     if len(found) > _PROBES:
         return True
-    for label in found:
-        q = select(SampleRow.pk).where(SampleRow.model_id == model_id, carries_label(s, shape, label)).limit(1)
-        if s.scalar(q) is None:
-            return True
-    return False
-
-
-def _executemany(s: Session, statement: Any, rows: list[dict[str, Any]]) -> None:
-    """``statement`` once for every row, compiled once and handed to the driver as is.
-
-    SQLAlchemy's own executemany builds and type-processes a parameter dict per row, which cost
-    more than the database's work on a 20k-row upload. Here each column's bind processor (the
-    dialect's, so values are stored exactly as the ORM stores them) runs per value, except that
-    a value shared by every row (the timestamp) is processed once and targets, small dicts of
-    strings and numbers, are serialised by orjson.
-    """
-    conn = s.connection()
-    compiled = statement.compile(dialect=conn.dialect, column_keys=list(rows[0]))
-    names = list(compiled.positiontup) if compiled.positiontup is not None else list(compiled.binds)
-    columns = {c.key: c for c in SampleRow.__table__.c}
-    shared: dict[str, Any] = {}  # bind name → its value, processed once
-    procs: dict[str, Any] = {}  # bind name → its processor (None: handed over as it is)
-    for name in names:
-        column = columns.get(name)
-        proc = column.type._cached_bind_processor(conn.dialect) if column is not None else None
-        if all(r[name] is rows[0][name] for r in rows):
-            shared[name] = proc(rows[0][name]) if proc else rows[0][name]
-        else:
-            procs[name] = _dump_target if name == "target" else proc
-
-    def values(row: dict[str, Any]) -> list[Any]:
-        return [shared[n] if n in shared else procs[n](row[n]) if procs[n] else row[n] for n in names]
-
-    if compiled.positiontup is not None:
-        params: list[Any] = [tuple(values(r)) for r in rows]
-    else:
-        params = [dict(zip(names, values(r))) for r in rows]
-    conn.exec_driver_sql(compiled.string, params)
+    # One statement, the label bound: SQLAlchemy builds and compiles it once for every probe.
+    q = select(SampleRow.pk).where(SampleRow.model_id == model_id,
+                                   carries_label(s, shape, bindparam("label", type_=String))).limit(1)
+    return any(s.scalar(q, {"label": label}) is None for label in found)
 
 
 def _dump_target(target: dict[str, Any]) -> str:
     return orjson.dumps(target).decode()
+
+
+# Targets are small dicts of strings and numbers the service checked: orjson writes them.
+_SERIALIZERS = {"target": _dump_target}
 
 
 @dataclass(frozen=True)
@@ -336,16 +310,16 @@ def _existing(s: Session, model_id: int, samples: list[NewSample],
     ids = list({x.id for x in samples if x.id is not None})
     wanted = list({h for x, h in zip(samples, hashes) if x.id is None})
     cols = (SampleRow.pk, SampleRow.text, SampleRow.target, SampleRow.weight, SampleRow.meta)
+    keys = KeyList(s)
     by_id: dict[str, _Stored] = {}
     by_hash: dict[str, _Stored] = {}
-    for i in range(0, len(ids), _CHUNK):
-        q = select(SampleRow.sample_id, *cols).where(SampleRow.model_id == model_id,
-                                                     SampleRow.sample_id.in_(ids[i : i + _CHUNK]))
-        by_id.update((sid, _Stored(*rest)) for sid, *rest in s.execute(q))
-    for i in range(0, len(wanted), _CHUNK):
+    if ids:
+        q = select(SampleRow.sample_id, *cols).where(SampleRow.model_id == model_id, keys.contains(SampleRow.sample_id))
+        by_id.update((sid, _Stored(*rest)) for sid, *rest in s.execute(q, {keys.name: keys.value(ids)}))
+    if wanted:
         q = (select(SampleRow.text_hash, *cols)
-             .where(SampleRow.model_id == model_id, SampleRow.text_hash.in_(wanted[i : i + _CHUNK]))
+             .where(SampleRow.model_id == model_id, keys.contains(SampleRow.text_hash))
              .order_by(SampleRow.pk))
-        for h, *rest in s.execute(q):
+        for h, *rest in s.execute(q, {keys.name: keys.value(wanted)}):
             by_hash.setdefault(h, _Stored(*rest))
     return by_id, by_hash

@@ -1,0 +1,76 @@
+"""Statements over a whole upload at once: a list of keys bound as one parameter, and one
+statement run for every row with the values handed to the driver as plain tuples.
+
+An upload brings tens of thousands of rows. SQLAlchemy's ``IN (...)`` binds and processes one
+parameter per key (and a statement has a bound on them, so lookups went in chunks), and its
+executemany builds a parameter dict per row: for a 20k-row upload both cost more than the
+database's own work. Here a key list is one parameter (a JSON array that SQLite's ``json_each``
+reads, a PostgreSQL ``text[]``), and a write's values are processed column by column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+from sqlalchemy import ARRAY, ColumnElement, String, any_, bindparam, func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
+
+__all__ = ["KeyList", "executemany"]
+
+
+class KeyList:
+    """``column IN (keys)`` with every key in one bound parameter named ``name``:
+    ``q = select(...).where(keys.contains(SampleRow.text_hash))``, then
+    ``s.execute(q, {name: keys.value(hashes)})``. One statement whatever the number of keys, so
+    SQLAlchemy compiles it once and the database looks every key up in its index."""
+
+    def __init__(self, s: Session, name: str = "keys") -> None:
+        self.sqlite = s.get_bind().dialect.name == "sqlite"
+        self.name = name
+
+    def contains(self, column: ColumnElement[Any]) -> ColumnElement[bool]:
+        if self.sqlite:
+            each = func.json_each(bindparam(self.name, type_=String)).table_valued("value")
+            return column.in_(select(each.c.value).scalar_subquery())
+        param: BindParameter[Any] = bindparam(self.name, type_=ARRAY(String))
+        return column == any_(param)
+
+    def value(self, keys: Sequence[str]) -> Any:
+        return orjson.dumps(list(keys)).decode() if self.sqlite else list(keys)
+
+
+def executemany(s: Session, statement: Any, columns: dict[str, list[Any]], *,
+                serializers: dict[str, Any] | None = None) -> None:
+    """``statement`` once for every row of ``columns`` (name → one value per row, every list as
+    long), compiled once and handed to the driver as is.
+
+    Each column's bind processor (the dialect's, so values are stored exactly as the ORM stores
+    them) runs per value, except that a value every row shares (the same object: a timestamp, a
+    model id, no metadata) is processed once, and ``serializers`` (name → function) replace the
+    processor of the columns they name (JSON written by orjson instead of the json module)."""
+    conn = s.connection()
+    names_in = list(columns)
+    compiled = statement.compile(dialect=conn.dialect, column_keys=names_in)
+    names = list(compiled.positiontup) if compiled.positiontup is not None else list(compiled.binds)
+    table_columns = {c.key: c for c in statement.table.c}
+    n = len(columns[names_in[0]])
+    processed: list[Any] = []
+    for name in names:
+        values = columns[name]
+        column = table_columns.get(name)
+        proc = (serializers or {}).get(name)
+        if proc is None and column is not None:
+            proc = column.type._cached_bind_processor(conn.dialect)
+        first = values[0]
+        if all(v is first for v in values):  # one object in every row: processed once
+            shared = proc(first) if proc else first
+            processed.append([shared] * n)
+        else:
+            processed.append([proc(v) for v in values] if proc else values)
+    params: list[Any] = list(zip(*processed))
+    if compiled.positiontup is None:
+        params = [dict(zip(names, row)) for row in params]
+    conn.exec_driver_sql(compiled.string, params)
