@@ -10,15 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
-
 from ..errors import InvalidRequest, LimitExceeded
 from ..settings import Settings
 from ..store import ApiKey, NewPoolText, PoolCounts, PoolText
 from .access import check_sample_access, checked_handle, enter
 from .platform import Platform
 from .sample_formats import parse_pool_body
-from .samples import TextWithId
+from .samples import TextWithId, validated_item
 
 __all__ = ["PoolUpload", "PoolPage", "validate_pool_texts", "add_pool_texts", "list_pool", "delete_pool_text",
            "clear_pool"]
@@ -68,14 +66,9 @@ def _one(item: Any, settings: Settings) -> NewPoolText | str:
         return "a pool text must be an object with a text (or a string)"
     if "__error__" in item:
         return str(item["__error__"])
-    try:
-        t = PoolTextIn.model_validate(item)
-    except ValidationError as exc:
-        e = exc.errors()[0]
-        where = ".".join(str(p) for p in e["loc"])
-        return f"{where}: {e['msg']}" if where else e["msg"]
-    if len(t.text) > settings.max_text_chars:
-        return f"text has {len(t.text)} characters; the limit is {settings.max_text_chars}"
+    t = validated_item(PoolTextIn, item, settings.max_text_chars)
+    if isinstance(t, str):
+        return t
     return NewPoolText(text=t.text, id=t.id)
 
 

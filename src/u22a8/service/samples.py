@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -220,19 +220,31 @@ class _Common:
         return NewSample(text=text, target=target, id=sid, weight=float(weight), metadata=None)
 
 
+_Item = TypeVar("_Item", bound=TextWithId)
+
+
+def validated_item(model: type[_Item], item: dict[str, Any], max_text_chars: int) -> _Item | str:
+    """``item`` as ``model`` (a sample or a pool text), or the one line an upload shows for it:
+    its first validation error, or its text past the deployment's length limit."""
+    try:
+        valid = model.model_validate(item)
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        where = ".".join(str(p) for p in e["loc"])
+        return f"{where}: {e['msg']}" if where else e["msg"]
+    if len(valid.text) > max_text_chars:
+        return f"text has {len(valid.text)} characters; the limit is {max_text_chars}"
+    return valid
+
+
 def _one(item: Any, task: str, allowed: set[str] | None, settings: Settings) -> NewSample | str:
     if not isinstance(item, dict):
         return "a sample must be an object"
     if "__error__" in item:
         return str(item["__error__"])
-    try:
-        s = SampleIn.model_validate(item)
-    except ValidationError as exc:
-        e = exc.errors()[0]
-        where = ".".join(str(p) for p in e["loc"])
-        return f"{where}: {e['msg']}" if where else e["msg"]
-    if len(s.text) > settings.max_text_chars:
-        return f"text has {len(s.text)} characters; the limit is {settings.max_text_chars}"
+    s = validated_item(SampleIn, item, settings.max_text_chars)
+    if isinstance(s, str):
+        return s
     given = [name for name in ("label", "labels", "score") if getattr(s, name) is not None]
     need = {"classify": "label", "multilabel": "labels", "score": "score"}[task]
     if given != [need]:
