@@ -200,11 +200,11 @@ def search(
     }
     if stop():
         raise SearchCanceled()
-    # Label issues on large data fit the cheap member on 4 more folds: only if that and the final
-    # fit still end within the ceiling (else they look at the held-out rows, see .label_issues).
     fitting = sum(1 for m in members if m["model"].get("family") != "knn")  # kNN fits nothing of note
     if fitted is None and not clock.fits(0, max(fitting, 1)):
         fitted = _held_out_fits(ws, members)
+    # Label issues on large data fit the cheap member on 4 more folds: only if that and the final
+    # fit still end within the ceiling (else they look at the held-out rows, see .label_issues).
     more_folds = len(ws.folds) - ws.n_protocol
     issue_folds = clock.elapsed() + more_folds * clock.fold_cost() + clock.final_reserve(len(members)) <= clock.limit
     result = assemble(ws, members, outputs, trials_done=done, cpu0=cpu0, report=report, extra_metrics=extra,

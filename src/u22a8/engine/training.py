@@ -42,6 +42,11 @@ _FITS_MEMO = 16  # SVM fits whose dual variables a run may keep for the next one
 _HOLDOUT_MEMO = 2  # fold-0 fits (features + head) kept whole: the search may serve one (see holdout_fit)
 
 
+def _fit_key(member: dict[str, Any]) -> str:
+    """A member's fit, whatever its ensemble weight."""
+    return _key([member["features"], member["model"]])
+
+
 def _key(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True)
 
@@ -262,9 +267,8 @@ class Workspace:
             out = self.head_output(head, x_test)
             tf = self._fold_features.get(_key([member["features"], fold])) if fold == 0 else None
             if tf is not None:
-                fit_key = _key([member["features"], member["model"]])  # not its ensemble weight
-                self._holdout_fits[fit_key] = (tf, head)
-                self._holdout_fits.move_to_end(fit_key)
+                self._holdout_fits[_fit_key(member)] = (tf, head)
+                self._holdout_fits.move_to_end(_fit_key(member))
                 while len(self._holdout_fits) > _HOLDOUT_MEMO:
                     self._holdout_fits.popitem(last=False)
         return out, self.task_rules.fold_score(self.y[test], out)
@@ -273,7 +277,7 @@ class Workspace:
         """``member``'s features and head as fitted on fold 0's training rows, if still kept: a
         complete model (its held-out outputs are the ones the metrics come from) that the search
         serves when fitting on all rows would not end within the ceiling."""
-        return self._holdout_fits.get(_key([member["features"], member["model"]]))
+        return self._holdout_fits.get(_fit_key(member))
 
     def protocol_rows(self) -> np.ndarray:
         return np.concatenate([self.folds[k][1] for k in range(self.n_protocol)])

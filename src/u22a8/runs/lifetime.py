@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 
 __all__ = ["exit_with_parent"]
 
@@ -25,10 +26,9 @@ def exit_with_parent(parent_pid: int, interval: float = 0.5) -> threading.Thread
     parent; its run's lease lapses and the next server's reaper re-queues it."""
 
     def _watch() -> None:
-        stop = threading.Event()
-        while not stop.wait(interval):
-            if os.getppid() != parent_pid:
-                os._exit(ORPHAN_EXIT_CODE)
+        while os.getppid() == parent_pid:
+            time.sleep(interval)
+        os._exit(ORPHAN_EXIT_CODE)
 
     if os.getppid() != parent_pid:  # already orphaned before the watch began
         os._exit(ORPHAN_EXIT_CODE)
