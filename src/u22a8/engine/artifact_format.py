@@ -22,9 +22,6 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-import skops.io
-from skops.io.exceptions import UntrustedTypesFoundException
-
 from .families import families
 from .features import TextFeatures
 from .predictor import Member, Predictor
@@ -85,7 +82,13 @@ def trusted_types() -> list[type]:
     return list(found.values())
 
 
+# skops is imported where it is used, not with this module: at import it builds its list of
+# trusted scikit-learn types by importing every scikit-learn module (and torch through them),
+# seconds that a server, a worker or the CLI would otherwise pay at start before it needs a file.
+
 def dump_predictor(predictor: Predictor) -> bytes:
+    import skops.io
+
     return HEADER + skops.io.dumps(predictor)
 
 
@@ -113,6 +116,9 @@ def _load_audited(artifact: bytes) -> Any:
     # skops audits the whole tree against the trusted list before it builds any object. The
     # header stays in front: zip readers skip leading bytes (as for self-extracting archives),
     # and cutting it off would copy the whole artifact.
+    import skops.io
+    from skops.io.exceptions import UntrustedTypesFoundException
+
     trusted = [f"{t.__module__}.{t.__qualname__}" for t in trusted_types()]
     try:
         return skops.io.loads(artifact, trusted=trusted)

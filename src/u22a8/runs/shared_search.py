@@ -13,6 +13,9 @@ import logging
 import time
 from collections.abc import Callable
 
+import optuna
+import sqlalchemy.exc
+
 from .. import engine
 from ..settings import Settings
 from ..store import Run, Store
@@ -31,7 +34,27 @@ def shared_study_for(settings: Settings, run: Run) -> engine.SharedStudy | None:
     or no helpers configured)."""
     if run.kind != "search" or run.effort != "max" or settings.search_helpers <= 0:
         return None
+    _create_optuna_tables(settings.resolved_database_url)
     return engine.SharedStudy(storage=settings.resolved_database_url, name=f"u22a8-{run.id}-a{run.attempts}")
+
+
+def _create_optuna_tables(url: str, attempts: int = 3) -> None:
+    """Create Optuna's tables in the platform database before any helper is invited.
+
+    Optuna creates its schema when a process first opens the storage; two processes doing so at
+    once on a fresh PostgreSQL database collide (a duplicate type or table) and one fails its
+    run. So the run's worker creates them here, before it invites helpers; a collision with
+    another run's worker doing the same at the same moment is tried again, and the next try
+    finds the tables made.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            optuna.storages.RDBStorage(url).engine.dispose()
+            return
+        except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError):
+            if attempt == attempts:
+                raise
+            time.sleep(0.2 * attempt)
 
 
 def help_search(store: Store, settings: Settings, run_id: str, study_name: str, worker: str) -> int:
