@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .conftest import LiveServer, free_port, server_env, tone_samples, wait_state
+from .conftest import LiveServer, alive, descendants, free_port, server_env, tone_samples, wait_state
 
 _PROCESS = re.compile(r'^u22a8_api_process\{executor="(\d)",pid="(\d+)"\} 1\.0$', re.M)
 
@@ -57,33 +57,6 @@ def test_two_api_processes_answer_and_one_executor_trains(tmp_path: Path) -> Non
         server.stop()
 
 
-def _descendants(pid: int) -> set[int]:
-    """Every living process below ``pid`` (children, their children...), read from /proc."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:  # ended while we looked
-                continue
-            # "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split after the last ")"
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    found: set[int] = set()
-    frontier = {pid}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"  # a zombie has ended; only its parent's wait is missing
-
-
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_killed_server_leaves_no_process_behind(tmp_path: Path, workers: int) -> None:
@@ -98,17 +71,17 @@ def test_a_killed_server_leaves_no_process_behind(tmp_path: Path, workers: int) 
             assert len(_answering(server)) == 2  # both API processes are up, not only the supervisor
         deadline = time.time() + 120
         # The embedded executor's training processes start at boot: wait until they are there.
-        while len(_descendants(server.proc.pid)) < 2 and time.time() < deadline:
+        while len(descendants(server.proc.pid)) < 2 and time.time() < deadline:
             time.sleep(0.2)
-        children = _descendants(server.proc.pid)
+        children = descendants(server.proc.pid)
         assert len(children) >= 2, children
     finally:
         server.proc.send_signal(signal.SIGKILL)
         server.proc.wait(10)
     deadline = time.time() + 30
-    while time.time() < deadline and any(_alive(pid) for pid in children):
+    while time.time() < deadline and any(alive(pid) for pid in children):
         time.sleep(0.2)
-    left = sorted(pid for pid in children if _alive(pid))
+    left = sorted(pid for pid in children if alive(pid))
     for pid in left:  # do not leave them to the next test either way
         os.kill(pid, signal.SIGKILL)
     assert left == [], f"still running 30 s after kill -9 of the server: {left}"

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 from standardwebhooks import Webhook
 
-from ..conftest import LiveServer, free_port, tone_samples, wait_for, wait_state
+from ..conftest import LiveServer, alive, descendants, free_port, tone_samples, wait_for, wait_state
 from ..webhooks.receiver import running_receiver
 from .conftest import Cluster
 
@@ -79,6 +79,30 @@ def test_sigkill_worker_mid_search_then_another_worker_finishes(redis_cluster: C
             assert [v["number"] for v in http.get(f"/v1/models/{H}/versions").json()] == [1]
         else:
             assert "worker lost" in run["error"] and model["state"] == "draft"
+
+
+def test_a_worker_killed_alone_leaves_no_training_process_behind(redis_cluster: Cluster) -> None:
+    """kill -9 of the worker process only (not its group, as an OOM kill would): its prefork
+    children must end, or one keeps training and renewing the lease of a run nobody reports.
+    Celery's prefork pool sets the parent-death signal on its children; the heartbeat no longer
+    checks its parent too, so this is what stands between a killed worker and an orphan."""
+    api = redis_cluster.add_api()
+    first = redis_cluster.add_worker()
+    with api.client(redis_cluster.key()) as http:
+        _create(http, 60)
+        run_id = http.post(f"/v1/models/{H}/train", json={"effort": "high"}).json()["run_id"]
+        wait_for(lambda: http.get(f"/v1/models/{H}/runs/{run_id}").json()["state"] == "running", 120)
+        children = descendants(first.pid)
+        assert children, "a prefork worker has children"
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait()
+        deadline = time.time() + 30
+        while time.time() < deadline and any(alive(pid) for pid in children):
+            time.sleep(0.2)
+        left = sorted(pid for pid in children if alive(pid))
+        for pid in left:  # not left to the next test either way
+            os.kill(pid, signal.SIGKILL)
+        assert left == [], f"still running 30 s after kill -9 of the worker: {left}"
 
 
 def test_sigkill_api_during_upload_stores_all_or_nothing(redis_cluster: Cluster) -> None:

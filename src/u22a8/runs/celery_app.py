@@ -8,7 +8,6 @@ compare-and-set, so duplicate or stale messages are harmless.
 from __future__ import annotations
 
 import logging
-import os
 from functools import lru_cache, partial
 from typing import Any
 
@@ -83,9 +82,7 @@ def _execute_task(task: Any, run_id: str) -> None:
             # Its model is training another run right now: try again shortly.
             raise task.retry(countdown=2)
         return
-    # parent_pid: a prefork child whose worker was killed stops too, so its lease lapses.
-    execute_run(store, settings, run, owner, parent_pid=os.getppid(),
-                invite_helpers=partial(_invite_helpers, task.app, settings))
+    execute_run(store, settings, run, owner, invite_helpers=partial(_invite_helpers, task.app, settings))
 
 
 def _webhooks_task() -> None:

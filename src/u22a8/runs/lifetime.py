@@ -16,7 +16,7 @@ import time
 
 __all__ = ["exit_with_parent"]
 
-ORPHAN_EXIT_CODE = 3  # also what a training run's heartbeat uses when it finds its server gone
+ORPHAN_EXIT_CODE = 3  # what an orphan exits with (training pool children, Celery prefork children, API processes)
 
 
 def exit_with_parent(parent_pid: int, interval: float = 0.5) -> threading.Thread:

@@ -47,11 +47,11 @@ def _warm() -> None:
     """Nothing: submitting it makes the pool start its processes (and import the engine) now."""
 
 
-def _child_execute(run_id: str, owner: str, parent_pid: int) -> None:
+def _child_execute(run_id: str, owner: str) -> None:
     assert _child_store is not None and _child_settings is not None
     run = _child_store.runs.get_by_id(run_id)
     if run is not None:
-        execute_run(_child_store, _child_settings, run, owner, parent_pid=parent_pid)
+        execute_run(_child_store, _child_settings, run, owner)
 
 
 class LocalExecutor(RunExecutor):
@@ -109,7 +109,7 @@ class LocalExecutor(RunExecutor):
                 run = self.store.runs.claim(run_id, self._owner, self.settings.lease_seconds)
                 if run is None:
                     continue
-                self._running[run_id] = self._pool.submit(_child_execute, run_id, self._owner, os.getpid())
+                self._running[run_id] = self._pool.submit(_child_execute, run_id, self._owner)
                 free -= 1
                 if free == 0:
                     break

@@ -8,7 +8,6 @@ took the run over). Either makes the engine's stop check return True between tri
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -19,7 +18,6 @@ from ..settings import Settings
 from ..store import NewVersion, Run, Store
 from .dataset import build_dataset, label_issue_rows, training_rows
 from .failures import public_reason
-from .lifetime import ORPHAN_EXIT_CODE
 from .model_files import artifact_key, clean_up_after_run, counts_key
 from .shared_search import InviteHelpers, shared_study_for
 
@@ -29,21 +27,20 @@ log = logging.getLogger("u22a8.runs")
 
 
 class _Heartbeat(threading.Thread):
-    def __init__(self, store: Store, run: Run, owner: str, lease: float, parent_pid: int | None) -> None:
+    def __init__(self, store: Store, run: Run, owner: str, lease: float) -> None:
         super().__init__(name=f"heartbeat-{run.id}", daemon=True)
         self._store, self._run_id, self._owner, self._lease = store, run.id, owner, lease
-        self._parent_pid = parent_pid
         self._done = threading.Event()
         self.canceled = False
         self.lost = False
         self._last_look = 0.0
 
     def run(self) -> None:
+        # A training process whose server or worker was killed ends on its own, so its lease
+        # lapses and the run is re-queued: the embedded pool's children by
+        # lifetime.exit_with_parent, Celery's prefork children by the parent-death signal Celery
+        # sets on them. The heartbeat only keeps the lease and listens for a stop.
         while not self._done.wait(min(self._lease / 3, 2.0)):
-            if self._parent_pid is not None and os.getppid() != self._parent_pid:
-                # The server that started us is gone (killed): stop at once so the lease lapses
-                # and the restarted server's reaper re-queues the run.
-                os._exit(ORPHAN_EXIT_CODE)
             try:
                 run = self._store.runs.heartbeat(self._run_id, self._owner, self._lease)
             except Exception:  # the database may be restarting; the lease has slack for that
@@ -76,14 +73,14 @@ class _Heartbeat(threading.Thread):
         self._done.set()
 
 
-def execute_run(store: Store, settings: Settings, run: Run, owner: str, *, parent_pid: int | None = None,
+def execute_run(store: Store, settings: Settings, run: Run, owner: str, *,
                 invite_helpers: InviteHelpers | None = None) -> None:
     """Train a run already claimed by ``owner`` and record the outcome. Never raises.
 
     ``invite_helpers``: how this executor asks other workers to share a max-effort search;
     None trains alone.
     """
-    beat = _Heartbeat(store, run, owner, settings.lease_seconds, parent_pid)
+    beat = _Heartbeat(store, run, owner, settings.lease_seconds)
     beat.start()
     cpu0 = time.process_time()
     try:
