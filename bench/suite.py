@@ -347,6 +347,9 @@ def _keep_baseline(name: str, base: dict[str, Any]) -> None:
     if "error" in base:
         return
     stored = _stored_baselines()
+    # Strict JSON: a figure that is not a number (a score set's unused train range) is dropped.
+    base = {k: ({m: x for m, x in v.items() if not (isinstance(x, float) and not np.isfinite(x))}
+                if isinstance(v, dict) else v) for k, v in base.items()}
     merged = {**stored.get(name, {}), **base, "run_at": time.strftime("%Y-%m-%d %H:%M")}
     stored[name] = merged
     BASELINES.write_text(json.dumps(stored, indent=1, sort_keys=True) + "\n")

@@ -269,7 +269,8 @@ def _embed_up_front(ws: Workspace, clock: Clock, embedder: str = MINILM) -> bool
     share = 0.5 * clock.limit
     expected = ws.embedding_seconds(embedder)
     if expected > share / 2:
-        ws.notes.append(f"embeddings skipped: about {expected:.0f} s needed, {share:.0f} s available in this effort")
+        ws.notes.append(f"embeddings skipped: about {expected:.0f} s needed, more than a quarter of this "
+                        f"effort's {clock.limit:.0f} s ceiling")
         return False
     emb = ws.embedder(embedder)
     emb.deadline = clock.t0 + share
