@@ -63,3 +63,16 @@ def test_serve_and_worker_start_with_our_own_lines_only(tmp_path: Path) -> None:
         lines = [line for line in printed[log].splitlines() if line.strip()]
         assert lines and all(_own(line) for line in lines), f"{log.name}:\n" + "\n".join(lines)
         assert first in lines[0]
+
+
+def test_prepare_on_a_fresh_machine_prints_its_own_line_only(tmp_path: Path) -> None:
+    # What the first `make run` shows while the models are made: distilling the static vectors and
+    # exporting MiniLM loads the packaged network into transformers, whose load report used to
+    # print a table of model keys.
+    models = tmp_path / "models"
+    env = server_env(tmp_path / "home", U22A8_MODELS_DIR=str(models))
+    done = subprocess.run([sys.executable, "-m", "u22a8.cli", "prepare"], env=env, cwd=ROOT, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert done.stdout.strip().splitlines() == [f"models ready in {models.resolve()}"]

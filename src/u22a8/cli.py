@@ -102,9 +102,11 @@ def worker(
 def prepare() -> None:
     """Make the models derived on this machine, once: static embeddings distilled from MiniLM, and
     MiniLM exported to ONNX Runtime (its fast path)."""
+    from .quiet import quiet_libraries
     from .runs import prepare_encoders
     from .settings import get_settings
 
+    quiet_libraries()
     settings = get_settings()
     where = prepare_encoders(settings)
     if where is None:

@@ -37,6 +37,10 @@ def quiet_libraries() -> None:
         os.environ.setdefault(key, value)
     for name in _NOISY_LOGGERS:
         logging.getLogger(name).setLevel(max(logging.getLogger(name).level, logging.WARNING))
+    # Loading the packaged MiniLM into transformers' BertModel logs a "LOAD REPORT" table as a
+    # warning (one stored buffer the class no longer declares): advice to model authors, printed
+    # on every first `make run` while `u22a8 prepare` distils and exports the model.
+    logging.getLogger("transformers.modeling_utils").setLevel(logging.ERROR)
     # Advice addressed to library developers, not to an operator starting a server.
     for category in (FutureWarning, DeprecationWarning, PendingDeprecationWarning):
         warnings.filterwarnings("ignore", category=category)
