@@ -267,8 +267,9 @@ class Workspace:
             out = self.head_output(head, x_test)
             tf = self._fold_features.get(_key([member["features"], fold])) if fold == 0 else None
             if tf is not None:
-                self._holdout_fits[_fit_key(member)] = (tf, head)
-                self._holdout_fits.move_to_end(_fit_key(member))
+                key = _fit_key(member)
+                self._holdout_fits[key] = (tf, head)
+                self._holdout_fits.move_to_end(key)
                 while len(self._holdout_fits) > _HOLDOUT_MEMO:
                     self._holdout_fits.popitem(last=False)
         return out, self.task_rules.fold_score(self.y[test], out)

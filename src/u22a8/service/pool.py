@@ -64,8 +64,6 @@ def _one(item: Any, settings: Settings) -> NewPoolText | str:
         item = {"text": item}
     if not isinstance(item, dict):
         return "a pool text must be an object with a text (or a string)"
-    if "__error__" in item:
-        return str(item["__error__"])
     t = validated_item(PoolTextIn, item, settings.max_text_chars)
     if isinstance(t, str):
         return t

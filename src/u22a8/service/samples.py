@@ -225,7 +225,10 @@ _Item = TypeVar("_Item", bound=TextWithId)
 
 def validated_item(model: type[_Item], item: dict[str, Any], max_text_chars: int) -> _Item | str:
     """``item`` as ``model`` (a sample or a pool text), or the one line an upload shows for it:
-    its first validation error, or its text past the deployment's length limit."""
+    the error its parser marked it with, its first validation error, or its text past the
+    deployment's length limit."""
+    if "__error__" in item:
+        return str(item["__error__"])
     try:
         valid = model.model_validate(item)
     except ValidationError as exc:
@@ -240,8 +243,6 @@ def validated_item(model: type[_Item], item: dict[str, Any], max_text_chars: int
 def _one(item: Any, task: str, allowed: set[str] | None, settings: Settings) -> NewSample | str:
     if not isinstance(item, dict):
         return "a sample must be an object"
-    if "__error__" in item:
-        return str(item["__error__"])
     s = validated_item(SampleIn, item, settings.max_text_chars)
     if isinstance(s, str):
         return s
