@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
@@ -67,6 +68,18 @@ def alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"  # a zombie has ended; only its parent's wait is missing
+
+
+def still_running_after(pids: set[int], seconds: float = 30) -> list[int]:
+    """Those of ``pids`` still alive after waiting up to ``seconds`` for all to end; they are
+    killed before returning, so a failing test leaves no process to the next one."""
+    deadline = time.time() + seconds
+    while time.time() < deadline and any(alive(pid) for pid in pids):
+        time.sleep(0.2)
+    left = sorted(pid for pid in pids if alive(pid))
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    return left
 
 
 def free_port() -> int:

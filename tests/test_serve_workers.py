@@ -3,7 +3,6 @@ alone runs the embedded executor (so a run is never dispatched twice)."""
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import time
@@ -12,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .conftest import LiveServer, alive, descendants, free_port, server_env, tone_samples, wait_state
+from .conftest import LiveServer, descendants, free_port, server_env, still_running_after, tone_samples, wait_state
 
 _PROCESS = re.compile(r'^u22a8_api_process\{executor="(\d)",pid="(\d+)"\} 1\.0$', re.M)
 
@@ -78,12 +77,7 @@ def test_a_killed_server_leaves_no_process_behind(tmp_path: Path, workers: int) 
     finally:
         server.proc.send_signal(signal.SIGKILL)
         server.proc.wait(10)
-    deadline = time.time() + 30
-    while time.time() < deadline and any(alive(pid) for pid in children):
-        time.sleep(0.2)
-    left = sorted(pid for pid in children if alive(pid))
-    for pid in left:  # do not leave them to the next test either way
-        os.kill(pid, signal.SIGKILL)
+    left = still_running_after(children, 30)
     assert left == [], f"still running 30 s after kill -9 of the server: {left}"
     with pytest.raises(httpx.HTTPError):
         httpx.get(f"{server.url}/healthz", timeout=2)

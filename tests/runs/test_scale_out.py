@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 from standardwebhooks import Webhook
 
-from ..conftest import LiveServer, alive, descendants, free_port, tone_samples, wait_for, wait_state
+from ..conftest import LiveServer, descendants, free_port, still_running_after, tone_samples, wait_for, wait_state
 from ..webhooks.receiver import running_receiver
 from .conftest import Cluster
 
@@ -57,13 +57,19 @@ def test_one_run_across_two_api_processes(redis_cluster: Cluster) -> None:
         assert len(http.get(f"/v1/models/{H}/runs").json()["items"]) == 1
 
 
+def _high_run_training(http: httpx.Client) -> str:
+    """A model with 60 samples per label and its high-effort search, once a worker trains it."""
+    _create(http, 60)
+    run_id: str = http.post(f"/v1/models/{H}/train", json={"effort": "high"}).json()["run_id"]
+    wait_for(lambda: http.get(f"/v1/models/{H}/runs/{run_id}").json()["state"] == "running", 120)
+    return run_id
+
+
 def test_sigkill_worker_mid_search_then_another_worker_finishes(redis_cluster: Cluster) -> None:
     api = redis_cluster.add_api()
     first = redis_cluster.add_worker()
     with api.client(redis_cluster.key()) as http:
-        _create(http, 60)
-        run_id = http.post(f"/v1/models/{H}/train", json={"effort": "high"}).json()["run_id"]
-        wait_for(lambda: http.get(f"/v1/models/{H}/runs/{run_id}").json()["state"] == "running", 120)
+        run_id = _high_run_training(http)
         os.killpg(first.pid, signal.SIGKILL)
         first.wait()
         redis_cluster.add_worker()
@@ -89,19 +95,12 @@ def test_a_worker_killed_alone_leaves_no_training_process_behind(redis_cluster: 
     api = redis_cluster.add_api()
     first = redis_cluster.add_worker()
     with api.client(redis_cluster.key()) as http:
-        _create(http, 60)
-        run_id = http.post(f"/v1/models/{H}/train", json={"effort": "high"}).json()["run_id"]
-        wait_for(lambda: http.get(f"/v1/models/{H}/runs/{run_id}").json()["state"] == "running", 120)
+        _high_run_training(http)
         children = descendants(first.pid)
         assert children, "a prefork worker has children"
         os.kill(first.pid, signal.SIGKILL)
         first.wait()
-        deadline = time.time() + 30
-        while time.time() < deadline and any(alive(pid) for pid in children):
-            time.sleep(0.2)
-        left = sorted(pid for pid in children if alive(pid))
-        for pid in left:  # not left to the next test either way
-            os.kill(pid, signal.SIGKILL)
+        left = still_running_after(children, 30)
         assert left == [], f"still running 30 s after kill -9 of the worker: {left}"
 
 
