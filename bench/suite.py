@@ -341,11 +341,12 @@ def _stored_baselines() -> dict[str, dict[str, Any]]:
     return json.loads(BASELINES.read_text()) if BASELINES.exists() else {}
 
 
-def _keep_baseline(name: str, base: dict[str, Any]) -> None:
+def _keep_baseline(name: str, base: dict[str, Any]) -> dict[str, Any]:
     """Keep a set's baseline figures (merged over the stored ones: a run may skip ⊕MiniLM) so a
-    later run with --no-baselines judges its rows against them."""
+    later run with --no-baselines judges its rows against them; returns what rows are judged by
+    now (a failed baseline as it came, stored nowhere)."""
     if "error" in base:
-        return
+        return base
     stored = _stored_baselines()
     # Strict JSON: a figure that is not a number (a score set's unused train range) is dropped.
     base = {k: ({m: x for m, x in v.items() if not (isinstance(x, float) and not np.isfinite(x))}
@@ -353,6 +354,7 @@ def _keep_baseline(name: str, base: dict[str, Any]) -> None:
     merged = {**stored.get(name, {}), **base, "run_at": time.strftime("%Y-%m-%d %H:%M")}
     stored[name] = merged
     BASELINES.write_text(json.dumps(stored, indent=1, sort_keys=True) + "\n")
+    return merged
 
 
 def _load() -> str:
@@ -371,14 +373,14 @@ def _previous_rows() -> dict[tuple[str, str], str]:
     return rows
 
 
-def write(own: dict[tuple[str, str], str], command: str, extra: list[str] | None = None, load: str = "") -> None:
+def write(own: dict[tuple[str, str], str], command: str, extra: list[str] | None, load: str) -> None:
     """Rewrite the section: this run's rows over those in the file now (another run may have added some)."""
     rows = {**_previous_rows(), **own}
     order = ["baseline", *EFFORTS]
     body = [
         "## Development suite: every set, task and effort over HTTP, against baselines in the same run",
         f"Last run: `{command}` on {time.strftime('%Y-%m-%d')}, {platform.machine()}, {os.cpu_count()} cores, "
-        f"{load or _load()} when it started: the machine is shared, so wall times are upper bounds. "
+        f"{load} when it started: the machine is shared, so wall times are upper bounds. "
         "Rows of sets/efforts not in the last run come from earlier runs (the last column says when); "
         "with --no-baselines a row is judged against the set's last baseline (bench/suite_baselines.json).",
         "",
@@ -427,8 +429,7 @@ def main() -> None:
         if not args.no_baselines:
             fresh = _spawn("--child", f"baseline:{name}:{args.baselines}")
             rows[(name, "baseline")] = baseline_row(name, fresh)
-            _keep_baseline(name, fresh)
-            base = fresh if "error" in fresh else _stored_baselines().get(name)
+            base = _keep_baseline(name, fresh)
             print(rows[(name, "baseline")], flush=True)
             write(rows, command, per_label_lines(rows, results), load)
         for effort in args.efforts.split(","):
