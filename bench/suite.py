@@ -305,7 +305,7 @@ def _verdict(task: str, effort: str, m: dict[str, Any], base: dict[str, Any] | N
     if effort == "low" and m.get("n_train", 0) >= 20_000:  # the low target is for sets under 20k
         verdict = f"no target (≥ 20k samples); vs TF-IDF {value - goal:+.2f}"
     if m["wall_seconds"] > CEILING[effort]:
-        verdict += f"; over time ({m['wall_seconds']:.0f} s > {CEILING[effort]} s)"
+        verdict += f"; over time ({m['wall_seconds']:.1f} s > {CEILING[effort]} s)"
     return verdict
 
 
@@ -373,14 +373,16 @@ def _previous_rows() -> dict[tuple[str, str], str]:
     return rows
 
 
-def write(own: dict[tuple[str, str], str], command: str, extra: list[str] | None, load: str) -> None:
+def write(own: dict[tuple[str, str], str], command: str, extra: list[str] | None, load: str, started: float) -> None:
     """Rewrite the section: this run's rows over those in the file now (another run may have added some)."""
     rows = {**_previous_rows(), **own}
     order = ["baseline", *EFFORTS]
     body = [
         "## Development suite: every set, task and effort over HTTP, against baselines in the same run",
         f"Last run: `{command}` on {time.strftime('%Y-%m-%d')}, {platform.machine()}, {os.cpu_count()} cores, "
-        f"{load} when it started: the machine is shared, so wall times are upper bounds. "
+        f"{load}, {(time.monotonic() - started) / 60:.0f} min from its start to its last row written "
+        "(baselines, uploads, training and predictions, one run after another): the machine is shared, so wall "
+        "times are upper bounds. "
         "Rows of sets/efforts not in the last run come from earlier runs (the last column says when); "
         "with --no-baselines a row is judged against the set's last baseline (bench/suite_baselines.json).",
         "",
@@ -418,8 +420,9 @@ def main() -> None:
         else:
             print(json.dumps(run_engine(rest[0], rest[1])))
         return
-    command = "python bench/suite.py " + " ".join(sys.argv[1:])
-    load = _load()
+    command = " ".join(["python bench/suite.py", *sys.argv[1:]])
+    started = time.monotonic()
+    load = f"{_load()} when it started at {time.strftime('%H:%M')} UTC"
     rows: dict[tuple[str, str], str] = {}  # this run's rows; write() merges them into the file's
     results: dict[tuple[str, str], dict[str, Any]] = {}
     for name in args.sets.split(","):
@@ -431,7 +434,7 @@ def main() -> None:
             rows[(name, "baseline")] = baseline_row(name, fresh)
             base = _keep_baseline(name, fresh)
             print(rows[(name, "baseline")], flush=True)
-            write(rows, command, per_label_lines(rows, results), load)
+            write(rows, command, per_label_lines(rows, results), load, started)
         for effort in args.efforts.split(","):
             r = _spawn("--child", f"engine:{name}:{effort}")
             r.setdefault("effort", effort)
@@ -440,7 +443,7 @@ def main() -> None:
             print(rows[(name, effort)], flush=True)
             if r.get("notes"):
                 print("   notes:", "; ".join(r["notes"]), flush=True)
-            write(rows, command, per_label_lines(rows, results), load)
+            write(rows, command, per_label_lines(rows, results), load, started)
 
 
 if __name__ == "__main__":
