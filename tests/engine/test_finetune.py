@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import re
 import subprocess
 import sys
 import time
@@ -18,7 +19,8 @@ import pytest
 from u22a8 import engine
 from u22a8.engine import Dataset, SearchCanceled
 from u22a8.engine.finetune import FineTunedEncoder, Recipe, fine_tune, planned_steps
-from u22a8.engine.finetuned_members import fit_tuned, is_tuned, plan_recipe, tuned_members, tuned_seconds
+from u22a8.engine.finetuned_members import (cheapest_seconds, fit_tuned, is_tuned, plan_recipe, tuned_members,
+                                           tuned_seconds)
 from u22a8.engine.training import Workspace
 
 from .conftest import classify_data
@@ -110,6 +112,16 @@ def test_plan_follows_data_size_and_time() -> None:
     assert plan_recipe(100_000, 1, 5, 800) is None
     assert plan_recipe(2000, 5, 5, 10_000) == Recipe(epochs=3)  # 5-fold protocol: always a final fit
     assert tuned_seconds(2000, 5, 5, Recipe()) > tuned_seconds(2001, 1, 5, Recipe())  # 6 fine-tunings vs 2
+
+
+def test_a_skipped_fine_tuning_is_reported_against_a_recipe_it_could_have_had() -> None:
+    # A 5-fold protocol is only offered 3 epochs with a final fit: a note quoting the holdout-only
+    # 2-epoch recipe read "1004 s needed, 1043 s available" on politeness at max, and skipped.
+    need = cheapest_seconds(2000, 5, 5)
+    assert need == tuned_seconds(2000, 5, 5, Recipe(epochs=3))
+    assert plan_recipe(2000, 5, 5, need) == Recipe(epochs=3)
+    assert plan_recipe(2000, 5, 5, need - 1) is None
+    assert cheapest_seconds(10_000, 1, 5) == tuned_seconds(10_000, 1, 5, Recipe(epochs=2, final_fit=False))
 
 
 @pytest.fixture(scope="module")
@@ -227,7 +239,12 @@ def test_max_skips_fine_tuning_when_it_does_not_fit_in_the_ceiling(tmp_path: Pat
     assert time.monotonic() - t0 <= 27.5
     assert "tuned_blend" not in result.metrics["search"]
     assert not any(is_tuned(m) for m in result.params["members"])
-    assert any(n.startswith("fine-tuning skipped") for n in result.report["notes"])
+    note = next(n for n in result.report["notes"] if n.startswith("fine-tuning skipped"))
+    # The note shows why: what the cheapest plan needs with its margin exceeds what was left.
+    found = re.search(r"about (\d+) s needed \((\d+) s with the 10% margin a plan must leave\), (\d+) s available", note)
+    assert found, note
+    need, with_margin, available = map(int, found.groups())
+    assert need < with_margin and with_margin > available
 
 
 def test_large_data_can_serve_the_holdout_encoder_it_measured(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -20,7 +20,8 @@ from .ensemble import blend_tuned
 from .embeddings import minilm_costs
 from .estimate import estimate
 from .finetune import LOAD_SECONDS, TRAIN_SECONDS_PER_TEXT, Recipe, probe_seconds_per_text, training_threads
-from .finetuned_members import TunedFits, fit_tuned, is_tuned, plan_recipe, tuned_members, tuned_seconds
+from .finetuned_members import (TunedFits, cheapest_seconds, fit_tuned, is_tuned, plan_recipe, tuned_members,
+                                tuned_seconds)
 from .training import Workspace
 from .trials import Clock
 from .types import Progress, ProgressCallback, SearchCanceled
@@ -57,8 +58,11 @@ def fine_tune_up_front(ws: Workspace, clock: Clock, on_progress: ProgressCallbac
             share = TUNE_SHARE * clock.limit - clock.elapsed()
         recipe = plan_recipe(ws.n, ws.n_protocol, len(ws.folds), share / TUNE_MARGIN, slowdown)
         if recipe is None:
-            need = tuned_seconds(ws.n, ws.n_protocol, len(ws.folds), Recipe(epochs=2, final_fit=False), slowdown) * TUNE_MARGIN
-            ws.notes.append(f"fine-tuning skipped: about {need:.0f} s needed, {max(share, 0):.0f} s available")
+            # The cheapest recipe this protocol offers, with the margin the plan must fit in: a
+            # figure without the margin could read as fitting ("1004 s needed, 1043 s available").
+            need = cheapest_seconds(ws.n, ws.n_protocol, len(ws.folds), slowdown)
+            ws.notes.append(f"fine-tuning skipped: about {need:.0f} s needed ({need * TUNE_MARGIN:.0f} s with the "
+                            f"{TUNE_MARGIN - 1:.0%} margin a plan must leave), {max(share, 0):.0f} s available")
             return None
         if not recipe.threads:  # record the count used, so that a refit repeats this network
             recipe = replace(recipe, threads=training_threads())

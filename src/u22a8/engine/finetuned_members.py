@@ -42,7 +42,7 @@ from .training import Workspace
 from .types import TrainingResult
 
 __all__ = ["tuned_members", "is_tuned", "TunedLogits", "PassThroughHead", "fit_tuned", "TunedFits",
-           "tuned_seconds", "plan_recipe", "refit_with_tuned"]
+           "tuned_seconds", "plan_recipe", "cheapest_seconds", "refit_with_tuned"]
 
 FT_KEY = "finetune"
 _SPARSE = {"word_ngrams": [1, 2], "char_ngrams": [2, 5], "word_weight": 1.0, "char_weight": 1.0,
@@ -83,13 +83,24 @@ def plan_recipe(n_samples: int, n_protocol: int, n_folds: int, seconds: float, s
     the rows). One epoch is not offered: it leaves the encoder short of what the frozen one plus
     TF-IDF already gives, so it would cost minutes for little.
     """
-    plans = [Recipe(epochs=3)]
-    if n_protocol == 1:
-        plans += [Recipe(epochs=3, final_fit=False), Recipe(epochs=2, final_fit=False)]
-    for recipe in plans:
+    for recipe in _plans(n_protocol):
         if tuned_seconds(n_samples, n_protocol, n_folds, recipe, slowdown) <= seconds:
             return recipe
     return None
+
+
+def cheapest_seconds(n_samples: int, n_protocol: int, n_folds: int, slowdown: float = 1.0) -> float:
+    """What the cheapest recipe :func:`plan_recipe` offers for this protocol would take: the
+    figure a skipped fine-tuning is reported against."""
+    return tuned_seconds(n_samples, n_protocol, n_folds, _plans(n_protocol)[-1], slowdown)
+
+
+def _plans(n_protocol: int) -> list[Recipe]:
+    """The recipes offered, best first (see :func:`plan_recipe`)."""
+    plans = [Recipe(epochs=3)]
+    if n_protocol == 1:
+        plans += [Recipe(epochs=3, final_fit=False), Recipe(epochs=2, final_fit=False)]
+    return plans
 
 
 @dataclass
