@@ -295,10 +295,67 @@ def test_migrations_are_idempotent_and_reach_head(store: Store) -> None:
     _model(store)
     store.upgrade()  # a second start must not touch existing data
     with store.db.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM u22a8_schema_version")).scalar() == "0011"
+        assert conn.execute(text("SELECT version_num FROM u22a8_schema_version")).scalar() == "0012"
     tables = set(inspect(store.db.engine).get_table_names())
     assert {ModelRow.__tablename__, RunRow.__tablename__, "samples", "versions", "api_keys"} <= tables
     assert store.models.get("acme.tone").handle == "acme.tone"
+
+
+def test_upgrade_to_text_keys_keeps_matching_drawing_and_never_reusing_ids(store: Store) -> None:
+    """Migration 0012 on a database that already holds samples: every stored text gets its key,
+    an upload of a stored text still matches it, and a deleted sample's row id stays retired."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import select
+
+    from u22a8.store import text_hash, text_key
+    from u22a8.store.database import _MIGRATIONS
+    from u22a8.store.tables import SampleRow
+
+    _model(store)
+    texts = [f"text number {i}" for i in range(30)]
+    store.samples.upsert("acme.tone", [NewSample(t, {"label": "x"}) for t in texts], max_per_model=100)
+    store.samples.upsert("acme.tone", [NewSample("about to go", {"label": "x"}, id="gone")], max_per_model=100)
+    store.samples.delete("acme.tone", "gone")
+    with store.db.session(write=False) as s:
+        deleted_pk = 31
+        assert s.scalar(select(SampleRow.pk).order_by(SampleRow.pk.desc()).limit(1)) == 30
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_MIGRATIONS))
+    cfg.attributes["engine"] = store.db.engine
+    command.downgrade(cfg, "0011")
+    store.upgrade()
+
+    with store.db.session(write=False) as s:
+        keys = dict(s.execute(select(SampleRow.text_hash, SampleRow.text_key)).all())
+    assert keys == {text_hash(t): text_key(text_hash(t)) for t in texts}
+    again = store.samples.upsert("acme.tone", [NewSample(texts[3], {"label": "x"}), NewSample("new", {"label": "x"})],
+                                 max_per_model=100)
+    assert (again.added, again.unchanged) == (1, 1)
+    with store.db.session(write=False) as s:
+        assert s.scalar(select(SampleRow.pk).where(SampleRow.text == "new")) > deleted_pk
+    model_id = store.models.get("acme.tone").id
+    drawn = store.samples.drawn_training_set(model_id, 5, 0)
+    assert sorted(x.text for x in drawn) == sorted(sorted([*texts, "new"], key=text_hash)[:5])
+
+
+def test_a_text_sharing_another_texts_key_is_not_taken_for_it(store: Store) -> None:
+    """Texts are found by 64 bits of their hash; two texts may share them (made here by hand: a
+    real pair is some 2^32 texts away), and the whole hash decides."""
+    from sqlalchemy import update
+
+    from u22a8.store import text_hash, text_key
+    from u22a8.store.tables import SampleRow
+
+    _model(store)
+    store.samples.upsert("acme.tone", [NewSample("first text", {"label": "x"})], max_per_model=10)
+    with store.db.session() as s:
+        s.execute(update(SampleRow).values(text_key=text_key(text_hash("second text"))))
+    counts = store.samples.upsert("acme.tone", [NewSample("second text", {"label": "y"})], max_per_model=10)
+    assert (counts.added, counts.updated) == (1, 0)
+    model_id = store.models.get("acme.tone").id
+    assert {x.text: x.target for x in store.samples.snapshot(model_id)} == {
+        "first text": {"label": "x"}, "second text": {"label": "y"}}
 
 
 def test_large_upserts_match_by_id_and_by_text_and_leave_the_pool(store: Store) -> None:

@@ -7,10 +7,10 @@ in it when its text's hash ranks among the smallest, so a retrain that adds a fe
 nearly the same rows (its n-gram counts and warm starts still apply), and every label keeps at
 least a few rows however rare it is. A refit uses the cap its version was searched with.
 
-The hash is the SHA-256 the store keeps of every text (``samples.text_hash``, indexed with the
-model), so the runs layer draws the same rows in SQL and reads only those: with a million stored
-samples, reading every row into the worker and hashing it here cost more than the low ceiling
-(bench/RESULTS.md). :func:`search_rows` is the cap both draws use; :func:`drawn_note` says what
+The hash is the SHA-256 the store keeps of every text (``samples.text_hash``; its first 64
+bits, ``samples.text_key``, are indexed with the model), so the runs layer draws the same rows
+in SQL and reads only those: with a million stored samples, reading every row into the worker
+and hashing it here cost more than the low ceiling (bench/RESULTS.md). :func:`search_rows` is the cap both draws use; :func:`drawn_note` says what
 a search or refit on a draw made by the store trained on.
 """
 

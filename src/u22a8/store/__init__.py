@@ -33,7 +33,7 @@ from ..resources import (
 from .pool import NewPoolText, PoolRepository, PoolRows, PoolState
 from .runs import RunRepository, SearchAlreadyActive
 from .sessions import SessionRepository
-from .samples import NewSample, SampleRepository, text_hash
+from .samples import NewSample, SampleRepository, text_hash, text_key
 from .versions import NewVersion, VersionRepository
 from .webhook_payloads import WEBHOOK_EVENT_TYPES
 from .webhooks import AttemptOutcome, ClaimedDelivery, WebhookRepository
@@ -81,6 +81,7 @@ __all__ = [
     "SCOPES",
     "FINAL_RUN_STATES",
     "text_hash",
+    "text_key",
     "utcnow",
 ]
 

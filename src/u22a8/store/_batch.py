@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import ARRAY, ColumnElement, String, any_, bindparam, func, select
+from sqlalchemy.types import TypeEngine
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import BindParameter
 
@@ -25,20 +26,22 @@ class KeyList:
     """``column IN (keys)`` with every key in one bound parameter named ``name``:
     ``q = select(...).where(keys.contains(SampleRow.text_hash))``, then
     ``s.execute(q, {name: keys.value(hashes)})``. One statement whatever the number of keys, so
-    SQLAlchemy compiles it once and the database looks every key up in its index."""
+    SQLAlchemy compiles it once and the database looks every key up in its index.
+    ``of``: the keys' type (strings unless told; integers for ``BigInteger``)."""
 
-    def __init__(self, s: Session, name: str = "keys") -> None:
+    def __init__(self, s: Session, name: str = "keys", of: type[TypeEngine[Any]] = String) -> None:
         self.sqlite = s.get_bind().dialect.name == "sqlite"
         self.name = name
+        self.of = of
 
     def contains(self, column: ColumnElement[Any]) -> ColumnElement[bool]:
         if self.sqlite:
             each = func.json_each(bindparam(self.name, type_=String)).table_valued("value")
             return column.in_(select(each.c.value).scalar_subquery())
-        param: BindParameter[Any] = bindparam(self.name, type_=ARRAY(String))
+        param: BindParameter[Any] = bindparam(self.name, type_=ARRAY(self.of))
         return column == any_(param)
 
-    def value(self, keys: Sequence[str]) -> Any:
+    def value(self, keys: Sequence[Any]) -> Any:
         return orjson.dumps(list(keys)).decode() if self.sqlite else list(keys)
 
 

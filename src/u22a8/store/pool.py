@@ -15,7 +15,7 @@ from ..errors import LimitExceeded, NotFound
 from ..resources import PoolCounts, PoolText, record_from
 from .database import Database, utcnow
 from .models import model_row
-from .samples import text_hash
+from .samples import text_hash, text_key
 from .tables import PoolTextRow, SampleRow
 
 __all__ = ["PoolRepository", "NewPoolText", "PoolRows", "PoolState"]
@@ -183,11 +183,12 @@ class PoolRepository:
 
 def _labeled_hashes(s: Session, model_id: int, hashes: list[str]) -> set[str]:
     found: set[str] = set()
-    unique = sorted(set(hashes))
+    sought = set(hashes)
+    unique = sorted(sought)
     for i in range(0, len(unique), _CHUNK):
-        q = select(SampleRow.text_hash).where(SampleRow.model_id == model_id,
-                                              SampleRow.text_hash.in_(unique[i:i + _CHUNK]))
-        found.update(s.scalars(q))
+        keys = [text_key(h) for h in unique[i:i + _CHUNK]]  # the indexed column; the whole hash is compared after
+        q = select(SampleRow.text_hash).where(SampleRow.model_id == model_id, SampleRow.text_key.in_(keys))
+        found.update(h for h in s.scalars(q) if h in sought)
     return found
 
 

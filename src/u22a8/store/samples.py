@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, bindparam, delete, distinct, func, insert, select, update
+from sqlalchemy import BigInteger, String, bindparam, delete, distinct, func, insert, select, update
 from sqlalchemy.orm import Session
 
 import orjson
@@ -23,7 +23,7 @@ from .models import mark_samples_changed, model_row
 from ..resources import Sample, SampleCounts, SampleStats, TrainingSample
 from .tables import SampleRow
 
-__all__ = ["SampleRepository", "NewSample", "text_hash"]
+__all__ = ["SampleRepository", "NewSample", "text_hash", "text_key"]
 
 _CHUNK = 2000  # values per IN (...): well under every backend's bound-parameter limit
 _LENGTH_SPREAD = 2000  # samples whose mean length stands for all (see SampleRepository.summary)
@@ -31,6 +31,14 @@ _LENGTH_SPREAD = 2000  # samples whose mean length stands for all (see SampleRep
 
 def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def text_key(hash_hex: str) -> int:
+    """The first 64 bits of a :func:`text_hash` as a signed 64-bit integer, in the same order as
+    the hex strings (the top bit flipped), so the database sorts keys as the engine sorts hashes
+    (:mod:`u22a8.engine.sizing`). Distinct texts may share a key (one pair in some 10^13 at a
+    million samples): lookups compare the whole hash after finding the key."""
+    return int(hash_hex[:16], 16) - (1 << 63)
 
 
 @dataclass(frozen=True)
@@ -98,6 +106,7 @@ class SampleRepository:
                     "model_id": [model.id] * len(new),
                     "sample_id": [x.id if x.id is not None else "s_" + h[:20] for x, h in new],
                     "text": [x.text for x, _ in new], "text_hash": [h for _, h in new],
+                    "text_key": [text_key(h) for _, h in new],
                     "target": [x.target for x, _ in new], "weight": [x.weight for x, _ in new],
                     "metadata": [x.metadata for x, _ in new],
                     "created_at": [now] * len(new), "updated_at": [now] * len(new),
@@ -106,6 +115,7 @@ class SampleRepository:
                 executemany(s, update(table).where(table.c.pk == bindparam("b_pk")), {
                     "b_pk": [pk for pk, _, _ in changed],
                     "text": [x.text for _, x, _ in changed], "text_hash": [h for _, _, h in changed],
+                    "text_key": [text_key(h) for _, _, h in changed],
                     "target": [x.target for _, x, _ in changed], "weight": [x.weight for _, x, _ in changed],
                     "metadata": [x.metadata for _, x, _ in changed], "updated_at": [now] * len(changed),
                 }, serializers=_SERIALIZERS)
@@ -169,17 +179,17 @@ class SampleRepository:
     def drawn_training_set(self, model_id: int, rows: int, per_label_min: int, *, n_samples: int | None = None,
                            totals: dict[str, int] | None = None) -> list[TrainingSample]:
         """A stable sub-sample of the training set, in :meth:`snapshot` order: the ``rows``
-        samples whose ``text_hash`` ranks first (ties by insertion), plus each label's first
+        samples whose ``text_key`` ranks first (ties by insertion), plus each label's first
         ``per_label_min`` in that order when the ``rows`` hold fewer (all of a rarer label's).
 
         The engine's :func:`~u22a8.engine.sizing.subsample` picks the same rows from the whole
-        set; here the database walks its (model, text hash) index and only the rows drawn are
+        set; here the database walks its (model, text key) index and only the rows drawn are
         read, which a search on a million samples needs to end within a low ceiling. ``n_samples``
         and ``totals`` (samples per label): what :meth:`summary` said, if the caller has it.
         """
-        cols = (SampleRow.pk, SampleRow.text_hash, SampleRow.sample_id, SampleRow.text, SampleRow.target,
+        cols = (SampleRow.pk, SampleRow.text_key, SampleRow.sample_id, SampleRow.text, SampleRow.target,
                 SampleRow.weight)
-        in_order = (SampleRow.text_hash, SampleRow.pk)
+        in_order = (SampleRow.text_key, SampleRow.pk)
         with self._db.session(write=False) as s:
             first = select(*cols).where(SampleRow.model_id == model_id).order_by(*in_order).limit(max(rows, 0))
             drawn = {r[0]: r for r in s.execute(first)}
@@ -230,12 +240,12 @@ class SampleRepository:
 
     def summary(self, model_id: int, shape: TargetShape | None = None) -> dict[str, Any]:
         """Counts an effort estimate (and a run's draw) needs, without loading every text: how many
-        samples, their mean length (over the first :data:`_LENGTH_SPREAD` in text-hash order, a
+        samples, their mean length (over the first :data:`_LENGTH_SPREAD` in text-key order, a
         stable spread that costs no pass over the texts) and the samples per label."""
         with self._db.session(write=False) as s:
             n = int(s.scalar(select(func.count()).select_from(SampleRow).where(SampleRow.model_id == model_id)) or 0)
             spread = (select(SampleRow.text).where(SampleRow.model_id == model_id)
-                      .order_by(SampleRow.text_hash).limit(_LENGTH_SPREAD).subquery())
+                      .order_by(SampleRow.text_key).limit(_LENGTH_SPREAD).subquery())
             chars = s.scalar(select(func.coalesce(func.avg(func.length(spread.c.text)), 0.0))) or 0.0
             counts = label_counts(s, model_id, shape, n_samples=n)
             return {"n_samples": n, "mean_chars": float(chars), "n_labels": len(counts), "label_counts": counts}
@@ -317,9 +327,11 @@ def _existing(s: Session, model_id: int, samples: list[NewSample],
         q = select(SampleRow.sample_id, *cols).where(SampleRow.model_id == model_id, keys.contains(SampleRow.sample_id))
         by_id.update((sid, _Stored(*rest)) for sid, *rest in s.execute(q, {keys.name: keys.value(ids)}))
     if wanted:
+        int_keys = KeyList(s, of=BigInteger)
         q = (select(SampleRow.text_hash, *cols)
-             .where(SampleRow.model_id == model_id, keys.contains(SampleRow.text_hash))
+             .where(SampleRow.model_id == model_id, int_keys.contains(SampleRow.text_key))
              .order_by(SampleRow.pk))
-        for h, *rest in s.execute(q, {keys.name: keys.value(wanted)}):
+        # Keyed by the stored row's whole hash: a text that only shares the 64-bit key is never asked for.
+        for h, *rest in s.execute(q, {int_keys.name: int_keys.value([text_key(h) for h in wanted])}):
             by_hash.setdefault(h, _Stored(*rest))
     return by_id, by_hash

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -110,7 +111,7 @@ class SampleRow(Base):
     __tablename__ = "samples"
     __table_args__ = (
         UniqueConstraint("model_id", "sample_id", name="uq_samples_model_sample_id"),
-        Index("ix_samples_model_text_hash", "model_id", "text_hash"),
+        Index("ix_samples_model_text_key", "model_id", "text_key"),
         _NEVER_REUSE_IDS,
     )
 
@@ -119,6 +120,11 @@ class SampleRow(Base):
     sample_id: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)
     text_hash: Mapped[str] = mapped_column(String(64))
+    # The hash's first 64 bits as an integer in the hash's order (store.samples.text_key). Texts
+    # are found and drawn by this, not by the 64-character hash: an upload inserts into the index
+    # at random places, and an 8-byte key keeps that index small enough to stay cached at a
+    # million samples per model (bench/RESULTS.md, scale-ingest).
+    text_key: Mapped[int] = mapped_column(BigInteger)
     # {"label": str} | {"labels": [str]} | {"score": float}
     target: Mapped[dict[str, Any]] = mapped_column(JSON)
     weight: Mapped[float] = mapped_column(Float, default=1.0)
