@@ -252,3 +252,43 @@ def test_a_knn_heads_cached_row_norm_is_not_stored() -> None:
     assert b"_xmax" not in artifact
     loaded = engine.load_predictor(artifact, engine.artifact_checksum(artifact))
     np.testing.assert_allclose(loaded.outputs(PROBES), predictor.reference_outputs(PROBES), rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("ngram_range", [(1, 1), (1, 4), (2, 5), (4, 6)])
+@pytest.mark.parametrize("strip_accents", [None, "unicode"])
+def test_char_ngrams_found_as_integer_keys_are_the_analyzers_terms(ngram_range: tuple[int, int],
+                                                                   strip_accents: str | None) -> None:
+    """Every text's char n-grams, counted: tabs, runs of spaces, one-letter words (shorter than
+    the smallest n when it is 4), characters the vocabulary never had, accents, empty texts."""
+    from collections import Counter
+
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from u22a8.engine.fast_path import _CharWbKeys
+
+    rng = np.random.default_rng(0)
+    alphabet = list("abcdeé XYZ\t\nß") + ["€", "日", "\u00a0", "İ"]
+
+    def text() -> str:
+        return "".join(rng.choice(alphabet, size=int(rng.integers(0, 30))))
+
+    vec = CountVectorizer(analyzer="char_wb", ngram_range=ngram_range, strip_accents=strip_accents)
+    vec.fit([text() for _ in range(200)])
+    keys = _CharWbKeys.of(vec)
+    assert keys is not None
+    analyze, vocab = vec.build_analyzer(), vec.vocabulary_
+    for t in [text() for _ in range(500)] + ["", " ", "a", "a b", *PROBES]:
+        want = sorted((vocab[term], n) for term, n in Counter(analyze(t)).items() if term in vocab)
+        cols, counts = keys.counts(t)
+        assert list(zip(cols.tolist(), counts.tolist())) == want, repr(t)
+
+
+def test_char_ngrams_too_long_for_a_key_go_through_the_analyzer() -> None:
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from u22a8.engine.fast_path import _CharWbKeys
+
+    texts = ["".join(chr(0x4E00 + (i * 7 + j) % 3000) for j in range(12)) for i in range(400)]
+    wide = CountVectorizer(analyzer="char_wb", ngram_range=(2, 5)).fit(texts)  # ~3000 characters: 12 bits a code
+    assert _CharWbKeys.of(wide) is not None
+    assert _CharWbKeys.of(CountVectorizer(analyzer="char_wb", ngram_range=(2, 6)).fit(texts)) is None

@@ -43,6 +43,84 @@ _F32 = np.float32
 _ONE = np.float32(1.0)
 
 
+_KEY_BITS = 60  # of a term's key for its characters; the top 4 bits hold its length
+
+
+class _CharWbKeys:
+    """A ``char_wb`` block's terms found without making them: every character of the vocabulary
+    gets a small code (its alphabet has a few hundred), so an n-gram is an exact integer (its
+    codes side by side, its length on top) and a text's n-grams are a few numpy operations and
+    one sorted search of the vocabulary's keys.
+
+    The analyzer made some 300 strings per text, hashed and counted them in Python: the largest
+    cost of the linear member, and its churn slowed the numpy work that followed it in the same
+    call (bench/RESULTS.md). The terms are exactly the analyzer's (sklearn's ``_char_wb_ngrams``:
+    each whitespace-separated word padded with one space each side, every substring of n
+    characters for n in the range up to the padded word's length, a padded word shorter than
+    the smallest n once, whole). Here the padded words stand side by side in one string, and
+    every substring of it is looked up: one that spans two words holds their two spaces, which
+    no term holds, so it is never found; a character outside the vocabulary's alphabet has
+    code 0, which no term's key has, so neither is an n-gram with it."""
+
+    def __init__(self, vec: Any, low: int, high: int, alphabet: list[str], bits: int) -> None:
+        self.low, self.high, self.bits = low, high, bits
+        self.prepare = vec.build_preprocessor()
+        self.decode = vec.decode
+        self.white = vec._white_spaces
+        points = [ord(ch) for ch in alphabet]
+        self.code = np.zeros(max(points, default=0) + 2, dtype=np.uint64)  # the last: every wider point
+        self.code[points] = np.arange(1, len(points) + 1, dtype=np.uint64)
+        keys = np.fromiter((self._key(term) for term in vec.vocabulary_), dtype=np.uint64,
+                           count=len(vec.vocabulary_))
+        order = np.argsort(keys, kind="stable")
+        self.keys = keys[order]
+        self.cols = np.fromiter(vec.vocabulary_.values(), dtype=np.intp, count=len(keys))[order]
+
+    @classmethod
+    def of(cls, vec: Any) -> "_CharWbKeys | None":
+        """The keys of a fitted ``char_wb`` vectorizer, or None when its terms do not fit in 60 bits."""
+        low, high = (int(n) for n in vec.ngram_range)
+        alphabet = sorted({ch for term in vec.vocabulary_ for ch in term})
+        bits = max(1, len(alphabet).bit_length())  # codes 1..len(alphabet); 0: not in it
+        if vec.analyzer != "char_wb" or high * bits > _KEY_BITS or high >= 16:
+            return None
+        return cls(vec, low, high, alphabet, bits)
+
+    def _key(self, term: str) -> int:
+        key = 0
+        for ch in term:
+            key = (key << self.bits) | int(self.code[min(ord(ch), len(self.code) - 1)])
+        return key | (len(term) << _KEY_BITS)
+
+    def counts(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """(columns in increasing order, how often each occurs) of ``text``."""
+        words = self.white.sub(" ", self.prepare(self.decode(text))).split()
+        if not words:
+            return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp)
+        padded = " " + "  ".join(words) + " "
+        points = np.frombuffer(padded.encode("utf-32-le"), dtype=np.uint32)
+        codes = self.code[np.minimum(points, len(self.code) - 1)]
+        found = []
+        key = codes
+        for n in range(1, min(self.high, len(codes)) + 1):
+            if n > 1:
+                key = (key[:-1] << self.bits) | codes[n - 1:]
+            if n >= self.low:
+                found.append(key | (n << _KEY_BITS))
+        short = [self._key(f" {w} ") for w in words if len(w) + 2 < self.low]
+        if short:  # a padded word shorter than every n counts once, whole
+            found.append(np.asarray(short, dtype=np.uint64))
+        if not found:
+            return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp)
+        terms = np.concatenate(found)
+        at = np.minimum(np.searchsorted(self.keys, terms), len(self.keys) - 1)
+        hits = np.sort(self.cols[at[self.keys[at] == terms]])
+        if not len(hits):
+            return hits, hits
+        first = np.flatnonzero(np.concatenate(([True], hits[1:] != hits[:-1])))
+        return hits[first], np.diff(np.append(first, len(hits)))
+
+
 @dataclass
 class _NgramBlock:
     """One fitted word or char block: analyzer, vocabulary, IDF, weight and column offset."""
@@ -54,23 +132,33 @@ class _NgramBlock:
     offset: int  # of the block's first column in the member's feature row
     word: bool  # the word block wraps texts in the edge markers (see features._block_texts)
     edges: bool
+    char_keys: _CharWbKeys | None = None  # a char_wb block's terms as integers (None: the analyzer)
 
     def columns(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The block's (member-row) columns of ``text`` and their TF-IDF values, as _tfidf makes them."""
+        if self.char_keys is not None:
+            cols, counts = self.char_keys.counts(text)
+            tf = counts.astype(_F32)
+        else:
+            cols, tf = self._counted(text)
+        if not len(cols):
+            return np.empty(0, dtype=np.intp), np.empty(0, dtype=_F32)
+        vals = (np.log(tf) + _ONE) * self.idf[cols]
+        norm = np.sqrt(np.dot(vals, vals))
+        scale = _F32(self.weight / (norm if norm != 0 else _ONE))
+        return cols + self.offset, vals * scale
+
+    def _counted(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """(columns in increasing order, counts) through the vectorizer's own analyzer."""
         if self.word and self.edges:
             text = _block_texts("word", [text], True)[0]
         vocab = self.vocabulary
         # Counter counts in C; only the distinct terms are looked up in the vocabulary.
         found = [(vocab[term], n) for term, n in Counter(self.analyze(text)).items() if term in vocab]
-        if not found:
-            return np.empty(0, dtype=np.intp), np.empty(0, dtype=_F32)
         found.sort()  # the column order of a CSR row: sums then add up alike
         cols = np.fromiter((j for j, _ in found), dtype=np.intp, count=len(found))
         tf = np.fromiter((n for _, n in found), dtype=_F32, count=len(found))
-        vals = (np.log(tf) + _ONE) * self.idf[cols]
-        norm = np.sqrt(np.dot(vals, vals))
-        scale = _F32(self.weight / (norm if norm != 0 else _ONE))
-        return cols + self.offset, vals * scale
+        return cols, tf
 
 
 class _Features:
@@ -82,9 +170,10 @@ class _Features:
         offset = 0
         for (name, vec), idf in zip(features.vectorizers_, features.idf_):
             idf = np.asarray(idf, dtype=_F32)
+            char_keys = _CharWbKeys.of(vec)
             self.blocks.append(_NgramBlock(vec.build_analyzer(), vec.vocabulary_, idf,
                                            float(features._weights()[name]), offset, name == "word",
-                                           bool(features.edges)))
+                                           bool(features.edges), char_keys))
             offset += len(idf)
         self.n_sparse = offset
         self.embed = features.embed
