@@ -11,6 +11,8 @@ ready, wall clock) while the resident memory of every process of the server (API
 workers) is summed every 0.2 s; the model then predicts Banking77's test.csv over HTTP.
 Figures go to the ``scale`` section of bench/RESULTS.md, one row per size and effort;
 ``--ingest-only`` uploads and asks for the estimate only, and writes its own ``scale-ingest`` section.
+``--database-url`` serves from that database instead of the home's SQLite file (an empty
+PostgreSQL database, say: the run adds to it and does not clean up).
 """
 
 from __future__ import annotations
@@ -154,11 +156,12 @@ def retrain(http, handle: str, version: int) -> dict:
             "notes": notes, "load": os.getloadavg()[0]}
 
 
-def _ingest_section(sizes: str, rows: list) -> str:
+def _ingest_section(sizes: str, rows: list, backend: str) -> str:
     load = os.getloadavg()
+    flag = "" if backend == "sqlite" else " --database-url ..."
     lines = [
-        "### Ingest only: samples per second over HTTP, 20k samples per request",
-        f"`python bench/scale.py --sizes {sizes} --ingest-only` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+        f"### Ingest only: samples per second over HTTP, 20k samples per request ({backend})",
+        f"`python bench/scale.py --sizes {sizes} --ingest-only{flag}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
         f"one API process on 2 cores shared with the benchmark's client and other jobs (load average at the end "
         f"{load[0]:.1f}).",
         "",
@@ -188,6 +191,7 @@ def main() -> None:
     ap.add_argument("--efforts", default="low,medium")
     ap.add_argument("--ingest-only", action="store_true")
     ap.add_argument("--retrain", action="store_true", help="after the last effort, 10 new samples → automatic retrain")
+    ap.add_argument("--database-url", help="serve from this database (default: SQLite in the server's home)")
     args = ap.parse_args()
     train_set, test = banking77("train"), banking77("test")
     rows = []
@@ -196,6 +200,8 @@ def main() -> None:
         samples = synthetic(train_set, n)
         # --retrain adds 10 samples to a full model: the limit (a million by default) makes room.
         room = {"U22A8_MAX_SAMPLES_PER_MODEL": str(max(n + 1000, 1_000_000))} if args.retrain else {}
+        if args.database_url:
+            room["U22A8_DATABASE_URL"] = args.database_url
         with Server(U22A8_PREPARE_MODELS="false", U22A8_DEFAULT_QUIET_SECONDS="3600", **room) as server, \
                 server.client() as http:
             handle = f"bench.scale-{n}"
@@ -214,7 +220,9 @@ def main() -> None:
             if args.ingest_only:
                 rows.append((n, "-", rates, None, None))
     if args.ingest_only:
-        write_section("scale-ingest", _ingest_section(args.sizes, rows))
+        backend = (args.database_url or "sqlite").split(":", 1)[0].split("+", 1)[0]
+        write_section("scale-ingest" if backend == "sqlite" else f"scale-ingest-{backend}",
+                      _ingest_section(args.sizes, rows, backend))
         return
     load = os.getloadavg()
     lines = [
