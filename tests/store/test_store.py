@@ -295,15 +295,16 @@ def test_migrations_are_idempotent_and_reach_head(store: Store) -> None:
     _model(store)
     store.upgrade()  # a second start must not touch existing data
     with store.db.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM u22a8_schema_version")).scalar() == "0012"
+        assert conn.execute(text("SELECT version_num FROM u22a8_schema_version")).scalar() == "0013"
     tables = set(inspect(store.db.engine).get_table_names())
     assert {ModelRow.__tablename__, RunRow.__tablename__, "samples", "versions", "api_keys"} <= tables
     assert store.models.get("acme.tone").handle == "acme.tone"
 
 
 def test_upgrade_to_text_keys_keeps_matching_drawing_and_never_reusing_ids(store: Store) -> None:
-    """Migration 0012 on a database that already holds samples: every stored text gets its key,
-    an upload of a stored text still matches it, and a deleted sample's row id stays retired."""
+    """Migrations 0012 and 0013 on a database that already holds samples: every stored text gets
+    its key, the model its count, an upload of a stored text still matches it, and a deleted
+    sample's row id stays retired."""
     from alembic import command
     from alembic.config import Config
     from sqlalchemy import select
@@ -326,6 +327,7 @@ def test_upgrade_to_text_keys_keeps_matching_drawing_and_never_reusing_ids(store
     command.downgrade(cfg, "0011")
     store.upgrade()
 
+    assert store.models.get("acme.tone").sample_count == 30  # 0013 counts what the model holds
     with store.db.session(write=False) as s:
         keys = dict(s.execute(select(SampleRow.text_hash, SampleRow.text_key)).all())
     assert keys == {text_hash(t): text_key(text_hash(t)) for t in texts}
@@ -377,6 +379,11 @@ def test_large_upserts_match_by_id_and_by_text_and_leave_the_pool(store: Store) 
     changed = sum(1 for i in range(n // 2, n) if i % 3 == 0)
     assert (counts.added, counts.updated, counts.unchanged) == (n // 2, changed, n // 2 - changed)
     assert counts.sample_count == store.samples.count(model_id) == n + n // 2
+    store.samples.delete("acme.tone", "id1")
+    # The count kept on the model's row (what the limit and GET /models read) agrees with the rows.
+    assert store.models.get("acme.tone").sample_count == store.samples.count(model_id) == n + n // 2 - 1
+    store.samples.upsert("acme.tone", first[:10] + first[:10], max_per_model=3 * n)  # repeats: nothing added
+    assert store.models.get("acme.tone").sample_count == store.samples.count(model_id) == n + n // 2
     stored = {s.text: s.target for s in store.samples.snapshot(model_id)}
     assert stored["text 2501"] == {"label": "x"}  # by id, unchanged
     assert stored["text 2505"] == {"label": "y"} and stored["text 2508"] == {"label": "y"}  # by id and by text

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import ARRAY, ColumnElement, String, any_, bindparam, func, select
+from sqlalchemy import ARRAY, ColumnElement, Select, String, any_, bindparam, func, select, true
 from sqlalchemy.types import TypeEngine
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import BindParameter
@@ -40,6 +40,23 @@ class KeyList:
             return column.in_(select(each.c.value).scalar_subquery())
         param: BindParameter[Any] = bindparam(self.name, type_=ARRAY(self.of))
         return column == any_(param)
+
+    def matching(self, query: Select[Any], column: ColumnElement[Any], order_by: str | None = None) -> Select[Any]:
+        """The rows of ``query`` whose ``column`` is one of the keys, each key looked up in
+        ``column``'s index, in the order of the result column named ``order_by``.
+
+        On PostgreSQL ``column = ANY(keys)`` left the plan to statistics, which lag a model that
+        grows by 20k samples an upload: it read every index entry of the model (0.37 s at a
+        million samples), or probed the index for each key in turn far more slowly (1.9 s). A
+        lateral subquery per key (``OFFSET 0`` keeps the planner from flattening it into a hash
+        join) probes the index once a key: 0.15 s."""
+        if self.sqlite:
+            q = query.where(self.contains(column))
+            return q.order_by(q.selected_columns[order_by]) if order_by else q
+        keys = func.unnest(bindparam(self.name, type_=ARRAY(self.of))).table_valued("key").render_derived(name="k")
+        each = query.where(column == keys.c.key).offset(0).lateral("found")
+        q = select(*each.c).select_from(keys).join(each, true())
+        return q.order_by(each.c[order_by]) if order_by else q
 
     def value(self, keys: Sequence[Any]) -> Any:
         return orjson.dumps(list(keys)).decode() if self.sqlite else list(keys)

@@ -42,7 +42,6 @@ def load_model(s: Session, row: ModelRow) -> Model:
     search = s.scalar(
         select(RunRow).where(RunRow.model_id == row.id, RunRow.kind == "search", RunRow.state.in_(ACTIVE_RUN_STATES))
     )
-    count = s.scalar(select(func.count()).select_from(SampleRow).where(SampleRow.model_id == row.id)) or 0
     return Model(
         id=row.id,
         handle=row.handle,
@@ -56,7 +55,7 @@ def load_model(s: Session, row: ModelRow) -> Model:
         fallback_label=row.fallback_label,
         fallback_min_precision=row.fallback_min_precision,
         active_version=version_record(active) if active else None,
-        sample_count=count,
+        sample_count=row.sample_count,
         last_run=run_record(last, row.handle) if last else None,
         active_search=run_record(search, row.handle) if search else None,
         retrain_due_at=row.retrain_due_at,

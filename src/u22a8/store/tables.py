@@ -101,6 +101,10 @@ class ModelRow(Base):
     fallback_label: Mapped[str | None] = mapped_column(String(200), nullable=True)
     fallback_min_precision: Mapped[float | None] = mapped_column(Float, nullable=True)
     active_version_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # How many samples the model holds, kept by every write that adds or removes one (each holds
+    # the model's row locked): an upload checks the per-model limit against it, where counting a
+    # million index entries took 0.25 s on PostgreSQL.
+    sample_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Set when samples of a ready model change; the scheduler enqueues a retrain once it passes.
     retrain_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
