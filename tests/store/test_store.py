@@ -360,6 +360,29 @@ def test_a_text_sharing_another_texts_key_is_not_taken_for_it(store: Store) -> N
         "first text": {"label": "x"}, "second text": {"label": "y"}}
 
 
+def test_every_kind_of_value_an_upload_writes_comes_back_as_it_was(store: Store) -> None:
+    """Bulk writes go through COPY on PostgreSQL and executemany on SQLite: characters COPY
+    escapes (tab, newline, backslash), quotes, emoji, nested metadata, weights, timestamps."""
+    from datetime import timedelta
+
+    from u22a8.store import text_hash, utcnow
+
+    _model(store)
+    odd = "tab\there, new\nline, back\\slash \\N, 'single' \"double\" ünï 😀 \r end"
+    meta = {"source": "crm\tticket", "nested": {"n": [1, 2.5, None, True]}, "ü": "\\"}
+    before = utcnow()
+    store.samples.upsert("acme.tone", [NewSample(odd, {"label": "tab\tlabel"}, id="x\\1", weight=2.5, metadata=meta),
+                                       NewSample("\\N", {"label": "plain"})], max_per_model=10)
+    rows, _ = store.samples.list("acme.tone")
+    assert [(r.id, r.text, r.target, r.weight, r.metadata) for r in rows] == [
+        ("x\\1", odd, {"label": "tab\tlabel"}, 2.5, meta),
+        ("s_" + text_hash("\\N")[:20], "\\N", {"label": "plain"}, 1.0, None)]
+    assert all(before - timedelta(seconds=5) <= r.created_at <= utcnow() and r.created_at.tzinfo for r in rows)
+    again = store.samples.upsert("acme.tone", [NewSample(odd, {"label": "tab\tlabel"}, weight=2.5, metadata=meta)],
+                                 max_per_model=10)
+    assert (again.added, again.unchanged) == (0, 1)  # matched by its text's hash, nothing changed
+
+
 def test_large_upserts_match_by_id_and_by_text_and_leave_the_pool(store: Store) -> None:
     """Thousands of keys looked up at once (each lookup binds its keys as one parameter) on both backends."""
     from u22a8.store import NewPoolText
