@@ -410,3 +410,29 @@ def test_large_upserts_match_by_id_and_by_text_and_leave_the_pool(store: Store) 
     stored = {s.text: s.target for s in store.samples.snapshot(model_id)}
     assert stored["text 2501"] == {"label": "x"}  # by id, unchanged
     assert stored["text 2505"] == {"label": "y"} and stored["text 2508"] == {"label": "y"}  # by id and by text
+
+
+def test_concurrent_uploads_keep_the_count_and_the_limit(store: Store) -> None:
+    """Eight uploads at once, room for five: the count kept on the model's row is the rows'
+    count, and no upload passed the limit on a count another one was about to change."""
+    from u22a8.errors import LimitExceeded
+
+    _model(store)
+    model_id = store.models.get("acme.tone").id
+    outcomes: list[str] = []
+
+    def upload(j: int) -> None:
+        batch = [NewSample(f"upload {j} text {i}", {"label": "x"}) for i in range(40)]
+        try:
+            store.samples.upsert("acme.tone", batch, max_per_model=200)
+            outcomes.append("stored")
+        except LimitExceeded:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=upload, args=(j,)) for j in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["refused"] * 3 + ["stored"] * 5
+    assert store.models.get("acme.tone").sample_count == store.samples.count(model_id) == 200
