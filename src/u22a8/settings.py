@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     search_time_limit_seconds: float | None = Field(
         default=None, description="Caps the wall clock of every search below its effort's own ceiling."
     )
+    train_memory_gb: float = Field(
+        default=8.0, gt=0, description="Memory a search may fill, in GiB (all of the server's processes): a large "
+                                       "model trains on the rows that fit, which the run's report says.")
     search_helpers: int = Field(
         default=3, description="Extra workers a max-effort search asks to share its trials (scale-out only)."
     )
@@ -126,6 +129,10 @@ class Settings(BaseSettings):
     @property
     def trusted_host_list(self) -> list[str]:
         return [h.strip() for h in self.trusted_hosts.split(",") if h.strip()] or ["*"]
+
+    @property
+    def train_memory_bytes(self) -> float:
+        return self.train_memory_gb * 2**30
 
     @property
     def resolved_database_url(self) -> str:

@@ -75,3 +75,27 @@ def test_a_refit_of_a_model_grown_past_its_effort_trains_on_what_the_effort_affo
     assert engine.refit_rows({"effort": "medium"}, 50_000, affords) is None  # still affordable: all
     assert engine.refit_rows({}, 1_000_000, affords) is None  # a version from before efforts were kept
     assert engine.search(_big(100), "low").params["effort"] == "low"
+
+
+def test_rows_are_also_capped_by_the_training_memory() -> None:
+    from u22a8.engine.estimate import MEMORY, memory_rows
+
+    eight_gb = 8 * 2**30
+    rows = memory_rows(65, eight_gb)
+    # What the cap is for: a search on 1M Banking77-like rows at max filled 11.7 GB (bench/RESULTS.md).
+    assert 400_000 < rows < 600_000
+    assert rows * MEMORY["per_char"] * 65 + MEMORY["base"] <= eight_gb
+    assert memory_rows(65, 2**30) == MIN_ROWS  # never fewer than a search takes
+    assert memory_rows(650, eight_gb) < rows  # longer texts, fewer rows
+    unlimited = affordable_rows("max", 1_000_000, 77, "classify", 65)
+    assert unlimited > rows
+    assert affordable_rows("max", 1_000_000, 77, "classify", 65, memory_bytes=eight_gb) == rows
+    assert affordable_rows("low", 1_000_000, 77, "classify", 65, memory_bytes=eight_gb) == affordable_rows(
+        "low", 1_000_000, 77, "classify", 65)  # low's ceiling binds first
+
+
+def test_a_search_capped_by_memory_says_so() -> None:
+    data = _big(2500)  # 7,500 rows: low affords them all, 1 GiB of memory only the fewest
+    result = engine.search(data, "low", memory_bytes=2**30)
+    assert result.params["max_rows"] == MIN_ROWS and result.metrics["n_samples"] < len(data.texts)
+    assert "ceiling and 1 GB of training memory afford" in " ".join(result.report["notes"])

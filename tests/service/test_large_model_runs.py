@@ -77,3 +77,22 @@ def test_a_search_and_its_retrain_train_on_the_rows_the_store_draws(tmp_path: Pa
         assert found <= {x["sample_id"] for x in platform.store.versions.label_issues(H, 2)}
     finally:
         platform.store.close()
+
+
+def test_a_search_trains_on_the_rows_its_training_memory_holds(tmp_path: Path) -> None:
+    """``U22A8_TRAIN_MEMORY_GB`` caps the rows as the ceiling does: the estimate and the run agree."""
+    settings = Settings(home=tmp_path / "home", train_memory_gb=1.0)  # below the base: the fewest rows
+    platform = build_platform(settings, with_executor=False)
+    platform.store.upgrade()
+    try:
+        key, _ = make_key(platform)
+        service.create_model(platform, key, H, "classify")
+        service.add_samples(platform, key, H, json.dumps({"samples": _samples(6000)}).encode(), "application/json")
+        roomy = engine.estimate(6000, 3, "classify", 25.0)["low"]["seconds"]
+        assert service.estimate_training(platform, key, H).efforts["low"]["seconds"] < roomy
+        _run(platform, platform.store.runs.enqueue_search(H, "low"))
+        first = platform.store.versions.get(H, 1)
+        assert first.params["max_rows"] == MIN_ROWS
+        assert "and 1 GB of training memory afford" in " ".join(first.report["notes"])
+    finally:
+        platform.store.close()

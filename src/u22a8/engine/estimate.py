@@ -24,7 +24,12 @@ from .finetuned_members import plan_recipe, tuned_seconds
 from .tasks import get_task
 from .trials import FINAL_FIT_PER_FOLD, trial_fits
 
-__all__ = ["estimate", "affordable_rows", "COSTS", "ROW_SHARE", "MIN_ROWS"]
+__all__ = ["estimate", "affordable_rows", "memory_rows", "COSTS", "MEMORY", "ROW_SHARE", "MIN_ROWS"]
+# Peak resident memory of all of a server's processes during a search, in bytes: a base (the
+# API, the worker, the models they load) and a share per character of the rows trained on (the
+# texts, their n-gram matrices and per-fold copies). Measured on Banking77-like sets of 10k-690k
+# rows (bench/RESULTS.md, scale: 1.3-11.7 GiB, about 16.5 KB a row of some 67 characters).
+MEMORY = {"base": 1.2e9, "per_char": 260.0}
 COSTS = {
     "overhead": 0.5,  # data report, folds, calibration, storing the artifact
     "per_char": 1.0e-6,  # n-gram counting (once) and per-fold TF-IDF matrices, per character
@@ -91,11 +96,26 @@ def _effort(effort: str, n: int, outputs: int, task: str, mean_chars: float) -> 
     return elapsed + final, trials
 
 
+def memory_rows(mean_chars: float, memory_bytes: float) -> int:
+    """The most rows a search keeps within ``memory_bytes`` (at least :data:`MIN_ROWS`)."""
+    per_row = MEMORY["per_char"] * max(mean_chars, 1.0)
+    return max(MIN_ROWS, int((memory_bytes - MEMORY["base"]) / per_row))
+
+
 def affordable_rows(effort: str, n_samples: int, n_labels: int, task: str, mean_chars: float,
-                    seconds: float | None = None) -> int:
+                    seconds: float | None = None, memory_bytes: float | None = None) -> int:
     """How many of ``n_samples`` rows one effort's search can train on within its ceiling (or
     ``seconds``): all of them, or the most whose first trial and final fit still end within
-    ``ROW_SHARE`` of it (the search's time rule spends the rest on more trials)."""
+    ``ROW_SHARE`` of it (the search's time rule spends the rest on more trials); and, given
+    ``memory_bytes``, no more than :func:`memory_rows` keeps within it."""
+    rows = _time_rows(effort, n_samples, n_labels, task, mean_chars, seconds)
+    if memory_bytes is not None:
+        rows = min(rows, memory_rows(mean_chars, memory_bytes))
+    return rows
+
+
+def _time_rows(effort: str, n_samples: int, n_labels: int, task: str, mean_chars: float,
+               seconds: float | None) -> int:
     limit = ROW_SHARE * (seconds if seconds is not None else BUDGETS[effort].seconds)
     outputs = get_task(task).output_columns(n_labels)
     budget = BUDGETS[effort]
@@ -116,16 +136,18 @@ def affordable_rows(effort: str, n_samples: int, n_labels: int, task: str, mean_
     return lo
 
 
-def estimate(n_samples: int, n_labels: int, task: str, mean_chars: float) -> dict[str, dict[str, float]]:
+def estimate(n_samples: int, n_labels: int, task: str, mean_chars: float,
+             memory_bytes: float | None = None) -> dict[str, dict[str, float]]:
     """Per effort, ``{"seconds": expected wall seconds, "trials": expected trials}``.
 
-    Above the rows an effort can afford (:func:`affordable_rows`) the search trains on that many;
-    the aggregate queries over every stored row still cost ``COSTS["per_row"]`` each."""
+    Above the rows an effort can afford (:func:`affordable_rows`, within ``memory_bytes`` when
+    given) the search trains on that many; the aggregate queries over every stored row still
+    cost ``COSTS["per_row"]`` each."""
     n = max(int(n_samples), 0)
     outputs = get_task(task).output_columns(n_labels)
     out: dict[str, dict[str, float]] = {}
     for effort in BUDGETS:
-        rows = affordable_rows(effort, n, n_labels, task, mean_chars)
+        rows = affordable_rows(effort, n, n_labels, task, mean_chars, memory_bytes=memory_bytes)
         seconds, trials = _effort(effort, rows, outputs, task, mean_chars)
         seconds += COSTS["per_row"] * n
         out[effort] = {"seconds": round(seconds, 1), "trials": trials}

@@ -83,6 +83,7 @@ def search(
     spent_seconds: float = 0.0,
     stored_rows: int | None = None,
     max_rows: int | None = None,
+    memory_bytes: float | None = None,
 ) -> TrainingResult:
     """Search configurations for ``data`` at ``effort``; the best (or an ensemble) fitted on all rows.
 
@@ -90,6 +91,7 @@ def search(
     the call (reading the samples). ``stored_rows``: how many rows the data set holds when ``data``
     is the store's draw of ``max_rows`` of them (the rows :func:`.sizing.search_rows` affords,
     drawn in :mod:`.sizing`'s order); else ``data`` is all of it and the search draws here.
+    ``memory_bytes``: the training memory the rows must fit in (:func:`.estimate.memory_rows`).
     ``counts_key`` names the data set
     for the n-gram counts cache (see :mod:`.counts_cache`). With ``shared_study`` the trials
     live in an RDB storage where other processes (:func:`.shared.join_search`) add trials too.
@@ -103,10 +105,11 @@ def search(
     clock = Clock(max(ceiling - spent_seconds, 0.25 * ceiling))
     stop = should_stop or (lambda: False)
     report = data_report(data)
-    why = f"what effort {effort}'s {ceiling:.0f} s ceiling affords"
+    why = (f"what effort {effort}'s {ceiling:.0f} s ceiling affords" if memory_bytes is None else
+           f"what effort {effort}'s {ceiling:.0f} s ceiling and {memory_bytes / 2**30:g} GB of training memory afford")
     if stored_rows is None:
         n_stored = len(data.texts)
-        rows = fit_rows(data, effort, ceiling)  # the same data and effort: the same rows
+        rows = fit_rows(data, effort, ceiling, memory_bytes)  # the same data and effort: the same rows
         data, size_notes = sized(data, rows, why)
     else:
         n_stored, rows = stored_rows, min(max_rows or stored_rows, stored_rows)

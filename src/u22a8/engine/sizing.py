@@ -74,9 +74,10 @@ def _labels_of(target: Any) -> list[Any]:
 
 
 def search_rows(effort: str, n_stored: int, n_labels: int, task: str, mean_chars: float,
-                time_limit_seconds: float | None = None) -> int:
+                time_limit_seconds: float | None = None, memory_bytes: float | None = None) -> int:
     """How many of ``n_stored`` rows a search at ``effort`` trains on: what its ceiling (or the
-    lower ``time_limit_seconds``) affords once every stored row has cost ``COSTS["per_row"]``.
+    lower ``time_limit_seconds``) affords once every stored row has cost ``COSTS["per_row"]``,
+    and what ``memory_bytes`` of training memory holds (when given).
 
     It follows from the data's size and the effort alone (the reference machine's speed, not
     this one's load), so the same data and effort train on the same rows: a seeded search stays
@@ -84,10 +85,12 @@ def search_rows(effort: str, n_stored: int, n_labels: int, task: str, mean_chars
     ceiling = BUDGETS[effort].seconds
     if time_limit_seconds is not None:
         ceiling = min(ceiling, time_limit_seconds)
-    return affordable_rows(effort, n_stored, n_labels, task, mean_chars, ceiling - COSTS["per_row"] * n_stored)
+    return affordable_rows(effort, n_stored, n_labels, task, mean_chars, ceiling - COSTS["per_row"] * n_stored,
+                           memory_bytes)
 
 
-def fit_rows(data: Dataset, effort: str, time_limit_seconds: float | None = None) -> int:
+def fit_rows(data: Dataset, effort: str, time_limit_seconds: float | None = None,
+             memory_bytes: float | None = None) -> int:
     """:func:`search_rows` for a data set held in memory whole."""
     n = len(data.texts)
     if n == 0:
@@ -98,7 +101,7 @@ def fit_rows(data: Dataset, effort: str, time_limit_seconds: float | None = None
     n_labels = len({x for t in data.targets[::step] for x in _labels_of(t)}) if rules.has_labels else 1
     if rules.has_labels and data.labels:
         n_labels = max(n_labels, len(data.labels))
-    return search_rows(effort, n, n_labels, data.task, mean_chars, time_limit_seconds)
+    return search_rows(effort, n, n_labels, data.task, mean_chars, time_limit_seconds, memory_bytes)
 
 
 def sized(data: Dataset, rows: int | None, why: str) -> tuple[Dataset, list[str]]:

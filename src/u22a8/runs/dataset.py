@@ -32,7 +32,8 @@ def training_rows(store: Store, settings: Settings, model: Model,
             return n
         summary.update(store.samples.summary(model.id))
         n_labels = max(summary["n_labels"], len(model.labels or []), 1)
-        return search_rows(effort, n, n_labels, model.task, summary["mean_chars"], settings.search_time_limit_seconds)
+        return search_rows(effort, n, n_labels, model.task, summary["mean_chars"], settings.search_time_limit_seconds,
+                           settings.train_memory_bytes)
 
     if run.kind == "search":
         cap: int | None = affords(run.effort or "medium")

@@ -147,6 +147,7 @@ def _train(store: Store, settings: Settings, run: Run, owner: str, should_stop: 
             counts_key=counts_key(model.id),
             spent_seconds=phases.seconds["load"],  # the ceiling counts from the claim
             max_rows=cap,
+            memory_bytes=settings.train_memory_bytes,
             **drawn,
             **sharing,
         )

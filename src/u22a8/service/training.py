@@ -88,6 +88,6 @@ def estimate_training(platform: Platform, key: ApiKey, handle: str) -> TrainingE
     model = get_model(platform, key, handle, "read")
     summary = platform.store.samples.summary(model.id)
     efforts = engine.estimate(summary["n_samples"], summary["n_labels"], model.task,  # type: ignore[arg-type]
-                              summary["mean_chars"])
+                              summary["mean_chars"], platform.settings.train_memory_bytes)
     return TrainingEstimate(handle=handle, n_samples=summary["n_samples"], n_labels=summary["n_labels"],
                             efforts={k: {kk: float(vv) for kk, vv in v.items()} for k, v in efforts.items()})
