@@ -287,13 +287,12 @@ def _labels_new_to(s: Session, model_id: int, samples: list[NewSample]) -> bool:
             found.update(x.target.get("labels") or ())
     if len(found) > _PROBES:
         return True
-    # One statement, the label bound: SQLAlchemy builds and compiles it once for every probe. The
-    # order is the (model, text key) index's: without it PostgreSQL chose a bitmap scan, which
-    # reads all of the model's index entries before its LIMIT can stop it (70 ms a label at a
-    # million samples, 5 s for an upload of 77 labels); in index order it stops at the first match.
-    q = (select(SampleRow.pk).where(SampleRow.model_id == model_id,
-                                    carries_label(s, shape, bindparam("label", type_=String)))
-         .order_by(SampleRow.model_id, SampleRow.text_key).limit(1))
+    # One statement, the label bound: SQLAlchemy builds and compiles it once for every probe.
+    # (On PostgreSQL at a million samples each probe reads the model's whole index as a bitmap,
+    # 70 ms; ordering by the index helped only with fresh statistics, and made it a sort of every
+    # row without: bench/RESULTS.md, scale-ingest-postgresql.)
+    q = select(SampleRow.pk).where(SampleRow.model_id == model_id,
+                                   carries_label(s, shape, bindparam("label", type_=String))).limit(1)
     return any(s.scalar(q, {"label": label}) is None for label in found)
 
 
