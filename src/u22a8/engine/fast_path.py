@@ -79,10 +79,12 @@ class _CharWbKeys:
     @classmethod
     def of(cls, vec: Any) -> "_CharWbKeys | None":
         """The keys of a fitted ``char_wb`` vectorizer, or None when its terms do not fit in 60 bits."""
+        if vec.analyzer != "char_wb":
+            return None
         low, high = (int(n) for n in vec.ngram_range)
         alphabet = sorted({ch for term in vec.vocabulary_ for ch in term})
         bits = max(1, len(alphabet).bit_length())  # codes 1..len(alphabet); 0: not in it
-        if vec.analyzer != "char_wb" or high * bits > _KEY_BITS or high >= 16:
+        if high * bits > _KEY_BITS or high >= 16:
             return None
         return cls(vec, low, high, alphabet, bits)
 

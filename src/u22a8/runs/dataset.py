@@ -24,7 +24,7 @@ def training_rows(store: Store, settings: Settings, model: Model,
     :mod:`u22a8.engine.sizing`). Reading a million rows into the worker to sub-sample them there
     cost more than the low ceiling itself (bench/RESULTS.md).
     """
-    n = store.samples.count(model.id)
+    n = model.sample_count  # kept on the model's row: no count of a million rows per run
     summary: dict[str, Any] = {}
 
     def affords(effort: str) -> int:

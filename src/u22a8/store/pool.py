@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import BigInteger, delete, func, select
 from sqlalchemy.orm import Session
 
 from ..errors import LimitExceeded, NotFound
 from ..resources import PoolCounts, PoolText, record_from
+from ._batch import KeyList
 from .database import Database, utcnow
 from .models import model_row
 from .samples import text_hash, text_key
@@ -182,14 +183,11 @@ class PoolRepository:
 
 
 def _labeled_hashes(s: Session, model_id: int, hashes: list[str]) -> set[str]:
-    found: set[str] = set()
     sought = set(hashes)
-    unique = sorted(sought)
-    for i in range(0, len(unique), _CHUNK):
-        keys = [text_key(h) for h in unique[i:i + _CHUNK]]  # the indexed column; the whole hash is compared after
-        q = select(SampleRow.text_hash).where(SampleRow.model_id == model_id, SampleRow.text_key.in_(keys))
-        found.update(h for h in s.scalars(q) if h in sought)
-    return found
+    keys = KeyList(s, of=BigInteger)
+    q = keys.matching(select(SampleRow.text_hash).where(SampleRow.model_id == model_id), SampleRow.text_key)
+    # Found by the indexed key; the whole hash decides (another text may share the key).
+    return {h for h in s.scalars(q, {keys.name: keys.value(sorted({text_key(h) for h in sought}))}) if h in sought}
 
 
 def _existing(s: Session, model_id: int, texts: list[NewPoolText],
