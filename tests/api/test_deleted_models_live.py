@@ -100,7 +100,12 @@ def test_a_delete_through_one_api_process_reaches_the_other(two_servers: tuple[L
 
 
 def _files_under(root: Path) -> list[Path]:
-    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+    # The deletion runs in another thread or process, so the tree may vanish while it is walked:
+    # a directory gone mid-walk counts as no files, and the caller polls again.
+    try:
+        return [p for p in root.rglob("*") if p.is_file()]
+    except FileNotFoundError:
+        return []
 
 
 def _retrained(http: httpx.Client, handle: str) -> bool:
