@@ -295,7 +295,7 @@ def test_migrations_are_idempotent_and_reach_head(store: Store) -> None:
     _model(store)
     store.upgrade()  # a second start must not touch existing data
     with store.db.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM u22a8_schema_version")).scalar() == "0013"
+        assert conn.execute(text("SELECT version_num FROM u22a8_schema_version")).scalar() == "0014"
     tables = set(inspect(store.db.engine).get_table_names())
     assert {ModelRow.__tablename__, RunRow.__tablename__, "samples", "versions", "api_keys"} <= tables
     assert store.models.get("acme.tone").handle == "acme.tone"

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from .tables import SampleRow
 
 __all__ = ["TargetShape", "TARGET_SHAPES", "label_counts", "stored_shape", "carries_label", "carries_any_label",
-           "distinct_label_count", "of_model", "WHOLE_TABLE_ABOVE"]
+           "of_model", "WHOLE_TABLE_ABOVE"]
 
 TargetShape = Literal["label", "labels", "score"]
 TARGET_SHAPES: tuple[TargetShape, ...] = ("label", "labels", "score")
@@ -60,21 +60,6 @@ def carries_any_label(s: Session, shape: TargetShape | None, labels: list[str]) 
         each = _labels_of(s)
         return exists(select(literal(1)).select_from(each).where(each.c.value.in_(labels)))
     return false()
-
-
-def distinct_label_count(s: Session, model_id: int, shape: TargetShape | None = None) -> int:
-    """How many different labels the model's samples carry."""
-    shape = shape or stored_shape(s, model_id)
-    if shape == "label":
-        label: Any = SampleRow.target["label"].as_string()
-        q = select(func.count(distinct(label))).where(SampleRow.model_id == model_id)
-    elif shape == "labels":
-        each = _labels_of(s)
-        q = (select(func.count(distinct(each.c.value))).select_from(SampleRow).join(each, true())
-             .where(SampleRow.model_id == model_id))
-    else:
-        return 0
-    return int(s.scalar(q) or 0)
 
 
 # A model holding more samples than this has its labels counted in one pass over the table: walking

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, String, bindparam, delete, distinct, func, insert, select, update
+from sqlalchemy import BigInteger, bindparam, delete, distinct, func, insert, select, update
 from sqlalchemy.orm import Session
 
 import orjson
@@ -15,13 +15,13 @@ import orjson
 from ..errors import LimitExceeded, NotFound
 from ._convert import sample_record
 from ._pool_rows import leave_pool
-from ._labels import (TargetShape, carries_any_label, carries_label, distinct_label_count,
+from ._labels import (TargetShape, carries_any_label, carries_label,
                       label_counts, of_model, stored_shape)
 from ._batch import KeyList, executemany
 from .database import Database, utcnow
 from .models import mark_samples_changed, model_row
 from ..resources import Sample, SampleCounts, SampleStats, TrainingSample
-from .tables import SampleRow
+from .tables import ModelRow, SampleRow
 
 __all__ = ["SampleRepository", "NewSample", "text_hash", "text_key"]
 
@@ -96,10 +96,8 @@ class SampleRepository:
                                     f"the limit is {max_per_model}")
             new = [(x, h) for old, x, h in final.values() if old is None]
             changed = [(old.pk, x, h) for old, x, h in final.values() if old is not None and not old.same_as(x)]
-            if max_labels is not None and _may_add_labels(model.labels, samples, max_labels):
-                new_labels = _labels_new_to(s, model.id, samples)
-            else:
-                new_labels = False
+            brought, shape = _batch_labels(samples)
+            must_count = _grow_labels_seen(model, brought, samples, max_labels)
             table = SampleRow.__table__
             if new:
                 executemany(s, insert(table), {
@@ -119,11 +117,12 @@ class SampleRepository:
                     "target": [x.target for _, x, _ in changed], "weight": [x.weight for _, x, _ in changed],
                     "metadata": [x.metadata for _, x, _ in changed], "updated_at": [now] * len(changed),
                 }, serializers=_SERIALIZERS)
-            if new_labels:
-                n_labels = distinct_label_count(s, model.id)
-                if n_labels > max_labels:
-                    raise LimitExceeded(f"model {handle!r} would hold {n_labels} different labels; "
+            if must_count:
+                held = label_counts(s, model.id, shape, n_samples=total + added)
+                if max_labels is not None and len(held) > max_labels:
+                    raise LimitExceeded(f"model {handle!r} would hold {len(held)} different labels; "
                                         f"the limit is {max_labels}")
+                model.labels_seen = sorted(held)
             if new or changed:
                 model.sample_count = total + added
                 mark_samples_changed(s, model)
@@ -267,33 +266,46 @@ def _may_add_labels(closed: list[Any] | None, samples: list[NewSample], max_labe
     return any("label" in x.target or "labels" in x.target for x in samples)
 
 
-_PROBES = 200  # a batch with more labels than this is counted in full rather than probed label by label
-
-
-def _labels_new_to(s: Session, model_id: int, samples: list[NewSample]) -> bool:
-    """Whether the batch may bring a label the model's stored samples (before it) do not carry.
-
-    Counting the model's distinct labels reads every one of its rows (targets are JSON); asking
-    whether each of the batch's labels is already there stops at its first match, which a label
-    in use has early. An upload that brings no new label cannot raise the count.
-    """
+def _batch_labels(samples: list[NewSample]) -> tuple[set[str], TargetShape]:
+    """The labels a batch carries, and the shape of its targets."""
     found: set[str] = set()
     shape: TargetShape = "label"
     for x in samples:
         if "label" in x.target:
             found.add(x.target["label"])
-        else:
+        elif "labels" in x.target:
             shape = "labels"
-            found.update(x.target.get("labels") or ())
-    if len(found) > _PROBES:
-        return True
-    # One statement, the label bound: SQLAlchemy builds and compiles it once for every probe.
-    # (On PostgreSQL at a million samples each probe reads the model's whole index as a bitmap,
-    # 70 ms; ordering by the index helped only with fresh statistics, and made it a sort of every
-    # row without: bench/RESULTS.md, scale-ingest-postgresql.)
-    q = select(SampleRow.pk).where(SampleRow.model_id == model_id,
-                                   carries_label(s, shape, bindparam("label", type_=String))).limit(1)
-    return any(s.scalar(q, {"label": label}) is None for label in found)
+            found.update(x.target["labels"] or ())
+    return found, shape
+
+
+def _grow_labels_seen(model: ModelRow, brought: set[str], samples: list[NewSample],
+                      max_labels: int | None) -> bool:
+    """Add the batch's labels to ``model.labels_seen``; True when the labels must be counted.
+
+    ``labels_seen`` holds a superset of the labels the model's samples carry (see ModelRow). After
+    the batch the samples carry at most its labels and the batch's, so while that union stays
+    within the limit no count is needed. Only when it would pass the limit (labels deleted since
+    they were seen, or truly too many) are the stored labels counted, and the count then makes
+    the set exact again.
+    """
+    seen = model.labels_seen
+    if seen is None and model.sample_count == 0:
+        seen = []
+    if not brought:
+        return False
+    if seen is not None:
+        grown = set(seen) | brought
+        if len(grown) == len(seen):
+            return False
+        if max_labels is not None and len(grown) <= max_labels:
+            model.labels_seen = sorted(grown)
+            return False
+    if max_labels is None or not _may_add_labels(model.labels, samples, max_labels):
+        # Not counted now, so no longer known; an upload that needs it counts it.
+        model.labels_seen = None
+        return False
+    return True
 
 
 def _dump_target(target: dict[str, Any]) -> str:

@@ -105,6 +105,12 @@ class ModelRow(Base):
     # the model's row locked): an upload checks the per-model limit against it, where counting a
     # million index entries took 0.25 s on PostgreSQL.
     sample_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Every label the model's samples may carry: a superset, grown by uploads (which hold the row
+    # locked) and made exact whenever the labels are counted; deletes leave it as it is. None:
+    # not known yet. An upload whose labels are all in it cannot raise the number of labels, and
+    # one that keeps it within the limit need not count: on PostgreSQL at a million samples the
+    # per-label probes it replaces cost most of an upload (bench/RESULTS.md, scale-ingest-postgresql).
+    labels_seen: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     # Set when samples of a ready model change; the scheduler enqueues a retrain once it passes.
     retrain_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
