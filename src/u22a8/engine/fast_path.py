@@ -34,6 +34,7 @@ import numpy as np
 
 from .features import TextFeatures, _block_texts
 from .families._heads import KNNHead, LinearHead, MultiLabelHead, ScoreHead
+from . import _kernels
 from .neighbours import pruned_index
 from .tasks import Task, get_task
 
@@ -310,11 +311,9 @@ class _Member:
         out[:] = intercept
         indptr, cols, vals = self.features.row_entries(texts, memo)
         if len(cols):
-            # Each row's entries are summed in order by one reduceat, whatever the batch size, so a
-            # text answers the same bits alone or in a batch (a BLAS product would not promise it).
-            contrib = coef[cols] * vals.astype(np.float64)[:, None]
-            filled = np.flatnonzero(np.diff(indptr))
-            out[filled] += np.add.reduceat(contrib, indptr[filled], axis=0)
+            # Each row's entries are summed in order, whatever the batch size, so a text answers
+            # the same bits alone or in a batch (a BLAS product would not promise it).
+            _kernels.sparse_rows_times(coef, indptr, cols, vals.astype(np.float64), out)
         if self.regressor:
             return out[:, 0]
         if binary:  # as LinearHead: one margin m → two symmetric columns

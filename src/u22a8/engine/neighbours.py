@@ -13,8 +13,10 @@ product's error bound of the k-th largest is re-summed in float64, and the rule 
 :func:`top_k` computes every float32 sim (one matrix product per block of queries).
 :class:`PrunedIndex` answers one query without reading every row: the rows are rotated once onto
 their principal axes (at load), the first ``r`` rotated coordinates of every row are kept in a
-small matrix, and the rest of each row only as its norm. For a query, ``A_r · q_r`` plus
-``|q_rest| · |x_rest|`` (Cauchy-Schwarz) bounds each row's sim from above; the sims of the k
+small int8 matrix with a scale per row, and the rest of each row only as its norm. For a query,
+``scale · A8_r · q_r`` plus ``|x_r − scale · A8_r| · |q|`` plus ``|q_rest| · |x_rest|``
+(Cauchy-Schwarz twice) bounds each row's sim from above (one compiled pass,
+:func:`._kernels.int8_bounds`); the sims of the k
 rows the projection ranks first give a floor that the k-th sim cannot be below, and only the
 rows whose bound reaches the floor are read whole. Every float error is bounded with room to
 spare (see ``PrunedIndex.bound_error``), so no row of the answer is ever pruned: the answer is
@@ -29,6 +31,11 @@ import math
 import numpy as np
 
 __all__ = ["top_k", "max_norm", "PrunedIndex", "pruned_index"]
+
+
+def _up(x: np.ndarray) -> np.ndarray:
+    """float64 values as float32, each rounded up (so a bound built from them stays a bound)."""
+    return np.nextafter(x.astype(np.float32), np.float32(np.inf))
 
 _U = 2.0**-24  # float32 unit roundoff
 MIN_PRUNED_ROWS = 2048  # below this a full product is as cheap as the bounds (tests lower it)
@@ -134,19 +141,34 @@ class PrunedIndex:
         _, V = np.linalg.eigh(x64.T @ x64)  # orthonormal columns, whatever the Gram's own rounding
         V = V[:, ::-1]  # largest axes first
         rot = x64 @ V
-        self.A = np.ascontiguousarray(rot[:, :r], dtype=np.float32)
+        head = rot[:, :r]
+        # The first r coordinates as int8 with a scale per row (an eighth of float32: it stays in
+        # cache between calls), and what that rounding leaves of each row as its norm, rounded
+        # up: A8 · q_r is then within |residual|·|q| of the true head · q_r.
+        peak = np.abs(head).max(axis=1) if r else np.zeros(n)
+        self.scale = np.where(peak > 0, peak / 127, 1.0).astype(np.float32)
+        self.A8T = np.ascontiguousarray(np.clip(np.rint(head / self.scale.astype(np.float64)[:, None]),
+                                                -127, 127).astype(np.int8).T)
+        residual = np.linalg.norm(head - self.A8T.T * self.scale.astype(np.float64)[:, None], axis=1)
+        self.slack = _up(residual * (1 + 1e-9))
         # The rest of each row as its norm, rounded up so the bound stays a bound in float32.
-        self.rest = np.nextafter(np.linalg.norm(rot[:, r:], axis=1).astype(np.float32), np.float32(np.inf))
+        self.rest = _up(np.linalg.norm(rot[:, r:], axis=1))
         self.V = np.ascontiguousarray(V[:, :r], dtype=np.float32)
         self.xmax = max_norm(X)
         # Float error, relative to |q|·xmax, of what a search computes (first order, u = 2^-24):
         # each rotated query coordinate (q @ V in float32, V rounded to float32) is off by at most
-        # (d + 1)·u·|q| (``_coordinate_error``); A · q_r is then off by √r·(d + 1)·u (the query's
-        # coordinates) + u (A's rounding) + r·u (the product); the bound's own roundings a few u
-        # more. About 4e-4 at d = 256: a few more rows read, never one fewer.
-        self.bound_error = _U * (2 * np.sqrt(d) * (d + 1) + r + 16)
+        # (d + 1)·u·|q| (``_coordinate_error``); scale · (A8 · q_r) is then off by √r·(d + 1)·u
+        # (the query's coordinates, as |scale·A8| ≤ xmax + slack) + (r + 3)·u (the product, its
+        # sums and the scale); the bound's own roundings a few u more. About 4e-4 at d = 256:
+        # a few more rows read, never one fewer.
+        self.bound_error = _U * (2 * np.sqrt(d) * (d + 1) + r + 24)
         self.dot_error = _dot_error(d)
         self._coordinate_error = (d + 1) * _U
+        from . import _kernels  # numba: imported where a search is built, not with the engine
+
+        self._bounds = _kernels.int8_bounds
+        # Compiles the kernel (or loads it from numba's cache) at load, not on the first request.
+        self.search(np.ones(d, dtype=np.float32), 1)
 
     def search(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(rows, float32 sims) of the rule for the float32 vector ``q``, as :func:`top_k` gives."""
@@ -158,18 +180,19 @@ class PrunedIndex:
             return _no_direction(n, k), np.zeros(k, dtype=np.float32)
         tol = (self.dot_error + self.bound_error) * qnorm * self.xmax
         qr = q @ self.V
-        approx = self.A @ qr
         # |the query beyond the r axes|, bounded from above: the rotation keeps |q|, and the
         # first r coordinates are each within _coordinate_error·|q| of exact.
         head = qr.astype(np.float64)
         low = max(0.0, math.sqrt(float(head @ head)) - math.sqrt(r) * self._coordinate_error * qnorm)
         qrest = np.float32(math.sqrt(max(0.0, qq - low * low)) * (1 + 1e-9) + 1e-30)
+        approx = np.empty(n, dtype=np.float32)  # per call: an index is shared between threads
+        bound = np.empty(n, dtype=np.float32)
+        self._bounds(self.A8T, self.scale, self.slack, self.rest, qr, np.float32(qnorm * (1 + 1e-6)), qrest,
+                     approx, bound)
         # A floor for the k-th sim: the k-th float32 sim (less its error) among the k rows the
         # projection ranks first; only rows whose bound reaches it can be among the k.
         seeds = np.flatnonzero(approx >= np.partition(approx, n - k)[n - k])
         sims = self.X[seeds] @ q
         floor = float(sims.min() if len(seeds) == k else np.partition(sims, len(seeds) - k)[len(seeds) - k]) - tol
-        bound = self.rest * qrest
-        bound += approx
         rows = np.flatnonzero(bound >= floor)
         return _refine(self.X, q64, rows, self.X[rows] @ q, k, self.dot_error * qnorm * self.xmax)

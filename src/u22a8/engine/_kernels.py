@@ -1,0 +1,74 @@
+"""Loops that numpy can only run through temporaries and a BLAS call, compiled by numba.
+
+Only what one text's serving path repeats on every call lives here, and each kernel's result is
+fixed by its arguments (no fast-math reassociation: IEEE operations in the written order), so a
+caller can bound its error as for any float code. Compiled on first use in a process and cached
+beside this file; importing this module is what costs (numba itself), so callers import it when
+they build what uses it, not at engine import.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+__all__ = ["int8_bounds"]
+
+
+@numba.njit(cache=True, nogil=True, boundscheck=False)
+def int8_bounds(AT: np.ndarray, scale: np.ndarray, slack: np.ndarray, rest: np.ndarray, qr: np.ndarray,
+                qnorm: np.float32, qrest: np.float32, approx: np.ndarray, bound: np.ndarray) -> None:  # pragma: no cover - compiled
+    """For every row i of the int8 matrix ``AT.T`` (stored transposed: r × n, so the inner loop
+    runs along rows and vectorises): ``approx[i] = scale[i] · (A8[i] · qr)`` and
+    ``bound[i] = approx[i] + slack[i]·qnorm + rest[i]·qrest`` (float32).
+
+    The int8 matrix is an eighth of the float32 one it stands for: small enough to stay in a
+    core's cache between calls, where the float32 product read it from memory (bench/RESULTS.md,
+    knn-one-text). Four columns per pass keep the running sums' traffic down."""
+    r, n = AT.shape
+    for i in range(n):
+        approx[i] = 0.0
+    j = 0
+    while j + 4 <= r:
+        c0, c1, c2, c3 = qr[j], qr[j + 1], qr[j + 2], qr[j + 3]
+        a0, a1, a2, a3 = AT[j], AT[j + 1], AT[j + 2], AT[j + 3]
+        for i in range(n):
+            approx[i] += (np.float32(a0[i]) * c0 + np.float32(a1[i]) * c1) + (
+                np.float32(a2[i]) * c2 + np.float32(a3[i]) * c3)
+        j += 4
+    while j < r:
+        c = qr[j]
+        a = AT[j]
+        for i in range(n):
+            approx[i] += np.float32(a[i]) * c
+        j += 1
+    for i in range(n):
+        v = approx[i] * scale[i]
+        approx[i] = v
+        bound[i] = v + slack[i] * qnorm + rest[i] * qrest
+
+
+@numba.njit(cache=True, nogil=True, boundscheck=False)
+def sparse_rows_times(coef: np.ndarray, indptr: np.ndarray, cols: np.ndarray, vals: np.ndarray,
+                      out: np.ndarray) -> None:  # pragma: no cover - compiled
+    """``out[i] += Σ coef[cols[p]] · vals[p]`` over row i's entries p (CSR ``indptr``), float64.
+
+    Each row's products are summed in entry order, exactly as ``np.add.reduceat`` over the
+    gathered products does (the same bits), without the (entries × outputs) temporaries: one
+    text's gather and product were a quarter of a megabyte each, which pushed the next member's
+    arrays out of cache."""
+    m = coef.shape[1]
+    acc = np.empty(m)
+    for i in range(len(indptr) - 1):
+        start, end = indptr[i], indptr[i + 1]
+        if start == end:
+            continue
+        c, v = cols[start], vals[start]
+        for j in range(m):
+            acc[j] = coef[c, j] * v
+        for p in range(start + 1, end):
+            c, v = cols[p], vals[p]
+            for j in range(m):
+                acc[j] += coef[c, j] * v
+        for j in range(m):
+            out[i, j] += acc[j]
