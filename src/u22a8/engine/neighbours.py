@@ -166,7 +166,7 @@ class PrunedIndex:
         self._coordinate_error = (d + 1) * _U
         from . import _kernels  # numba: imported where a search is built, not with the engine
 
-        self._bounds = _kernels.int8_bounds
+        self._candidates = _kernels.int8_candidates
         # Compiles the kernel (or loads it from numba's cache) at load, not on the first request.
         self.search(np.ones(d, dtype=np.float32), 1)
 
@@ -185,14 +185,8 @@ class PrunedIndex:
         head = qr.astype(np.float64)
         low = max(0.0, math.sqrt(float(head @ head)) - math.sqrt(r) * self._coordinate_error * qnorm)
         qrest = np.float32(math.sqrt(max(0.0, qq - low * low)) * (1 + 1e-9) + 1e-30)
-        approx = np.empty(n, dtype=np.float32)  # per call: an index is shared between threads
-        bound = np.empty(n, dtype=np.float32)
-        self._bounds(self.A8T, self.scale, self.slack, self.rest, qr, np.float32(qnorm * (1 + 1e-6)), qrest,
-                     approx, bound)
         # A floor for the k-th sim: the k-th float32 sim (less its error) among the k rows the
         # projection ranks first; only rows whose bound reaches it can be among the k.
-        seeds = np.flatnonzero(approx >= np.partition(approx, n - k)[n - k])
-        sims = self.X[seeds] @ q
-        floor = float(sims.min() if len(seeds) == k else np.partition(sims, len(seeds) - k)[len(seeds) - k]) - tol
-        rows = np.flatnonzero(bound >= floor)
+        rows = self._candidates(self.A8T, self.scale, self.slack, self.rest, self.X, q, qr,
+                                np.float32(qnorm * (1 + 1e-6)), qrest, k, tol)
         return _refine(self.X, q64, rows, self.X[rows] @ q, k, self.dot_error * qnorm * self.xmax)
