@@ -129,3 +129,48 @@ def _kth_largest(values: np.ndarray, k: int) -> np.float32:  # pragma: no cover 
                 j += 1
             best[j - 1] = v
     return best[0]
+
+
+@numba.njit(cache=True, nogil=True, boundscheck=False)
+def char_ngram_columns(codes: np.ndarray, low: int, high: int, bits: int, extra: np.ndarray, keys: np.ndarray,
+                       cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """(columns in increasing order, counts) of the n-grams of ``codes`` (uint64 character
+    codes) for n in ``low..high``, plus the keys in ``extra``, found in the sorted ``keys``.
+
+    An n-gram's key is its codes side by side, ``bits`` each, with n in the top bits (bit 60
+    up): what ``fast_path._CharWbKeys`` builds its keys as. Everything stays uint64, as numba
+    turns a mix of signed and unsigned integers into floats."""
+    m = codes.shape[0]
+    shift = np.uint64(bits)
+    hits = np.empty(m * (high - low + 1) + extra.shape[0], dtype=np.intp)
+    h = 0
+    n_keys = keys.shape[0]
+    for start in range(m):
+        key = np.uint64(0)
+        for n in range(1, high + 1):
+            if start + n > m:
+                break
+            key = (key << shift) | codes[start + n - 1]
+            if n >= low:
+                term = key | (np.uint64(n) << np.uint64(60))
+                at = np.searchsorted(keys, term)
+                if at < n_keys and keys[at] == term:
+                    hits[h] = cols[at]
+                    h += 1
+    for e in range(extra.shape[0]):
+        at = np.searchsorted(keys, extra[e])
+        if at < n_keys and keys[at] == extra[e]:
+            hits[h] = cols[at]
+            h += 1
+    found = np.sort(hits[:h])
+    columns = np.empty(h, dtype=np.intp)
+    counts = np.empty(h, dtype=np.intp)
+    u = 0
+    for p in range(h):
+        if u > 0 and found[p] == columns[u - 1]:
+            counts[u - 1] += 1
+        else:
+            columns[u] = found[p]
+            counts[u] = 1
+            u += 1
+    return columns[:u], counts[:u]

@@ -50,8 +50,8 @@ _KEY_BITS = 60  # of a term's key for its characters; the top 4 bits hold its le
 class _CharWbKeys:
     """A ``char_wb`` block's terms found without making them: every character of the vocabulary
     gets a small code (its alphabet has a few hundred), so an n-gram is an exact integer (its
-    codes side by side, its length on top) and a text's n-grams are a few numpy operations and
-    one sorted search of the vocabulary's keys.
+    codes side by side, its length on top) and a text's n-grams are found by one compiled pass
+    (:func:`._kernels.char_ngram_columns`) that searches the vocabulary's sorted keys.
 
     The analyzer made some 300 strings per text, hashed and counted them in Python: the largest
     cost of the linear member, and its churn slowed the numpy work that followed it in the same
@@ -103,25 +103,10 @@ class _CharWbKeys:
         padded = " " + "  ".join(words) + " "
         points = np.frombuffer(padded.encode("utf-32-le"), dtype=np.uint32)
         codes = self.code[np.minimum(points, len(self.code) - 1)]
-        found = []
-        key = codes
-        for n in range(1, min(self.high, len(codes)) + 1):
-            if n > 1:
-                key = (key[:-1] << self.bits) | codes[n - 1:]
-            if n >= self.low:
-                found.append(key | (n << _KEY_BITS))
-        short = [self._key(f" {w} ") for w in words if len(w) + 2 < self.low]
-        if short:  # a padded word shorter than every n counts once, whole
-            found.append(np.asarray(short, dtype=np.uint64))
-        if not found:
-            return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp)
-        terms = np.concatenate(found)
-        at = np.minimum(np.searchsorted(self.keys, terms), len(self.keys) - 1)
-        hits = np.sort(self.cols[at[self.keys[at] == terms]])
-        if not len(hits):
-            return hits, hits
-        first = np.flatnonzero(np.concatenate(([True], hits[1:] != hits[:-1])))
-        return hits[first], np.diff(np.append(first, len(hits)))
+        # A padded word shorter than every n counts once, whole (none is when n starts at 3 or less).
+        short = np.asarray([self._key(f" {w} ") for w in words if len(w) + 2 < self.low] if self.low > 3 else (),
+                           dtype=np.uint64)
+        return _kernels.char_ngram_columns(codes, self.low, self.high, self.bits, short, self.keys, self.cols)
 
 
 @dataclass
