@@ -162,15 +162,22 @@ def char_ngram_columns(codes: np.ndarray, low: int, high: int, bits: int, extra:
         if at < n_keys and keys[at] == extra[e]:
             hits[h] = cols[at]
             h += 1
-    found = np.sort(hits[:h])
-    columns = np.empty(h, dtype=np.intp)
+    return counted(hits[:h])
+
+
+@numba.njit(cache=True, nogil=True, boundscheck=False)
+def counted(found: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """(the distinct values of ``found`` in increasing order, how often each occurs)."""
+    ordered = np.sort(found)
+    h = ordered.shape[0]
+    values = np.empty(h, dtype=ordered.dtype)
     counts = np.empty(h, dtype=np.intp)
     u = 0
     for p in range(h):
-        if u > 0 and found[p] == columns[u - 1]:
+        if u > 0 and ordered[p] == values[u - 1]:
             counts[u - 1] += 1
         else:
-            columns[u] = found[p]
+            values[u] = ordered[p]
             counts[u] = 1
             u += 1
-    return columns[:u], counts[:u]
+    return values[:u], counts[:u]

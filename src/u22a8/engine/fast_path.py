@@ -25,7 +25,6 @@ The outputs equal the reference path's (:meth:`Predictor.reference_outputs`) to 
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -140,13 +139,10 @@ class _NgramBlock:
         """(columns in increasing order, counts) through the vectorizer's own analyzer."""
         if self.word and self.edges:
             text = _block_texts("word", [text], True)[0]
-        vocab = self.vocabulary
-        # Counter counts in C; only the distinct terms are looked up in the vocabulary.
-        found = [(vocab[term], n) for term, n in Counter(self.analyze(text)).items() if term in vocab]
-        found.sort()  # the column order of a CSR row: sums then add up alike
-        cols = np.fromiter((j for j, _ in found), dtype=np.intp, count=len(found))
-        tf = np.fromiter((n for _, n in found), dtype=_F32, count=len(found))
-        return cols, tf
+        # Columns in increasing order (a CSR row's: sums then add up alike), each with its count.
+        found = [j for j in map(self.vocabulary.get, self.analyze(text)) if j is not None]
+        cols, counts = _kernels.counted(np.array(found, dtype=np.intp))
+        return cols, counts.astype(_F32)
 
 
 class _Features:
