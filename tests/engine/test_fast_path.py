@@ -292,3 +292,42 @@ def test_char_ngrams_too_long_for_a_key_go_through_the_analyzer() -> None:
     wide = CountVectorizer(analyzer="char_wb", ngram_range=(2, 5)).fit(texts)  # ~3000 characters: 12 bits a code
     assert _CharWbKeys.of(wide) is not None
     assert _CharWbKeys.of(CountVectorizer(analyzer="char_wb", ngram_range=(2, 6)).fit(texts)) is None
+
+
+_LOAD_THEN_PREDICT = """
+import json, sys
+from u22a8 import engine
+from u22a8.engine import _kernels, neighbours
+neighbours.MIN_PRUNED_ROWS = 1
+kernels = [_kernels.counted, _kernels.char_ngram_columns, _kernels.sparse_rows_times, _kernels.int8_candidates]
+compiled = lambda: [len(k.signatures) for k in kernels]
+before = compiled()
+artifact = open(sys.argv[1], "rb").read()
+predictor = engine.load_predictor(artifact, engine.artifact_checksum(artifact))
+loaded = compiled()
+for texts in (["one text"], ["two", "texts"], [""], ["Ünïcödé résumé naïve café"]):
+    predictor.predict(texts)
+print(json.dumps({"before": before, "loaded": loaded, "served": compiled()}))
+"""
+
+
+def test_a_loaded_version_has_its_kernels_compiled_before_its_first_request(tmp_path: Any) -> None:
+    """A request never waits for numba: loading compiles (or reads from numba's cache) every
+    kernel of the plan for the types it passes, and predictions add no other. A fresh process,
+    so that no earlier test compiled them."""
+    import json
+    import subprocess
+    import sys
+
+    data = classify_data()
+    svm, labels = _member("classify", "svm", FEATURES["word"] | {"char_ngrams": (2, 4)}, data)
+    knn, _ = _member("classify", "knn", FEATURES["char"], data)
+    artifact = engine.dump_predictor(Predictor("classify", labels, [svm, knn]))
+    path = tmp_path / "artifact"
+    path.write_bytes(artifact)
+    out = subprocess.run([sys.executable, "-c", _LOAD_THEN_PREDICT, str(path)], capture_output=True, text=True,
+                         check=True, timeout=300)
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert seen["before"] == [0, 0, 0, 0]
+    assert all(n >= 1 for n in seen["loaded"]), seen
+    assert seen["served"] == seen["loaded"], seen

@@ -9,10 +9,12 @@ they build what uses it, not at engine import.
 
 from __future__ import annotations
 
+from functools import cache
+
 import numba
 import numpy as np
 
-__all__ = ["int8_bounds"]
+__all__ = ["int8_bounds", "int8_candidates", "char_ngram_columns", "counted", "sparse_rows_times", "warm"]
 
 
 @numba.njit(cache=True, nogil=True, boundscheck=False)
@@ -181,3 +183,14 @@ def counted(found: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # pragma: no c
             counts[u] = 1
             u += 1
     return values[:u], counts[:u]
+
+
+@cache
+def warm() -> None:
+    """Compile (or load from numba's cache) the serving plan's kernels for the argument types
+    the plan passes, once per process: a version's load pays for it, not its first request."""
+    i, u, f = np.intp, np.uint64, np.float64
+    counted(np.zeros(1, dtype=i))
+    char_ngram_columns(np.ones(3, dtype=u), 1, 2, 2, np.zeros(0, dtype=u), np.ones(1, dtype=u), np.zeros(1, dtype=i))
+    sparse_rows_times(np.zeros((2, 2)), np.array([0, 1], dtype=i), np.zeros(1, dtype=i), np.zeros(1, dtype=f),
+                      np.zeros((1, 2)))

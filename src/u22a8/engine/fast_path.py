@@ -364,6 +364,7 @@ class Plan:
     """A predictor's members compiled for serving; :meth:`outputs` is ``Predictor.outputs``."""
 
     def __init__(self, predictor: Any) -> None:
+        _kernels.warm()
         self.task = get_task(predictor.task)
         n_labels = len(predictor.labels or [])
         self.n_labels = n_labels
