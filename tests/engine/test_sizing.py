@@ -98,4 +98,4 @@ def test_a_search_capped_by_memory_says_so() -> None:
     data = _big(2500)  # 7,500 rows: low affords them all, 1 GiB of memory only the fewest
     result = engine.search(data, "low", memory_bytes=2**30)
     assert result.params["max_rows"] == MIN_ROWS and result.metrics["n_samples"] < len(data.texts)
-    assert "ceiling and 1 GB of training memory afford" in " ".join(result.report["notes"])
+    assert "ceiling and 1 GiB of training memory afford" in " ".join(result.report["notes"])

@@ -93,6 +93,6 @@ def test_a_search_trains_on_the_rows_its_training_memory_holds(tmp_path: Path) -
         _run(platform, platform.store.runs.enqueue_search(H, "low"))
         first = platform.store.versions.get(H, 1)
         assert first.params["max_rows"] == MIN_ROWS
-        assert "and 1 GB of training memory afford" in " ".join(first.report["notes"])
+        assert "and 1 GiB of training memory afford" in " ".join(first.report["notes"])
     finally:
         platform.store.close()

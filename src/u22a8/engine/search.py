@@ -106,7 +106,7 @@ def search(
     stop = should_stop or (lambda: False)
     report = data_report(data)
     why = (f"what effort {effort}'s {ceiling:.0f} s ceiling affords" if memory_bytes is None else
-           f"what effort {effort}'s {ceiling:.0f} s ceiling and {memory_bytes / 2**30:g} GB of training memory afford")
+           f"what effort {effort}'s {ceiling:.0f} s ceiling and {memory_bytes / 2**30:g} GiB of training memory afford")
     if stored_rows is None:
         n_stored = len(data.texts)
         rows = fit_rows(data, effort, ceiling, memory_bytes)  # the same data and effort: the same rows
