@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from u22a8 import engine
 from u22a8.engine import Dataset
 from u22a8.engine.estimate import MIN_ROWS, affordable_rows, estimate
@@ -99,3 +101,26 @@ def test_a_search_capped_by_memory_says_so() -> None:
     result = engine.search(data, "low", memory_bytes=2**30)
     assert result.params["max_rows"] == MIN_ROWS and result.metrics["n_samples"] < len(data.texts)
     assert "ceiling and 1 GiB of training memory afford" in " ".join(result.report["notes"])
+
+
+# Runs recorded in bench/RESULTS.md (Banking77: the suite of 12-02, 59 characters a text; the
+# synthetic sets: scale, about 67): stored samples, effort, training memory (GiB, None: no cap),
+# POST /train → ready in seconds.
+_RECORDED = [
+    (10_003, 59.5, "low", 8, 17.0), (10_003, 59.5, "medium", 8, 115.0), (10_003, 59.5, "high", 8, 314.0),
+    (10_003, 59.5, "max", 8, 1369.0),
+    (100_000, 67.0, "low", 8, 20.5), (100_000, 67.0, "medium", 8, 138.4), (100_000, 67.0, "high", 8, 474.9),
+    (300_000, 67.0, "low", 8, 20.6), (300_000, 67.0, "medium", 8, 139.6),
+    (1_000_000, 67.0, "low", 8, 18.9), (1_000_000, 67.0, "medium", 8, 100.3), (1_000_000, 67.0, "high", 8, 373.7),
+    (1_000_000, 67.0, "max", 8, 832.3), (1_000_000, 67.0, "max", None, 1171.4),
+]
+
+
+@pytest.mark.parametrize("n, chars, effort, memory_gib, actual", _RECORDED)
+def test_the_estimate_is_within_one_and_a_half_times_of_recorded_runs(n: int, chars: float, effort: str,
+                                                                     memory_gib: int | None, actual: float) -> None:
+    """What the estimate endpoint promises (issue 13): within 1.5x of the wall time, either way,
+    at every recorded size up to a million samples."""
+    memory = None if memory_gib is None else memory_gib * 2**30
+    seconds = estimate(n, 77, "classify", chars, memory_bytes=memory)[effort]["seconds"]
+    assert actual / 1.5 <= seconds <= actual * 1.5, (seconds, actual)

@@ -54,6 +54,8 @@ ROW_SHARE = 0.35
 MIN_ROWS = 5_000  # never sub-sample below this many rows
 
 
+_SIZE_SCALE = 400_000  # rows at which a sparse fit's per-row cost has doubled (see _size_factor)
+
 # Judging by trials so far, the search's fold cost is the slowest recent fold: above the mean.
 _SLOWEST_OVER_MEAN = 1.2
 
@@ -69,15 +71,20 @@ def _effort(effort: str, n: int, outputs: int, task: str, mean_chars: float) -> 
     embed_cost = embed_load + embed_per_text * n
     dense = budget.embed and embed_cost <= budget.seconds / 4  # the search's own skip rule
     sparse_rate, dense_rate = get_family(rules.default_family).fit_rates
-    fit_rate = sparse_rate
-    if dense:
-        share = COSTS["dense_share"]
-        fit_rate = share * dense_rate + (1 - share) * fit_rate
+
+    def fit_rate(rows: float) -> float:
+        rate = sparse_rate * _size_factor(rows)
+        if dense:
+            share = COSTS["dense_share"]
+            rate = share * dense_rate + (1 - share) * rate
+        return rate
+
     overhead = COSTS["fold_overhead"] + (COSTS["fold_overhead_rich"] if budget.embed else 0.0)
-    fold = fit_rate * train_rows * outputs + 0.8 * chars + overhead
+    fold = fit_rate(train_rows) * train_rows * outputs + 0.8 * chars + overhead
     folds = max(protocol, min(budget.folds, N_FOLDS))
-    members = min(max(1, budget.ensemble), 3)  # kNN members cost next to nothing to refit
-    final = fit_rate * n * outputs * members + chars
+    # What the search reserves for its final fit (search.py: members_reserved): every member of
+    # the ensemble, but one at low, whose partner is kNN and fits nothing.
+    reserved = 1 if budget.static else max(1, budget.ensemble)
     elapsed = COSTS["overhead"] + chars + (embed_cost if dense else 0.0)
     if budget.finetune and dense and rules.fine_tunable:
         recipe = plan_recipe(n, protocol, N_FOLDS, (TUNE_SHARE * budget.seconds - elapsed) / TUNE_MARGIN)
@@ -88,12 +95,24 @@ def _effort(effort: str, n: int, outputs: int, task: str, mean_chars: float) -> 
         # Pruning stops about half the later trials after their first (protocol) folds.
         cost = fold * (folds if trials == 0 else protocol + 0.5 * (folds - protocol))
         # The search's time rule; its fixed final overhead is in COSTS["overhead"] here.
-        reserve = FINAL_FIT_PER_FOLD * fold * members
+        reserve = FINAL_FIT_PER_FOLD * fold * reserved
         if trials > 0 and not trial_fits(elapsed, folds, _SLOWEST_OVER_MEAN * fold, reserve, budget.seconds):
             break
         elapsed += cost
         trials += 1
+    # The final fit: at most one fitted member per trial (kNN members cost next to nothing).
+    members = min(trials, reserved, 3) if trials else 1
+    final = fit_rate(n) * n * outputs * members + chars
     return elapsed + final, trials
+
+
+def _size_factor(rows: float) -> float:
+    """How much slower per row a sparse fit on ``rows`` runs than the reference rates (measured on
+    some 10k rows) say: its matrices outgrow the caches. Set from the runs on 85k-690k rows
+    (bench/RESULTS.md, scale), which ran one trial where the reference rates planned up to six:
+    with it, every recorded run's estimate is within 0.75-1.41x of its wall time
+    (``tests/engine/test_sizing.py``)."""
+    return 1.0 + rows / _SIZE_SCALE
 
 
 def memory_rows(mean_chars: float, memory_bytes: float) -> int:
