@@ -103,16 +103,16 @@ def test_a_search_capped_by_memory_says_so() -> None:
     assert "ceiling and 1 GiB of training memory afford" in " ".join(result.report["notes"])
 
 
-# Runs recorded in bench/RESULTS.md (Banking77: the suite of 12-02, 59 characters a text; the
-# synthetic sets: scale, about 67): stored samples, effort, training memory (GiB, None: no cap),
-# POST /train → ready in seconds.
+# Runs recorded in bench/RESULTS.md (Banking77: the suite of 12-02; the synthetic sets of
+# bench/scale.py: scale): stored samples, their mean characters, effort, training memory (GiB,
+# None: no cap), POST /train → ready in seconds.
 _RECORDED = [
     (10_003, 59.5, "low", 8, 17.0), (10_003, 59.5, "medium", 8, 115.0), (10_003, 59.5, "high", 8, 314.0),
     (10_003, 59.5, "max", 8, 1369.0),
-    (100_000, 67.0, "low", 8, 20.5), (100_000, 67.0, "medium", 8, 138.4), (100_000, 67.0, "high", 8, 474.9),
-    (300_000, 67.0, "low", 8, 20.6), (300_000, 67.0, "medium", 8, 139.6),
-    (1_000_000, 67.0, "low", 8, 18.9), (1_000_000, 67.0, "medium", 8, 100.3), (1_000_000, 67.0, "high", 8, 373.7),
-    (1_000_000, 67.0, "max", 8, 832.3), (1_000_000, 67.0, "max", None, 1171.4),
+    (100_000, 63.6, "low", 8, 20.5), (100_000, 63.6, "medium", 8, 138.4), (100_000, 63.6, "high", 8, 474.9),
+    (300_000, 64.5, "low", 8, 20.6), (300_000, 64.5, "medium", 8, 139.6),
+    (1_000_000, 64.8, "low", 8, 18.9), (1_000_000, 64.8, "medium", 8, 100.3), (1_000_000, 64.8, "high", 8, 373.7),
+    (1_000_000, 64.8, "max", 8, 832.3), (1_000_000, 64.8, "max", None, 1171.4),
 ]
 
 
