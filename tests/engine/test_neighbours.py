@@ -91,3 +91,20 @@ def test_the_index_is_built_only_where_it_pays() -> None:
     wide = np.zeros((neighbours.MIN_PRUNED_ROWS, neighbours.MAX_PRUNED_DIM + 1), dtype=np.float32)
     assert neighbours.pruned_index(wide) is None  # n-gram columns: the rotation would be huge
     assert neighbours.pruned_index(_unit(rng.standard_normal((neighbours.MIN_PRUNED_ROWS, 16)))) is not None
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_a_query_that_is_not_finite_gets_k_rows_alike_on_both_paths(bad: float) -> None:
+    """A NaN or infinity makes every comparison of sims false or meaningless: one text and a batch
+    both answer as for a query without direction (k rows, sims 0), and the compiled search never
+    reads past the rows it ranked."""
+    rng = np.random.default_rng(5)
+    X = _unit(rng.standard_normal((3000, 32)))
+    q = _unit(rng.standard_normal((1, 32)))[0]
+    q[3] = bad
+    with np.errstate(invalid="ignore"):  # the batch product meets the NaN or infinity before it is set aside
+        rows, sims = PrunedIndex(X).search(q, 7)
+        idx, top = top_k(X, q[None, :], 7)
+    assert len(rows) == 7 and len(set(rows.tolist())) == 7 and not sims.any()
+    np.testing.assert_array_equal(idx[0], rows)
+    np.testing.assert_array_equal(top[0], sims)

@@ -99,6 +99,8 @@ def int8_candidates(AT: np.ndarray, scale: np.ndarray, slack: np.ndarray, rest: 
                 s += row[j] * q[j]
             sims[m] = s
             m += 1
+    if m < k:  # fewer than k rows compare (a query with a NaN): every row is a candidate
+        return np.arange(n)
     floor = _kth_largest(sims[:m], k) - tol
     count = 0
     for i in range(n):

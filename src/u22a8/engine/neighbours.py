@@ -65,7 +65,8 @@ def _pick(rows: np.ndarray, sims: np.ndarray, k: int) -> tuple[np.ndarray, np.nd
 
 def _no_direction(n: int, k: int) -> np.ndarray:
     """A zero query (a text with no known token) has every sim exactly 0: it keeps the rows
-    numpy's introselect picked for it before this rule existed, so such texts answer as they did."""
+    numpy's introselect picked for it before this rule existed, so such texts answer as they did.
+    A query that is not finite (no embedder here makes one) answers the same, on every path."""
     return np.argpartition(np.zeros(n, dtype=np.float32), k - 1)[:k]
 
 
@@ -101,7 +102,7 @@ def top_k(X: np.ndarray, Q: np.ndarray, k: int, xmax: float | None = None) -> tu
     cand = np.ascontiguousarray(cand)
     csims = np.take_along_axis(sims, cand, axis=1)
     kth = np.partition(csims, m - k, axis=1)[:, m - k]
-    zero = qnorm == 0
+    zero = ~((qnorm > 0) & np.isfinite(qnorm))  # a zero query, or one with a NaN or an infinity: no direction
     alone = ~zero & (m < n) & (csims.min(axis=1) >= kth - 2 * err)
     idx[zero], top[zero] = _no_direction(n, k), 0
     for i in np.flatnonzero(alone):
@@ -176,7 +177,7 @@ class PrunedIndex:
         q64 = q.astype(np.float64)
         qq = float(q64 @ q64)
         qnorm = math.sqrt(qq)
-        if qnorm == 0:
+        if not (0 < qnorm < math.inf):  # zero, or not finite: no direction to search in (as top_k does)
             return _no_direction(n, k), np.zeros(k, dtype=np.float32)
         tol = (self.dot_error + self.bound_error) * qnorm * self.xmax
         qr = q @ self.V
