@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -17,7 +17,7 @@ from ._labels import label_counts
 from .database import Database, utcnow
 from ..resources import ACTIVE_RUN_STATES, Model, Version
 from .events import record
-from .tables import ModelRow, RunRow, SampleRow, VersionRow
+from .tables import ModelRow, RunRow, VersionRow
 
 __all__ = ["ModelRepository", "DeletedModel"]
 

@@ -198,7 +198,7 @@ class SampleRepository:
             if shape in ("label", "labels"):
                 have = Counter(lab for r in drawn.values() for lab in _target_labels(r[4]))
                 if n_samples is None:
-                    n_samples = int(s.scalar(select(func.count()).where(SampleRow.model_id == model_id)) or 0)
+                    n_samples = _stored_count(s, model_id)
                 if totals is None:
                     totals = label_counts(s, model_id, shape, n_samples=n_samples)
                 short = [lab for lab, n in totals.items() if have[lab] < min(n, per_label_min)]
@@ -220,7 +220,7 @@ class SampleRepository:
 
     def count(self, model_id: int) -> int:
         with self._db.session(write=False) as s:
-            return int(s.scalar(select(func.count()).select_from(SampleRow).where(SampleRow.model_id == model_id)) or 0)
+            return _stored_count(s, model_id)
 
     def stats(self, model_id: int, shape: TargetShape | None = None) -> SampleStats:
         """Counts that decide whether a model can be trained, aggregated by the database.
@@ -231,7 +231,7 @@ class SampleRepository:
         """
         with self._db.session(write=False) as s:
             shape = shape or stored_shape(s, model_id)
-            n = s.scalar(select(func.count()).select_from(SampleRow).where(SampleRow.model_id == model_id)) or 0
+            n = _stored_count(s, model_id)
             scores = 0
             if shape == "score":
                 score = SampleRow.target["score"].as_float()
@@ -244,12 +244,17 @@ class SampleRepository:
         samples, their mean length (over the first :data:`_LENGTH_SPREAD` in text-key order, a
         stable spread that costs no pass over the texts) and the samples per label."""
         with self._db.session(write=False) as s:
-            n = int(s.scalar(select(func.count()).select_from(SampleRow).where(SampleRow.model_id == model_id)) or 0)
+            n = _stored_count(s, model_id)
             spread = (select(SampleRow.text).where(SampleRow.model_id == model_id)
                       .order_by(SampleRow.text_key).limit(_LENGTH_SPREAD).subquery())
             chars = s.scalar(select(func.coalesce(func.avg(func.length(spread.c.text)), 0.0))) or 0.0
             counts = label_counts(s, model_id, shape, n_samples=n)
             return {"n_samples": n, "mean_chars": float(chars), "n_labels": len(counts), "label_counts": counts}
+
+
+def _stored_count(s: Session, model_id: int) -> int:
+    """How many samples the model holds: the count kept on its row (``ModelRow.sample_count``)."""
+    return int(s.scalar(select(ModelRow.sample_count).where(ModelRow.id == model_id)) or 0)
 
 
 def _target_labels(target: dict[str, Any]) -> list[str]:
