@@ -101,7 +101,7 @@ def _effort(effort: str, n: int, outputs: int, task: str, mean_chars: float) -> 
         elapsed += cost
         trials += 1
     # The final fit: at most one fitted member per trial (kNN members cost next to nothing).
-    members = min(trials, reserved, 3) if trials else 1
+    members = min(trials, reserved, 3)  # trial 0 always runs
     final = fit_rate(n) * n * outputs * members + chars
     return elapsed + final, trials
 

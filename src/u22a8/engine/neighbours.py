@@ -32,15 +32,15 @@ import numpy as np
 
 __all__ = ["top_k", "max_norm", "PrunedIndex", "pruned_index"]
 
-
-def _up(x: np.ndarray) -> np.ndarray:
-    """float64 values as float32, each rounded up (so a bound built from them stays a bound)."""
-    return np.nextafter(x.astype(np.float32), np.float32(np.inf))
-
 _U = 2.0**-24  # float32 unit roundoff
 MIN_PRUNED_ROWS = 2048  # below this a full product is as cheap as the bounds (tests lower it)
 MAX_PRUNED_DIM = 1024  # the rotation is d × d: fine for embeddings, not for n-gram columns
 _BLOCK = 1 << 20  # elements of the float64 candidate rows re-summed at once in a batch
+
+
+def _up(x: np.ndarray) -> np.ndarray:
+    """float64 values as float32, each rounded up (so a bound built from them stays a bound)."""
+    return np.nextafter(x.astype(np.float32), np.float32(np.inf))
 
 
 def _dot_error(d: int) -> float:
