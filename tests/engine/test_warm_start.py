@@ -12,8 +12,8 @@ from u22a8 import engine
 from u22a8.engine import Dataset
 from u22a8.engine.counts_cache import forget_counts, wait_for_counts_saves
 from u22a8.engine.dual_cd import dual_from_margins, solve
-from u22a8.engine.training import Workspace
-from u22a8.engine.warm_start import svm_problem
+from u22a8.engine.training import Workspace, _warm_key
+from u22a8.engine.warm_start import WarmStarts, svm_problem
 
 from .conftest import classify_data
 
@@ -78,3 +78,43 @@ def test_many_new_samples_or_a_new_label_fit_from_zero(tmp_path: Path) -> None:
     # Deleting the data set's counts deletes its warm starts too.
     assert forget_counts(tmp_path, "m") >= 3
     assert not list((tmp_path / "counts").glob("*warm*"))
+
+
+def test_a_retrain_after_a_version_served_from_its_held_out_fit_starts_warm(tmp_path: Path) -> None:
+    """A search out of time serves its held-out fit and keeps no ``full`` part: the first retrain's
+    final fit starts from the held-out fit's rows (the others at zero) and still predicts like a
+    cold fit."""
+    base, extra = classify_data(60, seed=0), classify_data(10, seed=1)
+    searched = engine.search(base, "low", cache_dir=tmp_path / "warm", counts_key="m")
+    wait_for_counts_saves()
+    stored = WarmStarts(tmp_path / "warm")
+    svms = [m for m in searched.params["members"] if m["model"]["family"] == "svm"]
+    assert svms
+    for m in svms:  # as such a search leaves the cache: the held-out part only
+        full = stored._path("m", _warm_key(m), "full")
+        assert full.exists() and stored._path("m", _warm_key(m), "holdout").exists()
+        full.unlink()
+    grown = _plus(base, extra, 2)
+    warm = engine.refit(grown, searched.params, cache_dir=tmp_path / "warm", counts_key="m")
+    cold = engine.refit(grown, searched.params, cache_dir=tmp_path / "cold", counts_key="m")
+    wait_for_counts_saves()
+    assert warm.metrics["warm_fits"] == 2 * len(svms) and cold.metrics["warm_fits"] == 0
+    probe = list(classify_data(15, seed=7).texts)
+    a = engine.load_predictor(warm.artifact, engine.artifact_checksum(warm.artifact)).predict(probe)
+    b = engine.load_predictor(cold.artifact, engine.artifact_checksum(cold.artifact)).predict(probe)
+    assert np.mean([x["label"] == y["label"] for x, y in zip(a, b)]) >= 0.97
+    assert abs(warm.metrics["primary"] - cold.metrics["primary"]) <= 0.03
+
+
+def test_a_start_runs_one_pass_when_nearly_every_row_has_one_and_two_when_most_do(tmp_path: Path) -> None:
+    texts = [f"text number {i}" for i in range(100)]
+    stored = WarmStarts(tmp_path)
+    stored.save("m", {"k": 1}, "holdout", texts[:80], ["a", "b"], np.ones((80, 1)))
+    stored.save("m", {"k": 1}, "full", texts[:98], ["a", "b"], np.ones((98, 1)))
+    close = stored.start("m", {"k": 1}, ("full",), texts, ["a", "b"])
+    assert close is not None and close.covered == 0.98 and close.passes == 1
+    partial = stored.start("m", {"k": 1}, ("holdout",), texts, ["a", "b"])
+    assert partial is not None and partial.covered == 0.8 and partial.passes == 2
+    assert not partial.alpha[80:].any() and partial.alpha[:80].all()  # rows without a start begin at zero
+    assert stored.start("m", {"k": 1}, ("holdout",), texts + [f"more {i}" for i in range(10)], ["a", "b"]) is None
+    assert stored.start("m", {"k": 1}, ("full",), texts, ["a", "c"]) is None  # another label set

@@ -218,10 +218,12 @@ class Workspace:
         names = [self.labels[c] for c in classes] if self.labels else []
         start = None
         if self.start_warm:
-            parts = (part, "full") if part != "full" else (part,)
+            # A held-out fit falls back on the full fit's rows, and a full fit on the held-out
+            # fit's when the last run served that one (a search out of time keeps no full part).
+            parts = (part, "full") if part != "full" else (part, "holdout")
             start = self._warm.start(self.counts_key or "", _warm_key(member), parts,  # type: ignore[union-attr]
                                      [self.texts[i] for i in rows], names)
-        if start is not None and start.shape[1] == problem.signs.shape[1]:
+        if start is not None and start.alpha.shape[1] == problem.signs.shape[1]:
             head.model_, alpha = warm_svc(get_family("svm").estimator(head), problem, classes, start)
             head.classes_ = classes
             self.warm_fits += 1

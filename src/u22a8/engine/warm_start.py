@@ -6,8 +6,11 @@ A run that fits an SVM member keeps, per *part* (``full``: all rows, the served 
 member's ``α`` by text key, next to the n-gram counts snapshots of the same data set and
 under the same name prefix (so deleting a model's counts deletes these too). The next refit
 looks each of its rows up; when nearly all are found and the labels are the same it runs one
-pass of dual coordinate descent from there instead of liblinear from zero. Anything else
-(another label set, many new rows, an unreadable file) fits from zero as before.
+pass of dual coordinate descent from there instead of liblinear from zero. When only most are
+found (a search that ran out of time serves its held-out fit and keeps no ``full`` part, so the
+first retrain's final fit starts from the held-out fit's rows, about four in five) the rows not
+found start at zero and it runs two passes. Anything else (another label set, many new rows,
+an unreadable file) fits from zero as before.
 
 Files are ``.npz`` read with ``allow_pickle=False``, written to a temporary name first.
 """
@@ -19,7 +22,7 @@ import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -29,13 +32,27 @@ from .cache import text_key
 from .counts_cache import _digest, track_save
 from .dual_cd import DualProblem, solve
 
-__all__ = ["WarmStarts", "svm_problem", "warm_svc", "WARM_MAX_ROWS", "WARM_MIN_COVERED"]
+__all__ = ["WarmStart", "WarmStarts", "svm_problem", "warm_svc", "WARM_MAX_ROWS", "WARM_MIN_COVERED",
+           "WARM_CLOSE_COVERED"]
 
 log = logging.getLogger("u22a8.engine")
 
 WARM_MAX_ROWS = 100_000  # above this a run keeps no warm start (rows × labels floats per part)
-WARM_MIN_COVERED = 0.97  # the share of rows that must have a start; else liblinear from zero
-_PASSES = 1  # from a start this close one pass predicts like a converged fit (bench/RESULTS.md)
+WARM_MIN_COVERED = 0.78  # the share of rows that must have a start; else liblinear from zero (a held-out
+# fit has four in five of a data set's rows: with a few new ones, a full fit may start from it)
+WARM_CLOSE_COVERED = 0.97  # from a start this close one pass predicts like a converged fit (bench/RESULTS.md)
+_PASSES_CLOSE, _PASSES_PARTIAL = 1, 2  # a fifth of the rows at zero needs a second pass (bench/RESULTS.md)
+
+
+class WarmStart(NamedTuple):
+    """A fit's starting ``α`` (rows × columns) and the share of its rows a stored fit had."""
+
+    alpha: np.ndarray
+    covered: float
+
+    @property
+    def passes(self) -> int:
+        return _PASSES_CLOSE if self.covered >= WARM_CLOSE_COVERED else _PASSES_PARTIAL
 
 
 def svm_problem(x: sp.csr_matrix, y: np.ndarray, classes: np.ndarray, c: float, class_weight: str | None,
@@ -60,12 +77,12 @@ def svm_problem(x: sp.csr_matrix, y: np.ndarray, classes: np.ndarray, c: float, 
     return DualProblem(x=x, signs=signs, c=cost)
 
 
-def warm_svc(model: LinearSVC, problem: DualProblem, classes: np.ndarray, alpha: np.ndarray,
+def warm_svc(model: LinearSVC, problem: DualProblem, classes: np.ndarray, start: WarmStart,
              seed: int = 0) -> tuple[LinearSVC, np.ndarray]:
     """``model`` (an unfitted LinearSVC, the class every SVM head holds, with the head's settings)
-    fitted by :func:`.dual_cd.solve` from ``alpha``, and its dual variables (kept for the next
+    fitted by :func:`.dual_cd.solve` from ``start``, and its dual variables (kept for the next
     run, never in the model)."""
-    coef, intercept, alpha, passes = solve(problem, alpha, max_passes=_PASSES, seed=seed)
+    coef, intercept, alpha, passes = solve(problem, start.alpha, max_passes=start.passes, seed=seed)
     model.coef_, model.intercept_ = coef, intercept
     model.classes_ = classes
     model.n_features_in_ = problem.x.shape[1]
@@ -83,7 +100,7 @@ class WarmStarts:
         return self.root / f"{_digest(name)}-warm-{_digest([member, part])}.npz"
 
     def start(self, name: str, member: Any, parts: Sequence[str], texts: Sequence[str],
-              labels: Sequence[str]) -> np.ndarray | None:
+              labels: Sequence[str]) -> WarmStart | None:
         """``α`` for ``texts`` from the first of ``parts`` that has the text (0 where none has), or
         None when too few are known. (A holdout fold's rows change with every new sample, since
         the folds are drawn anew; the rows it did not have start from the full fit's ``α``.)"""
@@ -105,7 +122,7 @@ class WarmStarts:
             known |= found >= 0
         if out is None or known.mean() < WARM_MIN_COVERED:
             return None
-        return out
+        return WarmStart(out, float(known.mean()))
 
     def _load(self, path: Path, labels: Sequence[str]) -> tuple[np.ndarray, np.ndarray] | None:
         if not path.exists():
