@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
 from u22a8 import engine
-from u22a8.engine import Dataset
+from u22a8.engine import Dataset, static_embeddings
 from u22a8.engine.estimate import MIN_ROWS, affordable_rows, estimate
 from u22a8.engine.sizing import PER_LABEL_MIN, subsample
 
@@ -124,3 +125,17 @@ def test_the_estimate_is_within_one_and_a_half_times_of_recorded_runs(n: int, ch
     memory = None if memory_gib is None else memory_gib * 2**30
     seconds = estimate(n, 77, "classify", chars, memory_bytes=memory)[effort]["seconds"]
     assert actual / 1.5 <= seconds <= actual * 1.5, (seconds, actual)
+
+
+def test_without_the_static_vectors_low_keeps_time_to_fit_both_members_of_its_ensemble(tmp_path: Path) -> None:
+    """At low the partner of the best sparse member is kNN on the static vectors, which fits
+    nothing; without them it is a second sparse member, and the final fit has both to fit."""
+    with_vectors = estimate(10_003, 77, "classify", 59.5)["low"]
+    before = static_embeddings.models_dir()
+    static_embeddings.set_models_dir(tmp_path)  # nothing prepared there
+    try:
+        assert static_embeddings.static_missing() is not None
+        without = estimate(10_003, 77, "classify", 59.5)["low"]
+    finally:
+        static_embeddings.set_models_dir(before)
+    assert without["seconds"] > with_vectors["seconds"]

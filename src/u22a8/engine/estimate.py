@@ -21,6 +21,7 @@ from .embeddings import minilm_costs
 from .evaluation import N_FOLDS, SMALL_DATA
 from .families import get_family
 from .finetuned_members import plan_recipe, tuned_seconds
+from .static_embeddings import static_missing
 from .tasks import get_task
 from .trials import FINAL_FIT_PER_FOLD, trial_fits
 
@@ -83,8 +84,8 @@ def _effort(effort: str, n: int, outputs: int, task: str, mean_chars: float) -> 
     fold = fit_rate(train_rows) * train_rows * outputs + 0.8 * chars + overhead
     folds = max(protocol, min(budget.folds, N_FOLDS))
     # What the search reserves for its final fit (search.py: members_reserved): every member of
-    # the ensemble, but one at low, whose partner is kNN and fits nothing.
-    reserved = 1 if budget.static else max(1, budget.ensemble)
+    # the ensemble, but one at low with the static vectors, whose partner is kNN and fits nothing.
+    reserved = 1 if budget.static and static_missing() is None else max(1, budget.ensemble)
     elapsed = COSTS["overhead"] + chars + (embed_cost if dense else 0.0)
     if budget.finetune and dense and rules.fine_tunable:
         recipe = plan_recipe(n, protocol, N_FOLDS, (TUNE_SHARE * budget.seconds - elapsed) / TUNE_MARGIN)

@@ -134,8 +134,9 @@ def search(
     members_final = max(1, budget.ensemble)
     # At low the ensemble partner is kNN on the static vectors, which fits nothing: time is
     # reserved for one fitted member, and that partner (enqueued second, well under a second)
-    # is always tried.
-    members_reserved = 1 if embedder == STATIC else members_final
+    # is always tried. Without the vectors the partner is another fitted sparse member, and the
+    # final fit needs time for both (reserving one left no time for it on 10k Banking77 rows).
+    members_reserved = 1 if embed and embedder == STATIC else members_final
     stopped_for_time = False
     t_trials = clock.elapsed()  # the ETA's pace is the trials', not the embedding's or fine-tuning's
 
