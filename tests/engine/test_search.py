@@ -155,3 +155,18 @@ def test_sample_weights_are_respected() -> None:
 def test_unknown_effort_is_refused(clf_data: Dataset) -> None:
     with pytest.raises(ValueError):
         engine.search(clf_data, "extreme")  # type: ignore[arg-type]
+
+
+def test_the_final_fit_counts_its_members_side_by_side_as_it_runs_them() -> None:
+    """Two members are fitted at once (two threads): after the trials, a two-member final fit
+    that fits side by side is made on all rows, though the trials kept time for one after the other."""
+    from u22a8.engine.trials import Clock
+
+    clock = Clock(limit=20.0)
+    clock.fold_seconds = [3.0]
+    clock.t0 -= 12.0  # 12 s spent: 8 s left
+    assert not clock.fits(0, 2)  # one after the other: 2 x 1.4 x 3 s + 0.2 s = 8.6 s
+    assert clock.final_fit_fits(2)  # side by side: about 5.7 s
+    assert clock.final_fit_fits(1) and clock.final_fit_fits(0)
+    clock.t0 -= 3.0  # 15 s spent: 5 s left
+    assert not clock.final_fit_fits(2)

@@ -90,6 +90,7 @@ def _projected(g: np.ndarray, a: np.ndarray) -> np.ndarray:
 def _block(x: sp.csr_matrix, y: np.ndarray, a: np.ndarray, w: np.ndarray, b: np.ndarray, diag: np.ndarray,
            qd: np.ndarray, rows: np.ndarray) -> None:
     """Step every row of ``rows`` in turn, updating ``a``, ``w`` and ``b`` in place."""
+    from . import _kernels  # numba: imported where a fit first needs it, not with the engine
     xb = x[rows]
     cols, inverse = np.unique(xb.indices, return_inverse=True)
     compact = sp.csr_matrix((xb.data, inverse.ravel(), xb.indptr), shape=(len(rows), len(cols)))
@@ -98,16 +99,7 @@ def _block(x: sp.csr_matrix, y: np.ndarray, a: np.ndarray, w: np.ndarray, b: np.
     gram = np.asarray((compact @ compact.T).todense()) + 1.0
     yb, ab, db, qb = y[rows], a[rows], diag[rows], qd[rows]
     change = np.zeros_like(ab)
-    for j in range(len(rows)):
-        g = yb[j] * margins[j] - 1.0 + db[j] * ab[j]
-        new = np.maximum(ab[j] - g / qb[j], 0.0)
-        step = new - ab[j]
-        if not step.any():
-            continue
-        ab[j] = new
-        signed = step * yb[j]
-        change[j] += signed
-        margins[j + 1 :] += np.outer(gram[j + 1 :, j], signed)  # the rows still to step
+    _kernels.dual_steps(margins, gram, yb, ab, db, qb, change)  # row by row, compiled (no GIL)
     a[rows] = ab
     w[cols] = wb + np.asarray(compact.T @ change)
     b += change.sum(axis=0)

@@ -205,7 +205,7 @@ def search(
     if stop():
         raise SearchCanceled()
     fitting = sum(1 for m in members if m["model"].get("family") != "knn")  # kNN fits nothing of note
-    if fitted is None and not clock.fits(0, max(fitting, 1)):
+    if fitted is None and not clock.final_fit_fits(fitting):
         fitted = _held_out_fits(ws, members)
     # Label issues on large data fit the cheap member on 4 more folds: only if that and the final
     # fit still end within the ceiling (else they look at the held-out rows, see .label_issues).
