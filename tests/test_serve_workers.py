@@ -49,7 +49,8 @@ def test_two_api_processes_answer_and_one_executor_trains(tmp_path: Path) -> Non
             assert run["state"] == "succeeded"
             # Every API process answers predictions from the version the one executor made.
             for _ in range(10):
-                with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {key}"}) as fresh:
+                # A first predict in a process loads the version: seconds on a busy machine, not a latency test.
+                with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {key}"}, timeout=60) as fresh:
                     got = fresh.post("/v1/models/acme.tone/predict", json={"inputs": ["thanks, wonderful"]})
                     assert got.status_code == 200 and got.json()["version"] == 1
     finally:

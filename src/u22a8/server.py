@@ -17,7 +17,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from . import api, console
 from ._version import __version__
 from .runs import EventDispatcher, exit_with_parent, make_executor, make_webhook_runner, use_encoders_dir
-from .service import Platform, PredictorCache, limit_inference_threads
+from .service import Platform, PredictorCache, limit_inference_threads, warm_serving
 from .settings import Settings, get_settings
 from .store import Store
 
@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None, *, with_executor: bool = True) 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         platform.store.upgrade()
+        warm_serving()  # before the first request, which would otherwise wait for it
         platform.events.start()
         if platform.executor is not None:
             platform.executor.start()

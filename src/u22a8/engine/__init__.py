@@ -150,4 +150,16 @@ __all__ = [
     "set_inference_threads",
     "forget_counts",
     "wait_for_counts_saves",
+    "warm_kernels",
 ]
+
+
+def warm_kernels(training: bool = False) -> None:
+    """Compile, or load from numba's cache, the engine's compiled loops in this process: the
+    serving plan's, and with ``training`` the dual descent's. The first compile on a machine
+    takes seconds and is cached beside the package; later processes load it in a fraction of one."""
+    from . import _kernels  # numba: imported by who needs it, not with the engine
+
+    _kernels.warm()
+    if training:
+        _kernels.warm_training()

@@ -16,7 +16,7 @@ import numba
 import numpy as np
 
 __all__ = ["int8_bounds", "int8_candidates", "char_ngram_columns", "counted", "sparse_rows_times", "dual_steps",
-           "warm"]
+           "warm", "warm_training"]
 
 
 @numba.njit(cache=True, nogil=True, boundscheck=False)
@@ -218,6 +218,13 @@ def dual_steps(margins: np.ndarray, gram: np.ndarray, signs: np.ndarray, alpha: 
             gij = gram[i, j]
             for c in range(p):
                 margins[i, c] += gij * step[c]
+
+
+@cache
+def warm_training() -> None:
+    """Compile (or load from numba's cache) the dual descent's kernel, once per process."""
+    z = np.zeros((1, 1))
+    dual_steps(z.copy(), z.copy(), np.ones((1, 1)), z.copy(), np.ones((1, 1)), np.ones((1, 1)), z.copy())
 
 
 @cache

@@ -30,8 +30,11 @@ def use_encoders_dir(settings: Settings) -> None:
 
 
 def prepare_encoders(settings: Settings) -> Path | None:
-    """Make what is missing, now; None when another process is already at it."""
+    """Make what is missing, now; None when another process is already at it. The engine's
+    compiled loops are built here too (numba caches them beside the package), so that neither
+    the first API process nor the first retrain after an install compiles them."""
     use_encoders_dir(settings)
+    engine.warm_kernels(training=True)
     if engine.static_missing() is None and not _onnx_to_make():
         return settings.resolved_models_dir
     settings.resolved_models_dir.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from .. import engine
 from ..settings import Settings
 from ..store import Store
 from .derived_encoders import prepare_encoders_in_background, use_encoders_dir
@@ -44,7 +45,9 @@ def _init_child(settings_data: dict[str, Any], parent_pid: int) -> None:
 
 
 def _warm() -> None:
-    """Nothing: submitting it makes the pool start its processes (and import the engine) now."""
+    """Submitting it makes the pool start its processes (and import the engine) now; each loads
+    the compiled loops a retrain's warm-started fits use."""
+    engine.warm_kernels(training=True)
 
 
 def _child_execute(run_id: str, owner: str) -> None:

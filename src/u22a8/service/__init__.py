@@ -83,7 +83,7 @@ from .run_events import open_run_events
 from .runs import RunPage, cancel_run, elapsed_seconds, get_run, list_runs
 from .sample_formats import parse_sample_body
 from .samples import SampleIn, SamplePage, SampleUpload, add_samples, delete_sample, list_samples, validate_samples
-from .serving import PredictorCache, limit_inference_threads
+from .serving import PredictorCache, limit_inference_threads, warm_serving
 from .suggestion_cache import SuggestionCache
 from .suggestions import SUGGESTIONS_MAX, SuggestionList, label_suggestion, suggestions
 from .training import (
@@ -130,6 +130,7 @@ __all__ = [
     "KeyCache",
     "PredictorCache",
     "limit_inference_threads",
+    "warm_serving",
     "check_ready",
     # access
     "PLATFORM_OWNER",

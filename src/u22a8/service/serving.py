@@ -13,7 +13,7 @@ from ..events import Event, ModelDeleted, VersionActivated, VersionPromoted
 from ..runs import EventDispatcher, Subscription, load_version_predictor
 from ..store import Store, Version
 
-__all__ = ["PredictorCache", "ActiveVersions", "limit_inference_threads"]
+__all__ = ["PredictorCache", "ActiveVersions", "limit_inference_threads", "warm_serving"]
 
 # What names a loaded predictor: the run that made the version and the artifact's checksum.
 # Neither is ever given to another version (row ids of deleted versions could be, on SQLite).
@@ -152,3 +152,10 @@ def limit_inference_threads() -> None:
     """
     threadpool_limits(limits=1, user_api="blas")
     engine.set_inference_threads(1)
+
+
+def warm_serving() -> None:
+    """Load the serving plan's compiled loops before this process answers anything: a version
+    loaded by a first predict then costs its artifact only (on a fresh install the first
+    process compiles them, seconds, which a client's timeout must not see)."""
+    engine.warm_kernels()
