@@ -63,16 +63,15 @@ class Clock:
         recent = self.fold_seconds[-_RECENT_FOLDS:]
         return max(recent) if recent else 0.0
 
-    def final_reserve(self, members: int) -> float:
-        return final_reserve(self.fold_cost(), members)
+    def final_reserve(self, members: int, side_by_side: bool = False) -> float:
+        return final_reserve(self.fold_cost(), members, side_by_side)
 
     def fits(self, folds: int, members: int) -> bool:
         return trial_fits(self.elapsed(), folds, self.fold_cost(), self.final_reserve(members), self.limit)
 
     def final_fit_fits(self, members: int) -> bool:
         """Whether fitting ``members`` on all rows, side by side as the final fit does, ends in time."""
-        return trial_fits(self.elapsed(), 0, self.fold_cost(), final_reserve(self.fold_cost(), members, True),
-                          self.limit)
+        return trial_fits(self.elapsed(), 0, self.fold_cost(), self.final_reserve(members, True), self.limit)
 
 
 def run_trial(ws: Workspace, trial: optuna.Trial, member: dict[str, Any], n_folds: int, clock: Clock,
