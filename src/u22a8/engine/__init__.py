@@ -151,6 +151,7 @@ __all__ = [
     "forget_counts",
     "wait_for_counts_saves",
     "warm_kernels",
+    "warm_training",
 ]
 
 
@@ -163,3 +164,13 @@ def warm_kernels(training: bool = False) -> None:
     _kernels.warm()
     if training:
         _kernels.warm_training()
+
+
+def warm_training() -> None:
+    """Everything a training process loads before its first run, so that run's time ceiling does
+    not pay for it: the compiled loops (:func:`warm_kernels`) and the artifact format's reader and
+    writer, whose import takes seconds (scikit-learn's types, torch through them)."""
+    from .artifact_format import warm_artifact_format
+
+    warm_kernels(training=True)
+    warm_artifact_format()

@@ -85,6 +85,13 @@ def trusted_types() -> list[type]:
 # skops is imported where it is used, not with this module: at import it builds its list of
 # trusted scikit-learn types by importing every scikit-learn module (and torch through them),
 # seconds that a server, a worker or the CLI would otherwise pay at start before it needs a file.
+# A training process imports it at start all the same (warm_artifact_format): every run ends by
+# writing an artifact, and those seconds would otherwise count against the first run's ceiling.
+
+def warm_artifact_format() -> None:
+    """Import the artifact reader and writer (skops) now rather than at the first file."""
+    import skops.io  # noqa: F401
+
 
 def dump_predictor(predictor: Predictor) -> bytes:
     import skops.io

@@ -14,6 +14,7 @@ import os
 import threading
 import time
 
+from .. import engine
 from ..quiet import quiet_celery_worker
 from ..settings import Settings
 from ..store import Store
@@ -63,6 +64,7 @@ def run_worker(settings: Settings, *, concurrency: int = 1, scheduler: bool = Tr
     store = Store(settings.resolved_database_url, settings.resolved_artifacts)
     store.upgrade()
     prepare_encoders(settings)  # once per machine; the prefork children inherit the setting
+    engine.warm_training()  # before the children fork: none pays it inside a run's ceiling
     events: EventDispatcher | None = None
     sched: CeleryExecutor | None = None
     webhooks: WebhookRunner | None = None

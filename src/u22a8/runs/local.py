@@ -42,12 +42,14 @@ def _init_child(settings_data: dict[str, Any], parent_pid: int) -> None:
     _child_store = Store(settings.resolved_database_url, settings.resolved_artifacts)
     # Importing this module imported the engine (through the worker): once per process, not per run.
     use_encoders_dir(settings)
+    # Here rather than in the first run, whose ceiling would count it; a process the pool starts
+    # to replace one that retired (max_tasks_per_child) loads them too.
+    engine.warm_training()
 
 
 def _warm() -> None:
-    """Submitting it makes the pool start its processes (and import the engine) now; each loads
-    the compiled loops a retrain's warm-started fits use."""
-    engine.warm_kernels(training=True)
+    """Nothing: submitting it makes the pool start its processes now, whose initializer loads
+    what a run needs."""
 
 
 def _child_execute(run_id: str, owner: str) -> None:
