@@ -1,6 +1,8 @@
 """The JSON-ready predictions built from a whole matrix at once (tasks' ``predictions`` and
 ``fallback_predictions``) equal, value for value and key order for key order, what the former
-row-by-row loops built: same labels, same floats, same score order, ties included."""
+row-by-row loops built: same labels, same floats, same score order, ties included. The loops
+round each served number as its definition says (the nearest double to the value written with
+``SERVED_DIGITS`` significant digits), independently of the vectorised rounding."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import pytest
 
 from u22a8.engine import get_task
 from u22a8.engine.fallback import fallback_mask, fallback_predictions, real_columns
+from u22a8.engine.tasks import SERVED_DIGITS
 
 LABELS = [f"label_{i}" for i in range(9)]
 
@@ -23,6 +26,10 @@ def _outputs(seed: int, rows: int = 40) -> np.ndarray:
     return out
 
 
+def _served(value: Any) -> float:
+    return float(f"{float(value):.{SERVED_DIGITS - 1}e}")
+
+
 # -- the loops the predictions were built with before (one row, one numpy scalar at a time) ----
 def _classify_rows(out: np.ndarray, labels: list[str], top_k: int | None) -> list[dict[str, Any]]:
     out = out / out.sum(axis=1, keepdims=True)
@@ -31,8 +38,8 @@ def _classify_rows(out: np.ndarray, labels: list[str], top_k: int | None) -> lis
     for row in out:
         order = np.argsort(-row, kind="stable")[:k]
         best = int(order[0])
-        results.append({"label": labels[best], "confidence": float(row[best]),
-                        "scores": {labels[j]: float(row[j]) for j in order}})
+        results.append({"label": labels[best], "confidence": _served(row[best]),
+                        "scores": {labels[j]: _served(row[j]) for j in order}})
     return results
 
 
@@ -43,7 +50,7 @@ def _multilabel_rows(out: np.ndarray, labels: list[str], thresholds: list[float]
     for row in out:
         order = np.argsort(-row)
         results.append({"labels": [labels[j] for j in order if row[j] >= cut[j]],
-                        "scores": {labels[j]: float(row[j]) for j in order[: top_k or len(labels)]}})
+                        "scores": {labels[j]: _served(row[j]) for j in order[: top_k or len(labels)]}})
     return results
 
 
@@ -56,13 +63,13 @@ def _fallback_rows(out: np.ndarray, labels: list[str], decision: dict[str, Any],
     for row, fell in zip(out, mask):
         real = row[cols]
         order = np.argsort(-real, kind="stable")[:k]
-        scores = {labels[int(cols[j])]: float(real[j]) for j in order}
+        scores = {labels[int(cols[j])]: _served(real[j]) for j in order}
         if fell:
-            results.append({"label": decision["label"], "confidence": float(1.0 - real.max()) if len(real) else 1.0,
+            results.append({"label": decision["label"], "confidence": _served(1.0 - real.max()) if len(real) else 1.0,
                             "fallback": True, "scores": scores})
         else:
             best = int(order[0])
-            results.append({"label": labels[int(cols[best])], "confidence": float(real[best]), "fallback": False,
+            results.append({"label": labels[int(cols[best])], "confidence": _served(real[best]), "fallback": False,
                             "scores": scores})
     return results
 

@@ -134,7 +134,7 @@ def test_knn_family_on_embeddings_for_every_task(task: str) -> None:
     out = p.predict(list(data.texts[:5]))
     assert len(out) == 5
     if task == "classify":
-        assert all(abs(sum(o["scores"].values()) - 1) < 1e-9 for o in out)
+        assert all(abs(sum(o["scores"].values()) - 1) < 1e-6 for o in out)
         assert result.metrics["accuracy"] > 0.5
     elif task == "score":
         assert result.metrics["spearman"] > 0.3
@@ -157,4 +157,4 @@ def test_ensemble_members_share_one_embedding_per_predict() -> None:
     out = p.predict(["thanks, wonderful", "sorry, our mistake"])
     assert CountingEmbedder.texts_embedded == 2
     assert [o["label"] for o in out] == ["friendly", "sorry"]
-    assert all(abs(sum(o["scores"].values()) - 1) < 1e-9 for o in out)
+    assert all(abs(sum(o["scores"].values()) - 1) < 1e-6 for o in out)

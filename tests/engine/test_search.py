@@ -32,7 +32,7 @@ def test_classify_recovers_labels_with_calibrated_scores(clf_data: Dataset) -> N
     out = p.predict(["thanks, wonderful and lovely", "sorry, our mistake, apologies", "denied by policy, closed"])
     assert [o["label"] for o in out] == ["friendly", "sorry", "curt"]
     for o in out:
-        assert sum(o["scores"].values()) == pytest.approx(1.0, abs=1e-9)
+        assert sum(o["scores"].values()) == pytest.approx(1.0, abs=1e-6)  # served to 7 digits
         assert o["confidence"] == max(o["scores"].values()) > 0.5
         assert o["confidence"] < 1.0  # calibrated, not a hard 0/1
     top = p.predict(["thanks a lot"], top_k=1)[0]

@@ -15,7 +15,8 @@ import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from u22a8.engine import get_family, get_task, task_names
-from u22a8.engine.tasks import TARGET_FIELDS
+from u22a8.engine.tasks import SERVED_DIGITS, TARGET_FIELDS, served_values
+
 
 from .conftest import classify_data, multilabel_data, score_data
 
@@ -82,3 +83,48 @@ def test_outputs_become_metrics_and_json_predictions(task: str) -> None:
     predictions = t.predictions(calibrated, labels or [], thresholds, None)
     assert len(predictions) == len(data.texts)
     json.dumps(predictions)  # what a client receives
+
+
+def _floats(value: Any) -> list[float]:
+    if isinstance(value, float):
+        return [value]
+    if isinstance(value, dict):
+        return [f for v in value.values() for f in _floats(v)]
+    if isinstance(value, list):
+        return [f for v in value for f in _floats(v)]
+    return []
+
+
+def _significant_digits(value: float) -> int:
+    mantissa = repr(abs(value)).split("e")[0].replace(".", "")
+    return len(mantissa.strip("0")) or 1
+
+
+@pytest.mark.parametrize("task", task_names())
+def test_predictions_serve_seven_significant_digits(task: str) -> None:
+    """Every number a client receives is short in JSON: at most SERVED_DIGITS significant digits."""
+    t = get_task(task)
+    data = DATA[task]()
+    labels, y = t.encode(data.targets)
+    X = TfidfVectorizer().fit_transform(data.texts).toarray()
+    family = get_family(t.default_family)
+    head = family.make_head(t, family.default_model(), seed=0).fit(X, y)
+    calibrated, _ = t.calibrate(t.raw_output(head, X, len(labels) if labels else 1), y)
+    _, thresholds = t.metrics(y, calibrated, labels or [], len(data.texts), "cv")
+    numbers = _floats(t.predictions(calibrated, labels or [], thresholds, None))
+    assert numbers and max(_significant_digits(f) for f in numbers) <= SERVED_DIGITS
+
+
+def test_served_values_are_the_nearest_short_decimals() -> None:
+    rng = np.random.default_rng(0)
+    exact = np.concatenate([rng.dirichlet(np.full(77, 0.1), size=200).ravel(), rng.normal(0, 50, 500),
+                            [0.0, 1.0, 0.099999999999, 1e-300, np.inf]])
+    served = served_values(exact)
+    finite = np.isfinite(exact) & (exact != 0) & (np.abs(exact) > 1e-16)
+    rel = np.abs(served[finite] - exact[finite]) / np.abs(exact[finite])
+    assert rel.max() <= 5e-7 + 1e-15  # half a unit in the 7th digit
+    assert all(_significant_digits(v) <= SERVED_DIGITS for v in served[finite].tolist())
+    assert served[-5:-1].tolist() == [0.0, 1.0, 0.1, 1e-300] and served[-1] == np.inf
+    # A probability moves by at most 5e-7 of itself: within 1e-6 of what was computed.
+    probabilities = exact[: 200 * 77]
+    assert np.abs(served[: 200 * 77] - probabilities).max() <= 1e-6

@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from .tasks._base import ranked_rows
+from .tasks._base import ranked_rows, served_values
 
 __all__ = ["RULES", "MIN_EXAMPLES", "Rule", "register_rule", "choose_fallback", "fallback_mask", "uses_nearness",
            "fallback_predictions", "real_columns"]
@@ -249,7 +249,7 @@ def fallback_predictions(out: np.ndarray, labels: list[str], decision: dict[str,
     k = len(cols) if not top_k or top_k <= 0 else min(top_k, len(cols))
     real = out[:, cols]
     names, values = ranked_rows(real, [labels[int(j)] for j in cols], k)
-    unsure = (1.0 - real.max(axis=1)).tolist() if len(cols) else [1.0] * len(out)
+    unsure = served_values(1.0 - real.max(axis=1)).tolist() if len(cols) else [1.0] * len(out)
     label = decision["label"]
     return [{"label": label, "confidence": c, "fallback": True, "scores": dict(zip(n, v))} if fell else
             {"label": n[0], "confidence": v[0], "fallback": False, "scores": dict(zip(n, v))}

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..registry import Registry
 
-__all__ = ["Task", "TargetShape", "TARGET_FIELDS", "label_problem", "ranked_rows", "register_task", "unregister_task", "get_task", "task_names", "tasks"]
+__all__ = ["Task", "TargetShape", "TARGET_FIELDS", "SERVED_DIGITS", "label_problem", "ranked_rows", "served_values", "register_task", "unregister_task", "get_task", "task_names", "tasks"]
 
 # How a stored target is written: {"label": str} | {"labels": [str, …]} | {"score": float}.
 TargetShape = Literal["label", "labels", "score"]
@@ -176,14 +176,40 @@ class Task:
                 "n_evaluated": int(n_eval), "protocol": protocol}
 
 
+# A served score or confidence keeps this many significant digits (relative error ≤ 5e-7, so
+# within 1e-6 of the computed value however large a probability is). The digits beyond are
+# float noise: the kNN similarities are float32 (about 7 digits) and every calibration is
+# fitted on held-out rows. All 17 digits made a batch's answer a fifth larger and slower to
+# encode and to decode (bench/RESULTS.md, predict latency).
+SERVED_DIGITS = 7
+_POW10 = 10.0 ** np.arange(23)  # exact as doubles up to 1e22
+
+
+def served_values(x: np.ndarray) -> np.ndarray:
+    """``x`` rounded to :data:`SERVED_DIGITS` significant digits, each the double nearest to a
+    decimal of that many digits (so JSON writes it short). Zeros, non-finite values and values
+    whose rounding would need a power of ten beyond 1e22 (above 1e7 or below 1e-16) are kept."""
+    x = np.asarray(x, dtype=np.float64)
+    a = np.abs(x)
+    ok = np.isfinite(a) & (a > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        exponent = np.floor(np.log10(np.where(ok, a, 1.0))).astype(np.intp)
+    places = SERVED_DIGITS - 1 - exponent
+    ok &= (places >= 0) & (places < len(_POW10))
+    scale = _POW10[np.where(ok, places, 0)]
+    # rint(x·10^p) is an integer below 10^7; dividing it by the exact 10^p rounds once, to the
+    # double nearest the decimal.
+    return np.where(ok, np.rint(x * scale) / scale, x)  # type: ignore[no-any-return]
+
+
 def ranked_rows(out: np.ndarray, names: Sequence[str], k: int | None = None,
                 ) -> tuple[list[list[str]], list[list[float]]]:
     """Per row of ``out``, the names and values of its ``k`` largest columns (all when None),
     largest first: what ``np.argsort(-row, kind="stable")`` orders, for the whole matrix in one call.
 
     A prediction of 100 texts on 77 labels used to index 7,700 numpy scalars one by one; here
-    the sort, the gather and the conversion to Python floats are each one vectorised call, and
-    the values are the same floats (``tolist`` converts exactly as ``float`` does). Ties keep
+    the sort, the gather and the conversion to Python floats are each one vectorised call. The
+    values are served ones (:func:`served_values`); the order is the exact values'. Ties keep
     column order (a stable sort, row by row: a row ranks the same whatever the batch).
     """
     order = np.argsort(-out, axis=1, kind="stable")
@@ -192,7 +218,7 @@ def ranked_rows(out: np.ndarray, names: Sequence[str], k: int | None = None,
     labels = np.asarray(list(names), dtype=object)
     if not len(labels):  # no columns to rank: one empty ranking per row
         return [[] for _ in range(out.shape[0])], [[] for _ in range(out.shape[0])]
-    return labels[order].tolist(), np.take_along_axis(out, order, axis=1).tolist()
+    return labels[order].tolist(), served_values(np.take_along_axis(out, order, axis=1)).tolist()
 
 
 def label_problem(label: str, allowed: Collection[str] | None, max_chars: int) -> str | None:

@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 
 from ..calibration import fit_multilabel_temperature, fit_thresholds, sigmoid
-from ._base import Task, label_problem, register_task
+from ._base import Task, label_problem, register_task, served_values
 
 __all__ = ["MultiLabel", "MIN_MULTILABEL_SIDE"]
 
@@ -118,7 +118,7 @@ class MultiLabel(Task):
         # task has always served.
         order = np.argsort(-out, axis=1)
         names = np.asarray(labels, dtype=object)[order].tolist()
-        values = np.take_along_axis(out, order, axis=1).tolist()
+        values = served_values(np.take_along_axis(out, order, axis=1)).tolist()
         passed = np.take_along_axis(out >= cut, order, axis=1).tolist()
         k = top_k or len(labels)
         return [{"labels": list(compress(n, p)), "scores": dict(zip(n[:k], v[:k]))}

@@ -20,7 +20,7 @@ import numpy as np
 from scipy.stats import spearmanr
 from sklearn.metrics import mean_absolute_error, r2_score
 
-from ._base import Task, register_task
+from ._base import Task, register_task, served_values
 
 __all__ = ["Score", "MIN_SCORE_SAMPLES", "spearman", "fit_range_calibration", "apply_range_calibration"]
 
@@ -117,7 +117,7 @@ class Score(Task):
 
     def predictions(self, out: np.ndarray, labels: list[str], thresholds: list[float] | None,
                     top_k: int | None) -> list[dict[str, Any]]:
-        return [{"score": float(v)} for v in apply_range_calibration(out, thresholds)]
+        return [{"score": v} for v in served_values(apply_range_calibration(out, thresholds)).tolist()]
 
     def output_columns(self, n_labels: int) -> int:
         return 1
