@@ -277,6 +277,7 @@ def test_char_ngrams_found_as_integer_keys_are_the_analyzers_terms(ngram_range: 
     keys = _CharWbKeys.of(vec)
     assert keys is not None
     analyze, vocab = vec.build_analyzer(), vec.vocabulary_
+    assert keys._keys(list(vocab)).tolist() == [keys._key(term) for term in vocab]  # whole-array = one by one
     for t in [text() for _ in range(500)] + ["", " ", "a", "a b", *PROBES]:
         want = sorted((vocab[term], n) for term, n in Counter(analyze(t)).items() if term in vocab)
         cols, counts = keys.counts(t)

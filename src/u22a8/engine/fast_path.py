@@ -70,8 +70,7 @@ class _CharWbKeys:
         points = [ord(ch) for ch in alphabet]
         self.code = np.zeros(max(points, default=0) + 2, dtype=np.uint64)  # the last: every wider point
         self.code[points] = np.arange(1, len(points) + 1, dtype=np.uint64)
-        keys = np.fromiter((self._key(term) for term in vec.vocabulary_), dtype=np.uint64,
-                           count=len(vec.vocabulary_))
+        keys = self._keys(list(vec.vocabulary_))
         order = np.argsort(keys, kind="stable")
         self.keys = keys[order]
         self.cols = np.fromiter(vec.vocabulary_.values(), dtype=np.intp, count=len(keys))[order]
@@ -93,6 +92,20 @@ class _CharWbKeys:
         for ch in term:
             key = (key << self.bits) | int(self.code[min(ord(ch), len(self.code) - 1)])
         return key | (len(term) << _KEY_BITS)
+
+    def _keys(self, terms: list[str]) -> np.ndarray:
+        """:meth:`_key` of every term, in whole-array steps: a version's load keys its whole
+        vocabulary, and one term at a time took most of that load. Terms are never empty."""
+        lengths = np.fromiter(map(len, terms), dtype=np.intp, count=len(terms))
+        if not len(terms):
+            return np.zeros(0, dtype=np.uint64)
+        points = np.frombuffer("".join(terms).encode("utf-32-le"), dtype=np.uint32)
+        codes = self.code[np.minimum(points, len(self.code) - 1)]
+        ends = np.cumsum(lengths)
+        # A character's code is shifted by ``bits`` times its place counted from its term's end.
+        place = (np.repeat(ends, lengths) - 1 - np.arange(len(points))).astype(np.uint64)
+        keys = np.bitwise_or.reduceat(codes << (place * np.uint64(self.bits)), ends - lengths)
+        return keys | (lengths.astype(np.uint64) << np.uint64(_KEY_BITS))  # type: ignore[no-any-return]
 
     def counts(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(columns in increasing order, how often each occurs) of ``text``."""
