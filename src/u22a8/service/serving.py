@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from concurrent.futures import Future
 
 from threadpoolctl import threadpool_limits
 
@@ -33,6 +34,10 @@ class PredictorCache:
         self._store = store
         self._size = size
         self._items: OrderedDict[_Key, tuple[int, engine.Predictor]] = OrderedDict()
+        # One load per version at a time: a burst of predicts on a version not yet in memory
+        # (the first calls after a promotion) waits for one load instead of each reading and
+        # building the artifact, tens of MB apiece, in every thread of the pool.
+        self._loading: dict[_Key, Future[engine.Predictor]] = {}
         self._deleted: set[int] = set()  # model ids: a load in flight during the delete is not kept
         self._lock = threading.Lock()
 
@@ -49,13 +54,27 @@ class PredictorCache:
             if hit is not None:
                 self._items.move_to_end(key)
                 return hit[1]
+            pending = self._loading.get(key)
+            loading = pending is None
+            if pending is None:
+                pending = self._loading[key] = Future()
+        if not loading:
+            return pending.result()  # another thread's load: its predictor, or what it raised
         # Load outside the lock: a big artifact must not stall predictions of other models.
-        predictor = load_version_predictor(self._store, version)
+        try:
+            predictor = load_version_predictor(self._store, version)
+        except BaseException as exc:
+            with self._lock:
+                del self._loading[key]  # not remembered: the next call tries again
+            pending.set_exception(exc)
+            raise
         with self._lock:
+            del self._loading[key]
             if version.model_id not in self._deleted:
                 self._items[key] = (version.model_id, predictor)
                 while len(self._items) > self._size:
                     self._items.popitem(last=False)
+        pending.set_result(predictor)
         return predictor
 
     def forget_model(self, model_id: int) -> int:
