@@ -108,3 +108,25 @@ def test_a_query_that_is_not_finite_gets_k_rows_alike_on_both_paths(bad: float) 
     assert len(rows) == 7 and len(set(rows.tolist())) == 7 and not sims.any()
     np.testing.assert_array_equal(idx[0], rows)
     np.testing.assert_array_equal(top[0], sims)
+
+
+def test_the_batch_candidates_are_the_largest_sims_of_each_row() -> None:
+    """The compiled selection keeps, per row, values equal to the m largest (what argpartition
+    kept before it), ties and NaN included: the rule then picks among them."""
+    from u22a8.engine import _kernels
+
+    rng = np.random.default_rng(0)
+    for case in range(200):
+        q, n = int(rng.integers(1, 20)), int(rng.integers(2, 300))
+        m = int(rng.integers(1, n))
+        sims = rng.normal(size=(q, n)).astype(np.float32)
+        if case % 3 == 0:
+            sims = np.round(sims, 1)  # many ties, some across the cut
+        if case % 5 == 0:
+            sims[rng.random(sims.shape) < 0.1] = np.nan
+        got = np.empty((q, m), dtype=np.intp)
+        _kernels.largest_per_row(sims, got)
+        want = np.argpartition(-sims, m - 1, axis=1)[:, :m]
+        as_values = lambda cols: np.sort(np.nan_to_num(np.take_along_axis(sims, cols, 1), nan=-np.inf), 1)  # noqa: E731
+        assert np.array_equal(as_values(got), as_values(want)), case
+        assert all(len(set(row)) == m for row in got.tolist())

@@ -16,7 +16,7 @@ import numba
 import numpy as np
 
 __all__ = ["int8_bounds", "int8_candidates", "char_ngram_columns", "counted", "sparse_rows_times", "dual_steps",
-           "warm", "warm_training"]
+           "largest_per_row", "warm", "warm_training"]
 
 
 @numba.njit(cache=True, nogil=True, boundscheck=False)
@@ -220,6 +220,55 @@ def dual_steps(margins: np.ndarray, gram: np.ndarray, signs: np.ndarray, alpha: 
                 margins[i, c] += gij * step[c]
 
 
+@numba.njit(cache=True, nogil=True, boundscheck=False)
+def largest_per_row(sims: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled
+    """``out[i]``: the columns of the ``m = out.shape[1]`` largest values of ``sims[i]``, in no
+    particular order (of equal values at the cut, the earlier columns; NaN counts as −∞).
+
+    What ``np.argpartition(-sims, m - 1)[:, :m]`` selects, without negating the matrix or
+    partitioning all of each row: one pass keeps the m best seen so far in a min-heap, and most
+    values lose one comparison against its root."""
+    q, n = sims.shape
+    m = out.shape[1]
+    heap = np.empty(m, dtype=np.float32)
+    for i in range(q):
+        row = sims[i]
+        idx = out[i]
+        for j in range(m):  # the first m, sifted up
+            v = row[j]
+            if v != v:
+                v = -np.inf
+            c = j
+            while c > 0:
+                p = (c - 1) >> 1
+                if heap[p] <= v:
+                    break
+                heap[c] = heap[p]
+                idx[c] = idx[p]
+                c = p
+            heap[c] = v
+            idx[c] = j
+        for j in range(m, n):
+            v = row[j]
+            if not v > heap[0]:  # NaN too
+                continue
+            c = 0  # the root leaves; v sifts down from it
+            while True:
+                left = 2 * c + 1
+                if left >= m:
+                    break
+                child = left
+                if left + 1 < m and heap[left + 1] < heap[left]:
+                    child = left + 1
+                if v <= heap[child]:
+                    break
+                heap[c] = heap[child]
+                idx[c] = idx[child]
+                c = child
+            heap[c] = v
+            idx[c] = j
+
+
 @cache
 def warm_training() -> None:
     """Compile (or load from numba's cache) the dual descent's kernel, once per process."""
@@ -232,6 +281,7 @@ def warm() -> None:
     """Compile (or load from numba's cache) the serving plan's kernels for the argument types
     the plan passes, once per process: a version's load pays for it, not its first request."""
     i, u, f = np.intp, np.uint64, np.float64
+    largest_per_row(np.zeros((1, 2), dtype=np.float32), np.zeros((1, 1), dtype=i))
     counted(np.zeros(1, dtype=i))
     char_ngram_columns(np.ones(3, dtype=u), 1, 2, 2, np.zeros(0, dtype=u), np.ones(1, dtype=u), np.zeros(1, dtype=i))
     sparse_rows_times(np.zeros((2, 2)), np.array([0, 1], dtype=i), np.zeros(1, dtype=i), np.zeros(1, dtype=f),

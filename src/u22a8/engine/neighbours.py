@@ -10,7 +10,8 @@ different neighbours on a near tie, and a path that reads fewer rows could never
 Float32 sims serve only to find candidates: every row whose float32 sim is within twice the
 product's error bound of the k-th largest is re-summed in float64, and the rule picks among them.
 
-:func:`top_k` computes every float32 sim (one matrix product per block of queries).
+:func:`top_k` computes every float32 sim (one matrix product per block of queries) and takes
+each query's candidates in one compiled pass (:func:`._kernels.largest_per_row`).
 :class:`PrunedIndex` answers one query without reading every row: the rows are rotated once onto
 their principal axes (at load), the first ``r`` rotated coordinates of every row are kept in a
 small int8 matrix with a scale per row, and the rest of each row only as its norm. For a query,
@@ -98,8 +99,13 @@ def top_k(X: np.ndarray, Q: np.ndarray, k: int, xmax: float | None = None) -> tu
     # Candidates: the m largest float32 sims of each row (one partition, as the k largest took),
     # enough unless a row has more than m within its margin (ties): such rows go one at a time.
     m = min(n, k + 16)
-    cand = np.argpartition(-sims, m - 1, axis=1)[:, :m] if m < n else np.broadcast_to(np.arange(n), sims.shape)
-    cand = np.ascontiguousarray(cand)
+    if m < n:
+        from . import _kernels  # numba: loaded with the serving plan, or here by a training fit
+
+        cand = np.empty((len(Q), m), dtype=np.intp)
+        _kernels.largest_per_row(np.ascontiguousarray(sims, dtype=np.float32), cand)
+    else:
+        cand = np.ascontiguousarray(np.broadcast_to(np.arange(n), sims.shape))
     csims = np.take_along_axis(sims, cand, axis=1)
     kth = np.partition(csims, m - k, axis=1)[:, m - k]
     zero = ~((qnorm > 0) & np.isfinite(qnorm))  # a zero query, or one with a NaN or an infinity: no direction
