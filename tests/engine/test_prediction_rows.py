@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import orjson
 import pytest
 
 from u22a8.engine import get_task
@@ -111,3 +112,37 @@ def test_fallback_predictions_equal_the_row_loop(top_k: int | None, column: int 
     got, want = fallback_predictions(out, LABELS, decision, top_k), _fallback_rows(out, LABELS, decision, top_k)
     assert any(p["fallback"] for p in want) and not all(p["fallback"] for p in want)  # both branches
     _same(got, want)
+
+
+def _decoded_like(raw: bytes, want: list[dict[str, Any]]) -> None:
+    got = orjson.loads(raw)
+    assert got == want
+    for g, w in zip(got, want):  # key order too: the JSON a client reads
+        assert list(g) == list(w) and list(g["scores"]) == list(w["scores"])
+
+
+@pytest.mark.parametrize("top_k", [None, 0, 1, 3, 9, 50])
+@pytest.mark.parametrize("labels", [LABELS, ['say "hi"', "naïve\\path", "日本", "tab\there", "a", "b", "c", "d", "e"]])
+def test_classify_json_decodes_to_the_predictions(top_k: int | None, labels: list[str]) -> None:
+    """What the API sends (written from the arrays) is what predict() returns, ties, escapes
+    and values from 1e-16 to 1 included."""
+    out = _outputs(2)
+    out[6] = [1.0, 1e-3, 1e-5, 2.5e-6, 1e-9, 3e-12, 1e-15, 0.25, 0.5]
+    task = get_task("classify")
+    _decoded_like(task.predictions_json(out, labels, None, top_k), task.predictions(out, labels, None, top_k))
+
+
+def test_classify_json_with_values_served_as_they_are_still_decodes_to_the_predictions() -> None:
+    out = _outputs(3)
+    out[0, 3], out[1, 4] = 1e-30, 0.0  # below what the compiled writer writes: orjson writes the batch
+    task = get_task("classify")
+    _decoded_like(task.predictions_json(out, LABELS, None, None), task.predictions(out, LABELS, None, None))
+
+
+@pytest.mark.parametrize("task", ["multilabel", "score"])
+def test_other_tasks_send_their_predictions_as_json(task: str) -> None:
+    out = _outputs(4) if task == "multilabel" else _outputs(4)[:, 0] * 10  # score: one value per row
+    t = get_task(task)
+    labels = LABELS if task == "multilabel" else []
+    thresholds = None if task == "multilabel" else [0.0, 1.0, 0.0, 10.0]
+    assert orjson.loads(t.predictions_json(out, labels, thresholds, None)) == t.predictions(out, labels, thresholds, None)

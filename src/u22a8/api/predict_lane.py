@@ -17,7 +17,7 @@ The lane then makes the same service call the route makes, on the event loop whe
 (``PredictCost.quick``: short, and the key's rate limit counted without I/O) and through the
 thread pool otherwise (a batch, counters in the database), as the route would; a domain error
 it raises (rate limited, no such model, limits) is rendered by the same ``error_response`` as
-the route's. The answer is encoded once, by orjson, as the route does.
+the route's. The answer is the route's own (``routes.predict.answer_body``).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .. import service
 from ..errors import U22A8Error
 from .errors import error_response
+from .routes.predict import answer_body
 
 __all__ = ["PredictLane"]
 
@@ -110,8 +111,7 @@ class PredictLane:
             response = error_response(exc)
             assert response is not None
             return await response(scope, receive, send)
-        payload = orjson.dumps({"model": handle, "version": found.version, "predictions": found.predictions},
-                               option=orjson.OPT_SERIALIZE_NUMPY)
+        payload = answer_body(handle, found)
         await send({"type": "http.response.start", "status": 200,
                     "headers": [(b"content-type", b"application/json"),
                                 (b"content-length", str(len(payload)).encode())]})

@@ -16,7 +16,7 @@ import numba
 import numpy as np
 
 __all__ = ["int8_bounds", "int8_candidates", "char_ngram_columns", "counted", "sparse_rows_times", "dual_steps",
-           "largest_per_row", "warm", "warm_training"]
+           "largest_per_row", "write_ranked_json", "warm", "warm_training"]
 
 
 @numba.njit(cache=True, nogil=True, boundscheck=False)
@@ -269,6 +269,117 @@ def largest_per_row(sims: np.ndarray, out: np.ndarray) -> None:  # pragma: no co
             idx[c] = j
 
 
+@numba.njit(cache=True, nogil=True, boundscheck=False)
+def _put(out: np.ndarray, pos: int, text: bytes) -> int:  # pragma: no cover - compiled
+    for b in text:
+        out[pos] = b
+        pos += 1
+    return pos
+
+
+@numba.njit(cache=True, nogil=True, boundscheck=False)
+def _put_decimal(out: np.ndarray, pos: int, mantissa: int, places: int, digits: np.ndarray) -> int:  # pragma: no cover - compiled
+    """Write ``mantissa · 10^-places`` as a JSON number, from its decimal digits: it decodes to
+    the double nearest that decimal, as the served value is. Plain digits down to 1e-5, then
+    scientific notation."""
+    if mantissa == 0:
+        return _put(out, pos, b"0.0")
+    if mantissa < 0:
+        out[pos] = 45  # -
+        pos += 1
+        mantissa = -mantissa
+    while mantissa % 10 == 0:
+        mantissa //= 10
+        places -= 1
+    n = 0
+    while mantissa > 0:  # least significant first
+        digits[n] = 48 + mantissa % 10
+        mantissa //= 10
+        n += 1
+    point = n - places  # digits before the decimal point
+    if places <= 0:
+        for i in range(n - 1, -1, -1):
+            out[pos] = digits[i]
+            pos += 1
+        for _ in range(-places):
+            out[pos] = 48
+            pos += 1
+        return _put(out, pos, b".0")
+    if point > 0:
+        for i in range(n - 1, -1, -1):
+            if n - 1 - i == point:
+                out[pos] = 46  # .
+                pos += 1
+            out[pos] = digits[i]
+            pos += 1
+        return pos
+    if point > -5:
+        pos = _put(out, pos, b"0.")
+        for _ in range(-point):
+            out[pos] = 48
+            pos += 1
+        for i in range(n - 1, -1, -1):
+            out[pos] = digits[i]
+            pos += 1
+        return pos
+    out[pos] = digits[n - 1]
+    pos += 1
+    if n > 1:
+        out[pos] = 46
+        pos += 1
+        for i in range(n - 2, -1, -1):
+            out[pos] = digits[i]
+            pos += 1
+    pos = _put(out, pos, b"e-")
+    exponent = 1 - point
+    n = 0
+    while exponent > 0:
+        digits[n] = 48 + exponent % 10
+        exponent //= 10
+        n += 1
+    for i in range(n - 1, -1, -1):
+        out[pos] = digits[i]
+        pos += 1
+    return pos
+
+
+@numba.njit(cache=True, nogil=True, boundscheck=False)
+def write_ranked_json(order: np.ndarray, mantissas: np.ndarray, places: np.ndarray, names: np.ndarray,
+                      starts: np.ndarray, out: np.ndarray) -> int:  # pragma: no cover - compiled
+    """Write ``[{"label": L, "confidence": v, "scores": {L: v, …}}, …]`` into ``out`` and return its
+    length: per row, the labels ``order[i]`` ranks (their JSON strings are
+    ``names[starts[j]:starts[j + 1]]``), each with the served value ``mantissas · 10^-places`` of
+    the same place; the first is the label and its confidence. ``out`` must be large enough."""
+    rows, k = order.shape
+    digits = np.empty(24, dtype=np.uint8)
+    pos = _put(out, 0, b"[")
+    for i in range(rows):
+        if i:
+            out[pos] = 44  # ,
+            pos += 1
+        first = order[i, 0]
+        pos = _put(out, pos, b'{"label":')
+        for b in range(starts[first], starts[first + 1]):
+            out[pos] = names[b]
+            pos += 1
+        pos = _put(out, pos, b',"confidence":')
+        pos = _put_decimal(out, pos, mantissas[i, 0], places[i, 0], digits)
+        pos = _put(out, pos, b',"scores":{')
+        for c in range(k):
+            if c:
+                out[pos] = 44
+                pos += 1
+            j = order[i, c]
+            for b in range(starts[j], starts[j + 1]):
+                out[pos] = names[b]
+                pos += 1
+            out[pos] = 58  # :
+            pos += 1
+            pos = _put_decimal(out, pos, mantissas[i, c], places[i, c], digits)
+        pos = _put(out, pos, b"}}")
+    return _put(out, pos, b"]")
+
+
 @cache
 def warm_training() -> None:
     """Compile (or load from numba's cache) the dual descent's kernel, once per process."""
@@ -282,6 +393,8 @@ def warm() -> None:
     the plan passes, once per process: a version's load pays for it, not its first request."""
     i, u, f = np.intp, np.uint64, np.float64
     largest_per_row(np.zeros((1, 2), dtype=np.float32), np.zeros((1, 1), dtype=i))
+    write_ranked_json(np.zeros((1, 1), dtype=i), np.ones((1, 1), dtype=np.int64), np.ones((1, 1), dtype=np.int64),
+                      np.frombuffer(b'"a"', dtype=np.uint8), np.array([0, 3], dtype=i), np.zeros(64, dtype=np.uint8))
     counted(np.zeros(1, dtype=i))
     char_ngram_columns(np.ones(3, dtype=u), 1, 2, 2, np.zeros(0, dtype=u), np.ones(1, dtype=u), np.zeros(1, dtype=i))
     sparse_rows_times(np.zeros((2, 2)), np.array([0, 1], dtype=i), np.zeros(1, dtype=i), np.zeros(1, dtype=f),

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import orjson
 
 from .embeddings import attach_embedder
 from .fallback import fallback_predictions
@@ -76,9 +77,25 @@ class Predictor:
         memo: dict[str, np.ndarray] = {}  # the members' embeddings, which a fallback rule may reuse
         out = self.compile().outputs(texts, memo)
         if self.fallback is not None and self.labels:  # decided after outputs(), which stays as it is
-            near = served_nearness(self.fallback["neighbours"], texts, memo) if "neighbours" in self.fallback else None
-            return fallback_predictions(out, self.labels, self.fallback, top_k, near)
+            return self._with_fallback(out, texts, memo, top_k)
         return get_task(self.task).predictions(out, self.labels or [], self.thresholds, top_k)
+
+    def predict_json(self, texts: list[str], top_k: int | None = None) -> bytes:
+        """:meth:`predict` as the JSON array an API process sends: it decodes to the same list."""
+        texts = [str(t) for t in texts]
+        if not texts:
+            return b"[]"
+        memo: dict[str, np.ndarray] = {}
+        out = self.compile().outputs(texts, memo)
+        if self.fallback is not None and self.labels:
+            return orjson.dumps(self._with_fallback(out, texts, memo, top_k))
+        return get_task(self.task).predictions_json(out, self.labels or [], self.thresholds, top_k)
+
+    def _with_fallback(self, out: np.ndarray, texts: list[str], memo: dict[str, np.ndarray],
+                       top_k: int | None) -> list[dict[str, Any]]:
+        assert self.fallback is not None and self.labels
+        near = served_nearness(self.fallback["neighbours"], texts, memo) if "neighbours" in self.fallback else None
+        return fallback_predictions(out, self.labels, self.fallback, top_k, near)
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)

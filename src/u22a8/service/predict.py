@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from ..errors import InvalidRequest, LimitExceeded, ModelNotReady
 from ..store import ApiKey
 from .access import checked_version_number, enter
@@ -19,10 +21,17 @@ QUICK_SECONDS = 0.002
 
 @dataclass(frozen=True)
 class Prediction:
-    """The version that answered, and one prediction per input, in input order."""
+    """The version that answered, and one prediction per input, in input order, as the JSON
+    array a client receives: an API process sends these bytes as they are (written from the
+    predictor's arrays, no Python objects per score: see ``Predictor.predict_json``)."""
 
     version: int
-    predictions: list[dict[str, Any]]
+    predictions_json: bytes
+
+    @property
+    def predictions(self) -> list[dict[str, Any]]:
+        """The predictions as Python objects (decoded: for callers other than the API)."""
+        return orjson.loads(self.predictions_json)  # type: ignore[no-any-return]
 
 
 def check_predict_inputs(platform: Platform, inputs: list[str]) -> None:
@@ -53,7 +62,7 @@ def predict(
             raise ModelNotReady(f"{handle} has no trained version yet; train it and wait for state 'ready'")
         chosen = found
     predictor = platform.predictors.get(chosen)
-    return Prediction(chosen.number, predictor.predict(inputs, top_k=top_k))
+    return Prediction(chosen.number, predictor.predict_json(inputs, top_k=top_k))
 
 
 @dataclass(frozen=True)

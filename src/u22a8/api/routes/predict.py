@@ -25,9 +25,12 @@ async def predict(handle: str, body: PredictBody, key: KeyDep, platform: Platfor
         found = service.predict(*args, top_k=body.top_k, version=body.version)
     else:
         found = await run_in_threadpool(service.predict, *args, top_k=body.top_k, version=body.version)
-    # Plain floats and strings already: skip FastAPI's recursive encoder and the json module, the hot
-    # path's biggest costs for batches (a 77-label model returns 7,700 scores per 100 texts). The
-    # body is encoded once, here, and sent as it is.
-    payload = orjson.dumps({"model": handle, "version": found.version, "predictions": found.predictions},
-                           option=orjson.OPT_SERIALIZE_NUMPY)
-    return Response(payload, media_type="application/json")
+    return Response(answer_body(handle, found), media_type="application/json")
+
+
+def answer_body(handle: str, found: service.Prediction) -> bytes:
+    """The predict answer, ``{"model", "version", "predictions"}`` (``PredictResponse``): the
+    predictions arrive encoded (a 77-label model returns 7,700 scores per 100 texts) and are
+    sent as they are, past FastAPI's encoder; the route and the fast lane answer alike."""
+    return b"".join((b'{"model":', orjson.dumps(handle), b',"version":', str(int(found.version)).encode(),
+                     b',"predictions":', found.predictions_json, b"}"))

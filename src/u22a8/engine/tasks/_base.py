@@ -16,10 +16,11 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, Literal, TypeVar
 
 import numpy as np
+import orjson
 
 from ..registry import Registry
 
-__all__ = ["Task", "TargetShape", "TARGET_FIELDS", "SERVED_DIGITS", "label_problem", "ranked_rows", "served_values", "register_task", "unregister_task", "get_task", "task_names", "tasks"]
+__all__ = ["Task", "TargetShape", "TARGET_FIELDS", "SERVED_DIGITS", "label_problem", "ranked_rows", "served_parts", "served_values", "register_task", "unregister_task", "get_task", "task_names", "tasks"]
 
 # How a stored target is written: {"label": str} | {"labels": [str, …]} | {"score": float}.
 TargetShape = Literal["label", "labels", "score"]
@@ -158,6 +159,13 @@ class Task:
         """One JSON-ready prediction per row of mixed calibrated outputs."""
         raise NotImplementedError
 
+    def predictions_json(self, out: np.ndarray, labels: list[str], thresholds: list[float] | None,
+                         top_k: int | None) -> bytes:
+        """:meth:`predictions` as the JSON array a client receives (what an API process sends).
+        A task may write it straight from the arrays; the JSON must decode to :meth:`predictions`,
+        keys in the same order."""
+        return orjson.dumps(self.predictions(out, labels, thresholds, top_k))
+
     def output_columns(self, n_labels: int) -> int:
         """Output columns a one-vs-rest fit produces (the estimate's cost driver)."""
         return 1 if n_labels <= 2 else int(n_labels)
@@ -185,10 +193,12 @@ SERVED_DIGITS = 7
 _POW10 = 10.0 ** np.arange(23)  # exact as doubles up to 1e22
 
 
-def served_values(x: np.ndarray) -> np.ndarray:
-    """``x`` rounded to :data:`SERVED_DIGITS` significant digits, each the double nearest to a
-    decimal of that many digits (so JSON writes it short). Zeros, non-finite values and values
-    whose rounding would need a power of ten beyond 1e22 (above 1e7 or below 1e-16) are kept."""
+def served_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(mantissas, places, ok): where ``ok``, the served value of ``x`` is the double nearest to
+    ``mantissa · 10^-places``, a decimal of at most :data:`SERVED_DIGITS` significant digits
+    (``0 ≤ places ≤ 22``). Zeros, non-finite values and values whose rounding would need a
+    power of ten beyond 1e22 (above 1e7 or below 1e-16) are not ``ok``: they are served as
+    they are."""
     x = np.asarray(x, dtype=np.float64)
     a = np.abs(x)
     ok = np.isfinite(a) & (a > 0)
@@ -196,10 +206,18 @@ def served_values(x: np.ndarray) -> np.ndarray:
         exponent = np.floor(np.log10(np.where(ok, a, 1.0))).astype(np.intp)
     places = SERVED_DIGITS - 1 - exponent
     ok &= (places >= 0) & (places < len(_POW10))
-    scale = _POW10[np.where(ok, places, 0)]
-    # rint(x·10^p) is an integer below 10^7; dividing it by the exact 10^p rounds once, to the
+    places = np.where(ok, places, 0)
+    return np.rint(np.where(ok, x, 0.0) * _POW10[places]).astype(np.int64), places, ok
+
+
+def served_values(x: np.ndarray) -> np.ndarray:
+    """``x`` rounded to :data:`SERVED_DIGITS` significant digits, each the double nearest to a
+    decimal of that many digits (so JSON writes it short); see :func:`served_parts`."""
+    x = np.asarray(x, dtype=np.float64)
+    mantissas, places, ok = served_parts(x)
+    # The mantissa is an integer below 10^7 and 10^p is exact: one division rounds once, to the
     # double nearest the decimal.
-    return np.where(ok, np.rint(x * scale) / scale, x)  # type: ignore[no-any-return]
+    return np.where(ok, mantissas / _POW10[places], x)  # type: ignore[no-any-return]
 
 
 def ranked_rows(out: np.ndarray, names: Sequence[str], k: int | None = None,

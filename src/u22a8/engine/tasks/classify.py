@@ -12,10 +12,11 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
+import orjson
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 
 from ..calibration import fit_temperature, softmax
-from ._base import Task, label_problem, ranked_rows, register_task
+from ._base import Task, label_problem, ranked_rows, register_task, served_parts
 from ._words import describe_counts
 
 __all__ = ["Classify", "MIN_CLASSES", "MIN_PER_CLASS", "MISSING_CLASS_MARGIN"]
@@ -116,6 +117,31 @@ class Classify(Task):
         k = len(labels) if not top_k or top_k <= 0 else min(top_k, len(labels))
         names, values = ranked_rows(out, labels, k)
         return [{"label": n[0], "confidence": v[0], "scores": dict(zip(n, v))} for n, v in zip(names, values)]
+
+    def predictions_json(self, out: np.ndarray, labels: list[str], thresholds: list[float] | None,
+                         top_k: int | None) -> bytes:
+        """Written from the arrays by one compiled loop (:func:`.._kernels.write_ranked_json`):
+        building 7,700 Python floats and 100 dicts for a batch of 100 on 77 labels, then
+        encoding them, cost more than the batch's own kNN search (bench/RESULTS.md)."""
+        if not labels or not len(out):
+            return super().predictions_json(out, labels, thresholds, top_k)
+        out = out / out.sum(axis=1, keepdims=True)  # as predictions() does
+        k = len(labels) if not top_k or top_k <= 0 else min(top_k, len(labels))
+        order = np.ascontiguousarray(np.argsort(-out, axis=1, kind="stable")[:, :k])
+        mantissas, places, ok = served_parts(np.take_along_axis(out, order, axis=1))
+        if not ok.all():  # a value served as it is (a zero, a NaN, below 1e-16): orjson writes it
+            return super().predictions_json(out, labels, thresholds, top_k)
+        from .. import _kernels  # numba: loaded with the serving plan
+
+        names = [orjson.dumps(label) for label in labels]
+        starts = np.zeros(len(names) + 1, dtype=np.intp)
+        np.cumsum([len(n) for n in names], out=starts[1:])
+        longest = int(np.diff(starts).max())
+        room = 2 + len(out) * (64 + (k + 1) * (longest + 32))
+        buffer = np.empty(room, dtype=np.uint8)
+        end = _kernels.write_ranked_json(order, mantissas, places, np.frombuffer(b"".join(names), dtype=np.uint8),
+                                         starts, buffer)
+        return buffer[:end].tobytes()
 
     def neighbour_targets(self, y: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
         classes = np.unique(y)
