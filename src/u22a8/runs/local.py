@@ -6,6 +6,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -64,6 +65,7 @@ class LocalExecutor(RunExecutor):
         super().__init__(store, settings, events)
         self._owner = worker_identity()
         self._running: dict[str, Future[None]] = {}
+        self._renewed: dict[str, float] = {}  # run id → when this process last renewed its lease
         self._lock = threading.Lock()
         self._pool: ProcessPoolExecutor | None = None
 
@@ -86,6 +88,25 @@ class LocalExecutor(RunExecutor):
             for proc in processes:
                 proc.terminate()
 
+    def _renew_leases(self) -> None:
+        """Keep the lease of every run handed to the pool, from this process, until it ends.
+
+        The run's own heartbeat starts only when its training process takes it up, and a process
+        the pool is still starting (an interpreter, the engine, the compiled loops and the
+        artifact format, at low priority on a busy machine) can take longer than a lease: the
+        reaper would then queue the run a second time (and its events would be sent twice).
+        While this process lives it knows the run is in hand; if it dies, the renewals stop and
+        the lease lapses as before."""
+        now = time.monotonic()
+        for run_id, fut in self._running.items():
+            if fut.done() or now - self._renewed.get(run_id, now) < self.settings.lease_seconds / 3:
+                continue
+            self._renewed[run_id] = now
+            try:
+                self.store.runs.heartbeat(run_id, self._owner, self.settings.lease_seconds)
+            except Exception:  # the next pass tries again; the run's own heartbeat may hold it
+                log.warning("renewing the lease of run %s failed", run_id, exc_info=True)
+
     def _new_pool(self) -> ProcessPoolExecutor:
         ctx = multiprocessing.get_context("spawn")
         pool = ProcessPoolExecutor(
@@ -99,9 +120,11 @@ class LocalExecutor(RunExecutor):
 
     def dispatch(self) -> None:
         with self._lock:
+            self._renew_leases()
             for run_id, fut in list(self._running.items()):
                 if fut.done():
                     del self._running[run_id]
+                    self._renewed.pop(run_id, None)
                     if isinstance(fut.exception(), BrokenProcessPool):
                         # A worker process died (killed, out of memory): its lease will lapse and
                         # the reaper re-queues or fails the run; a fresh pool serves the rest.
@@ -115,6 +138,7 @@ class LocalExecutor(RunExecutor):
                 if run is None:
                     continue
                 self._running[run_id] = self._pool.submit(_child_execute, run_id, self._owner)
+                self._renewed[run_id] = time.monotonic()
                 free -= 1
                 if free == 0:
                     break
