@@ -73,11 +73,12 @@ def test_revoking_through_another_process_ends_the_session_too(client: TestClien
 
 
 def test_sessions_expire(tmp_path: Path) -> None:
-    settings = Settings(home=tmp_path / "home", console_session_seconds=1)
+    # Long enough that signing in and the first page fit in it on a loaded CI machine (1 s did not).
+    settings = Settings(home=tmp_path / "home", console_session_seconds=4)
     with TestClient(create_app(settings, with_executor=False), follow_redirects=False) as client:
         sign_in(client, make_key(client))
         assert client.get("/console/models").status_code == 200
-        time.sleep(1.5)
+        time.sleep(4.5)
         assert client.get("/console/models").status_code == 303
 
 
