@@ -27,6 +27,11 @@ MIN_PER_CLASS = 2
 MISSING_CLASS_MARGIN = -10.0
 
 
+# Below this many rows orjson of the Python dicts is quicker: the compiled writer's fixed cost
+# (the labels' JSON, a few small numpy calls) outweighs what it saves per row.
+_WRITER_MIN_ROWS = 8
+
+
 @register_task
 class Classify(Task):
     name = "classify"
@@ -123,7 +128,7 @@ class Classify(Task):
         """Written from the arrays by one compiled loop (:func:`.._kernels.write_ranked_json`):
         building 7,700 Python floats and 100 dicts for a batch of 100 on 77 labels, then
         encoding them, cost more than the batch's own kNN search (bench/RESULTS.md)."""
-        if not labels or not len(out):
+        if not labels or len(out) < _WRITER_MIN_ROWS:
             return super().predictions_json(out, labels, thresholds, top_k)
         out = out / out.sum(axis=1, keepdims=True)  # as predictions() does
         k = len(labels) if not top_k or top_k <= 0 else min(top_k, len(labels))
