@@ -201,12 +201,10 @@ def served_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     they are."""
     x = np.asarray(x, dtype=np.float64)
     a = np.abs(x)
-    ok = np.isfinite(a) & (a > 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        exponent = np.floor(np.log10(np.where(ok, a, 1.0))).astype(np.intp)
-    places = SERVED_DIGITS - 1 - exponent
+    ok = (a > 0) & (a < np.inf)  # NaN compares false: no value here makes log10 warn
+    places = (SERVED_DIGITS - 1) - np.floor(np.log10(np.where(ok, a, 1.0)))
     ok &= (places >= 0) & (places < len(_POW10))
-    places = np.where(ok, places, 0)
+    places = np.where(ok, places, 0.0).astype(np.intp)
     return np.rint(np.where(ok, x, 0.0) * _POW10[places]).astype(np.int64), places, ok
 
 
