@@ -1,4 +1,4 @@
-"""A server killed between a state change and its delivery loses no message (its own file: twenty
+"""A server killed between a state change and its delivery loses no message (its own file: ten
 server starts take minutes, and files are what the parallel test run spreads over processes)."""
 
 from __future__ import annotations
@@ -35,9 +35,9 @@ def _healthy(server: LiveServer) -> bool:
         return False
 
 
-@pytest.mark.timeout(1500)  # twenty server starts on a busy machine
+@pytest.mark.timeout(1500)  # ten server starts on a busy machine
 def test_sigkill_after_the_state_change_loses_no_message(tmp_path: Path, receiver: Receiver) -> None:
-    """20 times: a state change commits, the server is killed at once (its message not yet
+    """10 times: a state change commits, the server is killed at once (its message not yet
     delivered: the receiver refuses everything until then), the server restarts, and the
     message arrives."""
     # Retried every second for long enough to outlast the crashes; a killed sender's claim lapses fast.
@@ -47,7 +47,9 @@ def test_sigkill_after_the_state_change_loses_no_message(tmp_path: Path, receive
     key = server.key()
     with server.client(key) as http:
         ep = _endpoint(http, receiver.url, ["model.deleted"])
-    tries = 20
+    # Ten: twenty took three minutes of the CI budget on this machine, and each kill lands at the
+    # same place (right after the delete's commit) whatever the count.
+    tries = 10
     receiver.default_status = 503
     try:
         for i in range(tries):
