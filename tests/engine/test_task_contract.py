@@ -83,6 +83,9 @@ def test_outputs_become_metrics_and_json_predictions(task: str) -> None:
     predictions = t.predictions(calibrated, labels or [], thresholds, None)
     assert len(predictions) == len(data.texts)
     json.dumps(predictions)  # what a client receives
+    # Every number in it is short in JSON: at most SERVED_DIGITS significant digits.
+    numbers = _floats(predictions)
+    assert numbers and max(_significant_digits(f) for f in numbers) <= SERVED_DIGITS
 
 
 def _floats(value: Any) -> list[float]:
@@ -98,21 +101,6 @@ def _floats(value: Any) -> list[float]:
 def _significant_digits(value: float) -> int:
     mantissa = repr(abs(value)).split("e")[0].replace(".", "")
     return len(mantissa.strip("0")) or 1
-
-
-@pytest.mark.parametrize("task", task_names())
-def test_predictions_serve_seven_significant_digits(task: str) -> None:
-    """Every number a client receives is short in JSON: at most SERVED_DIGITS significant digits."""
-    t = get_task(task)
-    data = DATA[task]()
-    labels, y = t.encode(data.targets)
-    X = TfidfVectorizer().fit_transform(data.texts).toarray()
-    family = get_family(t.default_family)
-    head = family.make_head(t, family.default_model(), seed=0).fit(X, y)
-    calibrated, _ = t.calibrate(t.raw_output(head, X, len(labels) if labels else 1), y)
-    _, thresholds = t.metrics(y, calibrated, labels or [], len(data.texts), "cv")
-    numbers = _floats(t.predictions(calibrated, labels or [], thresholds, None))
-    assert numbers and max(_significant_digits(f) for f in numbers) <= SERVED_DIGITS
 
 
 def test_served_values_are_the_nearest_short_decimals() -> None:

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 
 from u22a8 import engine
 from u22a8.service import PredictorCache
@@ -14,18 +11,9 @@ from u22a8.store import Store
 from u22a8.store.artifacts import ArtifactCorrupt
 
 from ..engine.conftest import classify_data
-from ..runs.test_stored_predictors import PARAMS, _add_version
+from ..runs.test_stored_predictors import PARAMS, _add_version, store  # noqa: F401 (the store fixture)
 
 THREADS = 8
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(f"sqlite:///{tmp_path / 'u22a8.db'}", tmp_path / "artifacts")
-    s.upgrade()
-    s.models.create("acme.tone", "classify", quiet_seconds=1.0)
-    yield s
-    s.close()
 
 
 def _all_at_once(cache: PredictorCache, version: object) -> list[object]:
