@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 
-
 from u22a8 import engine
 from u22a8.service import PredictorCache
 from u22a8.store import Store
