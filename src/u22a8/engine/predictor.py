@@ -71,25 +71,29 @@ class Predictor:
         return total
 
     def predict(self, texts: list[str], top_k: int | None = None) -> list[dict[str, Any]]:
-        texts = [str(t) for t in texts]
-        if not texts:
-            return []
-        memo: dict[str, np.ndarray] = {}  # the members' embeddings, which a fallback rule may reuse
-        out = self.compile().outputs(texts, memo)
-        if self.fallback is not None and self.labels:  # decided after outputs(), which stays as it is
-            return self._with_fallback(out, texts, memo, top_k)
+        out, decided = self._served(texts, top_k)
+        if decided is not None:
+            return decided
         return get_task(self.task).predictions(out, self.labels or [], self.thresholds, top_k)
 
     def predict_json(self, texts: list[str], top_k: int | None = None) -> bytes:
         """:meth:`predict` as the JSON array an API process sends: it decodes to the same list."""
+        out, decided = self._served(texts, top_k)
+        if decided is not None:
+            return orjson.dumps(decided)
+        return get_task(self.task).predictions_json(out, self.labels or [], self.thresholds, top_k)
+
+    def _served(self, texts: list[str], top_k: int | None) -> tuple[Any, list[dict[str, Any]] | None]:
+        """The mixed outputs for the task to write, or the predictions already decided (no texts,
+        or a fallback rule, which is applied after :meth:`outputs` and leaves it as it is)."""
         texts = [str(t) for t in texts]
         if not texts:
-            return b"[]"
-        memo: dict[str, np.ndarray] = {}
+            return None, []
+        memo: dict[str, np.ndarray] = {}  # the members' embeddings, which a fallback rule may reuse
         out = self.compile().outputs(texts, memo)
         if self.fallback is not None and self.labels:
-            return orjson.dumps(self._with_fallback(out, texts, memo, top_k))
-        return get_task(self.task).predictions_json(out, self.labels or [], self.thresholds, top_k)
+            return None, self._with_fallback(out, texts, memo, top_k)
+        return out, None
 
     def _with_fallback(self, out: np.ndarray, texts: list[str], memo: dict[str, np.ndarray],
                        top_k: int | None) -> list[dict[str, Any]]:

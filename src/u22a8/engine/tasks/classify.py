@@ -8,6 +8,7 @@ sample are trained on but named in the data report.
 from __future__ import annotations
 
 from collections import Counter
+from functools import lru_cache
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -138,14 +139,10 @@ class Classify(Task):
             return super().predictions_json(out, labels, thresholds, top_k)
         from .. import _kernels  # numba: loaded with the serving plan
 
-        names = [orjson.dumps(label) for label in labels]
-        starts = np.zeros(len(names) + 1, dtype=np.intp)
-        np.cumsum([len(n) for n in names], out=starts[1:])
-        longest = int(np.diff(starts).max())
+        names, starts, longest = _encoded_labels(tuple(labels))
         room = 2 + len(out) * (64 + (k + 1) * (longest + 32))
         buffer = np.empty(room, dtype=np.uint8)
-        end = _kernels.write_ranked_json(order, mantissas, places, np.frombuffer(b"".join(names), dtype=np.uint8),
-                                         starts, buffer)
+        end = _kernels.write_ranked_json(order, mantissas, places, names, starts, buffer)
         return buffer[:end].tobytes()
 
     def neighbour_targets(self, y: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
@@ -156,3 +153,14 @@ class Classify(Task):
         votes = np.zeros((weights.shape[0], n_classes))
         np.add.at(votes, (np.arange(weights.shape[0])[:, None], neighbours), weights)
         return np.log(votes + 1e-4)  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=256)
+def _encoded_labels(labels: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, int]:
+    """The labels' JSON strings end to end, where each starts (and the end), and the longest:
+    the same for every batch a version serves, so encoded once per label set (a served process
+    holds a few hundred versions at most). Shared between calls: callers only read them."""
+    encoded = [orjson.dumps(label) for label in labels]
+    starts = np.zeros(len(encoded) + 1, dtype=np.intp)
+    np.cumsum([len(n) for n in encoded], out=starts[1:])
+    return np.frombuffer(b"".join(encoded), dtype=np.uint8), starts, int(np.diff(starts).max())
