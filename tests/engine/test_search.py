@@ -164,10 +164,46 @@ def test_the_final_fit_counts_its_members_side_by_side_as_it_runs_them() -> None
     from u22a8.engine.trials import Clock
 
     clock = Clock(limit=20.0)
-    clock.fold_seconds = [3.0]
+    clock.add_fold(3.0)
     clock.t0 -= 12.0  # 12 s spent: 8 s left
     assert not clock.fits(0, 2)  # one after the other: 2 x 1.4 x 3 s + 0.2 s = 8.6 s
     assert clock.final_fit_fits(2)  # side by side: about 5.7 s
     assert clock.final_fit_fits(1) and clock.final_fit_fits(0)
     clock.t0 -= 3.0  # 15 s spent: 5 s left
     assert not clock.final_fit_fits(2)
+
+
+def test_the_final_fit_is_not_judged_by_what_the_first_fold_computed_once() -> None:
+    """Trial 0's first fold counts the n-grams of every row, which the final fit reuses: its
+    reserve leaves that out, while the next trial's folds are still judged by what folds took."""
+    from u22a8.engine.trials import Clock
+
+    clock = Clock(limit=17.5)
+    clock.add_fold(7.3, once=3.0)  # trial 0, 3 s of it counting
+    clock.add_fold(0.3)  # its kNN partner
+    clock.t0 -= 7.6  # 9.9 s left
+    assert clock.final_fit_fits(1)  # 1.4 x 4.3 s + 0.2 s = 6.2 s (10.4 s with the counting)
+    assert not clock.fits(1, 1)  # one more 7.3 s fold and the final fit: 13.5 s
+
+
+def test_a_trial_s_fold_time_leaves_out_the_counting_done_once(clf_data: Dataset) -> None:
+    """The first fold of a configuration counts the n-grams of every row; the next fold with the
+    same features reuses them, and the clock records the first fold without that time."""
+    import optuna
+
+    from u22a8.engine.training import Workspace
+    from u22a8.engine.trials import Clock, run_trial
+
+    ws = Workspace(clf_data)
+    clock = Clock(limit=600.0)
+    study = optuna.create_study(direction="maximize")
+    member = {"features": {"word_ngrams": [1, 2], "char_ngrams": [2, 5]},
+              "model": {"family": "svm", "C": 1.0, "class_weight": None}, "weight": 1.0}
+    run_trial(ws, study.ask(), member, 2, clock, 1, first=True)
+    assert ws.once_seconds > 0
+    first_fold, first_fit = clock.fold_seconds[0], clock.fit_seconds[0]
+    assert first_fit == pytest.approx(first_fold - ws.once_seconds)
+    once = ws.once_seconds
+    run_trial(ws, study.ask(), member, 2, clock, 1, first=False)
+    assert ws.once_seconds == once  # counted once: the second trial reused the counts
+    assert clock.fit_seconds[2:] == clock.fold_seconds[2:]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
@@ -85,6 +86,10 @@ class Workspace:
         self.protocol = protocol_name(self.n, len(self.folds))
         self._counted: dict[str, CountedTexts] = {}
         self._dense: dict[str, np.ndarray] = {}
+        # Seconds spent on what is computed once per data set and reused by every later fit on
+        # it, the final fit's included (n-gram counts, embeddings): a fold that paid for them is
+        # not what fitting on all rows will cost (see .trials.Clock).
+        self.once_seconds = 0.0
         self._cues: dict[str, np.ndarray] = {}
         self._embedders: dict[str, CachedEmbedder] = {}
         self._matrices: OrderedDict[str, tuple[sp.csr_matrix, sp.csr_matrix]] = OrderedDict()
@@ -128,18 +133,22 @@ class Workspace:
     def dense(self, name: str) -> np.ndarray:
         """Unweighted embeddings of every text, computed (or read from the cache) once."""
         if name not in self._dense:
+            t = time.monotonic()
             self._dense[name] = self.embedder(name).encode(self.texts)
+            self.once_seconds += time.monotonic() - t
         return self._dense[name]
 
     def counted(self, features: dict[str, Any]) -> CountedTexts:
         tf = self.text_features(features)  # its defaults fill keys missing from older params
         key = _counting_key(tf)
         if key not in self._counted:
+            t = time.monotonic()
             if self._counts_cache is not None:
                 self._counted[key] = self._counts_cache.counted(self.counts_key or "", self.texts, tf.word_ngrams,
                                                                 tf.char_ngrams, tf.lowercase, tf.edges)
             else:
                 self._counted[key] = CountedTexts(self.texts, tf.word_ngrams, tf.char_ngrams, tf.lowercase, tf.edges)
+            self.once_seconds += time.monotonic() - t
         return self._counted[key]
 
     def remember_counts(self, members: list[dict[str, Any]]) -> None:
