@@ -59,7 +59,7 @@ ROW_SHARE = 0.35
 MIN_ROWS = 5_000  # never sub-sample below this many rows
 
 
-_SIZE_SCALE = 400_000  # rows at which a sparse fit's per-row cost has doubled (see _size_factor)
+_SIZE_SCALE = 250_000  # rows at which a sparse fit's per-row cost has doubled (see _size_factor)
 
 # Judging by trials so far, the search's fold cost is the slowest recent fold: above the mean.
 _SLOWEST_OVER_MEAN = 1.2
@@ -95,14 +95,24 @@ def _effort(effort: str, n: int, outputs: int, task: str, mean_chars: float) -> 
         recipe = plan_recipe(n, protocol, N_FOLDS, (TUNE_SHARE * budget.seconds - elapsed) / TUNE_MARGIN)
         if recipe is not None:
             elapsed += tuned_seconds(n, protocol, N_FOLDS, recipe)
+    # The search's time rule; its fixed final overhead is in COSTS["overhead"] here.
+    reserve = FINAL_FIT_PER_FOLD * fold * reserved
+    slowest = _SLOWEST_OVER_MEAN * fold
     trials = 0
     while trials < budget.trials:
-        # Pruning stops about half the later trials after their first (protocol) folds.
-        cost = fold * (folds if trials == 0 else protocol + 0.5 * (folds - protocol))
-        # The search's time rule; its fixed final overhead is in COSTS["overhead"] here.
-        reserve = FINAL_FIT_PER_FOLD * fold * reserved
-        if trials > 0 and not trial_fits(elapsed, folds, _SLOWEST_OVER_MEAN * fold, reserve, budget.seconds):
-            break
+        if trials == 0:
+            # Trial 0 always runs its protocol folds; each further fold only if it and the final
+            # fit still end within the ceiling (.trials.run_trial), which on a large draw at high
+            # or max leaves it at one fold.
+            run = protocol
+            while run < folds and trial_fits(elapsed + run * fold, 1, slowest, reserve, budget.seconds):
+                run += 1
+            cost = fold * run
+        else:
+            if not trial_fits(elapsed, folds, slowest, reserve, budget.seconds):
+                break
+            # Pruning stops about half the later trials after their first (protocol) folds.
+            cost = fold * (protocol + 0.5 * (folds - protocol))
         elapsed += cost
         trials += 1
     # The final fit: at most one fitted member per trial (kNN members cost next to nothing).
@@ -114,9 +124,11 @@ def _effort(effort: str, n: int, outputs: int, task: str, mean_chars: float) -> 
 def _size_factor(rows: float) -> float:
     """How much slower per row a sparse fit on ``rows`` runs than the reference rates (measured on
     some 10k rows) say: its matrices outgrow the caches. Set from the runs on 85k-690k rows
-    (bench/RESULTS.md, scale), which ran one trial where the reference rates planned up to six:
-    with it, every recorded run's estimate is within 0.75-1.41x of its wall time
-    (``tests/engine/test_sizing.py``)."""
+    (bench/RESULTS.md, scale), which ran one trial where the reference rates planned up to six;
+    max on 389,505 rows ran one fold of 310 s where the scale of 400k rows planned two trials of
+    127 s folds (1.58x). With 250k rows, every recorded run's estimate is within 0.70-1.41x of
+    its wall time (``tests/engine/test_sizing.py``). The sub-sample's size does not use it: that
+    is chosen by trial 0 and the final fit at the reference rates (:func:`affordable_rows`)."""
     return 1.0 + rows / _SIZE_SCALE
 
 
