@@ -11,10 +11,11 @@ file), so each such child watches its parent id and exits when it changes.
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 
-__all__ = ["exit_with_parent"]
+__all__ = ["exit_with_parent", "leave_interrupts_to_parent"]
 
 ORPHAN_EXIT_CODE = 3  # what an orphan exits with (training pool children, Celery prefork children, API processes)
 
@@ -35,3 +36,12 @@ def exit_with_parent(parent_pid: int, interval: float = 0.5) -> threading.Thread
     watcher = threading.Thread(target=_watch, name="exit-with-parent", daemon=True)
     watcher.start()
     return watcher
+
+
+def leave_interrupts_to_parent() -> None:
+    """Ignore SIGINT in a helper process (a training process, the webhook sender).
+
+    Ctrl-C in a terminal interrupts the whole process group; the server stops its helpers itself
+    when it gets it, and a helper interrupted on its own printed a KeyboardInterrupt traceback
+    (the webhook sender's was then started again while the server was shutting down)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -29,6 +29,7 @@ from typing import Any
 
 from ..settings import Settings
 from ..store import AttemptOutcome, ClaimedDelivery, Store, utcnow
+from .lifetime import leave_interrupts_to_parent
 from .webhook_delivery import WebhookDeliverer
 from .webhook_sender import new_client
 
@@ -127,6 +128,7 @@ def _child_main(settings_data: dict[str, Any], wake: Connection) -> None:
     # the attempts cost the server's cores about 3 ms of CPU each, in this process.
     if not logging.getLogger().handlers:  # a spawned child starts with no logging set up
         logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    leave_interrupts_to_parent()
     settings = Settings(**settings_data)
     store = Store(settings.resolved_database_url, settings.resolved_artifacts)
     try:
