@@ -243,7 +243,7 @@ def main() -> None:
         lines.append(f"| {n:,} | {ingest_cell} | {effort} | {_CEILING[effort]:.0f} s | {est:.0f} s ({est / got['wall']:.2f}) "
                      f"| {got['wall']:.1f} s ({got['wall'] / _CEILING[effort]:.0%} of the ceiling; load {got['load']:.1f}) "
                      f"| {got['cpu']} | {got['n_fit']} | "
-                     f"{got['rss'] / 2**30:.2f} GB | {got['accuracy']:.2%} |")
+                     f"{got['rss'] / 2**30:.2f} GiB | {got['accuracy']:.2%} |")
     if retrains:
         lines += ["", "Automatic retrain of the last effort's version: 10 new samples (quiet period 1 s) → run ended",
                   "", "| samples | sample POST → retrain ended (load average at the end) | retrain CPU s | decision | trained on |",
