@@ -155,6 +155,25 @@ class LiveServer:
                 self.proc.kill()
                 self.proc.wait()
 
+    def interrupt(self) -> tuple[int | None, str]:
+        """Ctrl-C in the terminal it runs in, which interrupts every process of the group: SIGINT
+        to the server and every process below it. Its exit code (None: still running after 60 s,
+        then killed) and what it printed from then on."""
+        assert self.proc is not None
+        printed = len(self.log.read_text())
+        for pid in {self.proc.pid, *descendants(self.proc.pid)}:
+            try:
+                os.kill(pid, signal.SIGINT)
+            except ProcessLookupError:
+                pass
+        try:
+            code: int | None = self.proc.wait(60)
+        except subprocess.TimeoutExpired:
+            code = None
+            self.proc.kill()
+            self.proc.wait()
+        return code, self.log.read_text()[printed:]
+
     def store(self) -> Store:
         s = Settings(home=self.home, database_url=self.env.get("U22A8_DATABASE_URL"),
                      artifacts_dir=self.env.get("U22A8_ARTIFACTS_DIR"))

@@ -1,5 +1,5 @@
 """`u22a8 serve --workers 2`: two API processes answer on one port, and the supervising process
-alone runs the embedded executor (so a run is never dispatched twice)."""
+alone runs the embedded executor (so a run is never dispatched twice); Ctrl-C stops them all."""
 
 from __future__ import annotations
 
@@ -53,6 +53,10 @@ def test_two_api_processes_answer_and_one_executor_trains(tmp_path: Path) -> Non
                 with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {key}"}, timeout=60) as fresh:
                     got = fresh.post("/v1/models/acme.tone/predict", json={"inputs": ["thanks, wonderful"]})
                     assert got.status_code == 200 and got.json()["version"] == 1
+        # Ctrl-C: the training process and the webhook sender printed a KeyboardInterrupt
+        # traceback each; the server stops them itself.
+        code, stopping = server.interrupt()
+        assert code == 0 and "Traceback" not in stopping and "KeyboardInterrupt" not in stopping, stopping
     finally:
         server.stop()
 
