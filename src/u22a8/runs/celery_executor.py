@@ -22,6 +22,7 @@ from .celery_app import EXECUTE_TASK, WEBHOOKS_QUEUE, celery_app, send_webhooks_
 from .derived_encoders import prepare_encoders
 from .dispatcher import EventDispatcher
 from .executor import RunExecutor
+from .lifetime import no_shared_progress_lock
 from .webhooks import WebhookRunner
 
 __all__ = ["CeleryExecutor", "run_worker"]
@@ -65,6 +66,7 @@ def run_worker(settings: Settings, *, concurrency: int = 1, scheduler: bool = Tr
     store.upgrade()
     prepare_encoders(settings)  # once per machine; the prefork children inherit the setting
     engine.warm_training()  # before the children fork: none pays it inside a run's ceiling
+    no_shared_progress_lock()  # the children inherit it
     events: EventDispatcher | None = None
     sched: CeleryExecutor | None = None
     webhooks: WebhookRunner | None = None

@@ -15,7 +15,7 @@ import signal
 import threading
 import time
 
-__all__ = ["exit_with_parent", "leave_interrupts_to_parent"]
+__all__ = ["exit_with_parent", "leave_interrupts_to_parent", "no_shared_progress_lock"]
 
 ORPHAN_EXIT_CODE = 3  # what an orphan exits with (training pool children, Celery prefork children, API processes)
 
@@ -45,3 +45,19 @@ def leave_interrupts_to_parent() -> None:
     when it gets it, and a helper interrupted on its own printed a KeyboardInterrupt traceback
     (the webhook sender's was then started again while the server was shutting down)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def no_shared_progress_lock() -> None:
+    """Give tqdm a thread lock in a training process, before anything makes it a process one.
+
+    A terminated process leaves behind the named semaphores it created, and Python's resource
+    tracker reports them as "leaked semaphore objects" when the server exits. Training processes
+    are terminated when the server stops (a run may be mid-fit), and the one such semaphore a
+    run makes is tqdm's write lock: model2vec's encode builds a (disabled) progress bar, and
+    tqdm's first bar creates a multiprocessing lock. These processes share no terminal, so a
+    thread lock does that lock's job."""
+    try:
+        from tqdm import tqdm
+    except ImportError:  # nothing installed uses it then
+        return
+    tqdm.set_lock(threading.RLock())

@@ -17,7 +17,7 @@ from ..store import Store
 from .derived_encoders import prepare_encoders_in_background, use_encoders_dir
 from .dispatcher import EventDispatcher
 from .executor import RunExecutor, worker_identity
-from .lifetime import exit_with_parent, leave_interrupts_to_parent
+from .lifetime import exit_with_parent, leave_interrupts_to_parent, no_shared_progress_lock
 from .worker import execute_run
 
 __all__ = ["LocalExecutor"]
@@ -32,6 +32,7 @@ def _init_child(settings_data: dict[str, Any], parent_pid: int) -> None:
     global _child_store, _child_settings
     exit_with_parent(parent_pid)  # an idle worker too: a killed server leaves no process behind
     leave_interrupts_to_parent()
+    no_shared_progress_lock()
     # Training runs at a lower priority than the API in the same machine: predictions stay fast
     # while a search uses every core it can get.
     os.nice(10)
