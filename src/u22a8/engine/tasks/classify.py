@@ -8,8 +8,8 @@ sample are trained on but named in the data report.
 from __future__ import annotations
 
 from collections import Counter
-from functools import lru_cache
 from collections.abc import Collection, Mapping, Sequence
+from functools import lru_cache
 from typing import Any, ClassVar
 
 import numpy as np
