@@ -268,7 +268,8 @@ def _embed_up_front(ws: Workspace, clock: Clock, embedder: str = MINILM) -> bool
     """Embed every text now (so trial timings and the ETA are not skewed by trial 1) if it fits.
 
     They are skipped when expected to take over a quarter of the ceiling (trials on embeddings are
-    slower too), and abandoned if not done by half of it. Returns whether the search may use them.
+    slower too), and abandoned as soon as their pace shows they will not be done by half of it.
+    Returns whether the search may use them.
     """
     share = 0.5 * clock.limit
     expected = ws.embedding_seconds(embedder)
@@ -281,7 +282,8 @@ def _embed_up_front(ws: Workspace, clock: Clock, embedder: str = MINILM) -> bool
     try:
         ws.dense(embedder)
     except EmbeddingTimeout:
-        ws.notes.append(f"embeddings skipped: not done within {share:.0f} s (half the time ceiling)")
+        ws.notes.append(f"embeddings skipped: not done, at the pace they went, within {share:.0f} s (half the "
+                        f"time ceiling)")
         return False
     except SearchCanceled:
         raise
