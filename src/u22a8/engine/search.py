@@ -283,7 +283,7 @@ def _embed_up_front(ws: Workspace, clock: Clock, embedder: str = MINILM) -> bool
         ws.dense(embedder)
     except EmbeddingTimeout:
         ws.notes.append(f"embeddings skipped: not done, at the pace they went, within {share:.0f} s (half the "
-                        f"time ceiling)")
+                        "time ceiling)")
         return False
     except SearchCanceled:
         raise
